@@ -1,0 +1,44 @@
+"""One exception root with two kinds of failure (STYLE §7).
+
+`CounterError` and its subclasses are expected failures caused by the user or the
+environment: they carry a translated, one-line message fit to show a clerk. Any other
+exception is a bug.
+"""
+
+from __future__ import annotations
+
+
+class CounterError(Exception):
+    """An expected failure with a message fit for the user (already translated)."""
+
+    def __init__(self, message: str, *, help_topic: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.help_topic = help_topic
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(CounterError):
+    """Input that breaks a rule: a bad citizen ID, an unknown procedure, a future time."""
+
+
+class NotFoundError(CounterError):
+    """A dossier, user or procedure that does not exist."""
+
+
+class TransitionError(CounterError):
+    """A lifecycle move the rules do not allow."""
+
+
+class PermissionDeniedError(CounterError):
+    """The acting user's role does not allow the action."""
+
+
+class StorageError(CounterError):
+    """The database or page store cannot be used (missing, locked, corrupt, disk full)."""
+
+
+class ConfigError(CounterError):
+    """The configuration of the data directory is missing or wrong."""

@@ -1,0 +1,66 @@
+"""Translation of every user-visible string, core and GUI alike (STYLE §9).
+
+Source strings (msgids) are written in Vietnamese, the default language, so the app is
+complete without any catalogue; `resources/locale/<lang>/messages.po` translates them.
+The catalogues are read with Babel at first use; no compile step is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from counter_app.resources import resource_path
+
+DEFAULT_LANGUAGE = "vi"
+SUPPORTED_LANGUAGES = ("vi", "en")
+
+_language = os.environ.get("COUNTER_APP_LANG", DEFAULT_LANGUAGE)
+
+
+def set_language(language: str) -> None:
+    """Switch the language of every later `_()` call."""
+    global _language
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language: {language}")
+    _language = language
+
+
+def current_language() -> str:
+    return _language
+
+
+@cache
+def _catalogue(language: str) -> dict[str, str]:
+    if language == DEFAULT_LANGUAGE:
+        return {}
+    from babel.messages.pofile import read_po
+
+    path = resource_path("locale", language, "messages.po")
+    with open(path, "rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and isinstance(message.id, str) and message.string
+    }
+
+
+def _(message: str) -> str:
+    """Translate `message` into the current language (Vietnamese msgids)."""
+    if _language == DEFAULT_LANGUAGE:
+        return message
+    return _catalogue(_language).get(message, message)
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; translate it where shown."""
+    return message
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """Plural forms: Vietnamese has one form, English two."""
+    if _language == DEFAULT_LANGUAGE:
+        return singular
+    key = singular if count == 1 else plural
+    return _catalogue(_language).get(key, key)
