@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -19,3 +21,15 @@ def resource_path(*parts: str) -> Path:
         if not part or Path(part).is_absolute() or ".." in Path(part).parts:
             raise ValueError(f"bad resource path part: {part!r}")
     return resources_root().joinpath(*parts)
+
+
+def read_json(path: Path, error: Callable[[str], Exception]) -> object:
+    """The JSON document in the file at `path`; a missing or malformed file raises `error`.
+
+    `error` receives a short reason (the kind of failure) and returns the exception to raise.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise error(type(exc).__name__) from None

@@ -7,7 +7,6 @@ can be resolved to the unit that took it over.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 from counter_app.domain.text import fold
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
-from counter_app.resources import resource_path
+from counter_app.resources import read_json, resource_path
 
 # Effective date of the 2025 reorganisation (Resolutions 202/2025/QH15 and 1667/NQ-UBTVQH15,
 # Decision 19/2025/QĐ-TTg); a unit in the data may carry its own "valid_from" instead.
@@ -147,11 +146,7 @@ def units_from_json(data: object) -> tuple[AdministrativeUnit, ...]:
 def load_units(path: Path | None = None) -> tuple[AdministrativeUnit, ...]:
     """The bundled units (or those of the file at `path`)."""
     source = path if path is not None else resource_path("units", "khanhhoa.json")
-    try:
-        with open(source, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, json.JSONDecodeError) as error:
-        raise _bad(type(error).__name__) from None
+    data = read_json(source, _bad)
     return units_from_json(data)
 
 
