@@ -1,0 +1,340 @@
+"""The catalog of procedures (thủ tục hành chính) the counter receives, keyed by MaTTHC.
+
+The bundled catalog (resources/catalog/procedures.json) is built by
+resources/catalog/build_catalog.py, which decides every time limit once; this loader only
+validates and reads explicit values. Provenance (sources, confidence, publishing decision,
+notes) travels with each procedure so the clerk can see how sure a fact is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+
+from counter_app.domain.calendar import LimitUnit, TimeLimit
+from counter_app.domain.text import fold, search_tokens
+from counter_app.errors import NotFoundError, ValidationError
+from counter_app.i18n import _
+from counter_app.resources import read_json, resource_path
+
+ONLINE_LEVELS = ("full", "partial", "none")
+
+_CODE_RE = re.compile(r"^[0-9]\.[0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class RequiredDocument:
+    """A component of the dossier; `conditional` for the "(nếu ...)" items."""
+
+    name: str
+    conditional: bool = False
+    copies: int = 1
+    original_or_copy: str = ""
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One procedure. `online_time_limit` None means the same limit as `time_limit`.
+
+    `time_limit_assumed` is true when the source had no unit or no value and the catalog
+    applies a stated default; `time_limit_note` says which, and what the source said.
+    """
+
+    code: str
+    name: str
+    field: str
+    level: str
+    agency: str
+    time_limit: TimeLimit
+    time_limit_assumed: bool
+    online_time_limit: TimeLimit | None
+    fee_vnd: int | None
+    fee_note: str
+    documents: tuple[RequiredDocument, ...]
+    online_level: str | None
+    essential_06: bool | None
+    result: str
+    decision: str
+    submission_channels: tuple[str, ...]
+    confidence: str
+    sources: tuple[str, ...]
+    notes: str
+    time_limit_note: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    published: date
+    procedures: tuple[Procedure, ...]
+    _by_code: Mapping[str, Procedure] = field(init=False, repr=False, compare=False)
+    _haystacks: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_code = {procedure.code: procedure for procedure in self.procedures}
+        if len(by_code) != len(self.procedures):
+            raise _bad(_("mã thủ tục bị trùng"))
+        object.__setattr__(self, "_by_code", by_code)
+        haystacks = tuple(
+            (
+                tuple(search_tokens(procedure.name)),
+                frozenset(search_tokens(f"{procedure.code} {procedure.name} {procedure.field}")),
+            )
+            for procedure in self.procedures
+        )
+        object.__setattr__(self, "_haystacks", haystacks)
+
+    def get(self, code: str) -> Procedure:
+        try:
+            return self._by_code[code.strip()]
+        except KeyError:
+            raise NotFoundError(
+                _("Không có thủ tục mã {code} trong danh mục thủ tục.").format(code=code.strip())
+            ) from None
+
+    def search(self, text: str) -> list[Procedure]:
+        """Procedures whose code, name or field match every word of `text`, best first.
+
+        Diacritics and case are ignored; a word matches the start of a word ("chung thuc",
+        "khai sinh", "2.0009"). Matches in the name come before matches only in the field,
+        and a name holding the words as one phrase, early and short, comes first.
+        """
+        query = fold(text)
+        tokens = search_tokens(text)
+        if not tokens:
+            return []
+        phrase = " ".join(tokens)
+        ranked: list[tuple[tuple[int, int, int, int], Procedure]] = []
+        for procedure, (name_words, words) in zip(self.procedures, self._haystacks, strict=True):
+            code_match = procedure.code.startswith(query)
+            if not code_match and not all(
+                any(word.startswith(token) for word in words) for token in tokens
+            ):
+                continue
+            name = " ".join(name_words)
+            in_name = all(any(word.startswith(t) for word in name_words) for t in tokens)
+            position = f" {name} ".find(f" {phrase}")
+            rank = (
+                0 if code_match else 1,
+                0 if position >= 0 else 1 if in_name else 2,
+                position if position >= 0 else len(name),
+                len(name),
+            )
+            ranked.append((rank, procedure))
+        ranked.sort(key=lambda item: item[0])
+        return [procedure for _rank, procedure in ranked]
+
+
+def _bad(detail: str) -> ValidationError:
+    return ValidationError(_("Danh mục thủ tục không hợp lệ: {detail}.").format(detail=detail))
+
+
+class _Reader:
+    """Typed access to one JSON object; every failure names the object and the key."""
+
+    def __init__(self, obj: object, where: str) -> None:
+        if not isinstance(obj, dict):
+            raise _bad(where)
+        self.obj: dict[str, object] = obj
+        self.where = where
+
+    def fail(self, key: str) -> ValidationError:
+        return _bad(f"{self.where}, {key}")
+
+    def text(self, key: str, *, default: str | None = None) -> str:
+        value = self.obj.get(key, default)
+        if value is None and default is not None:
+            value = default
+        if not isinstance(value, str):
+            raise self.fail(key)
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.obj.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(key)
+        return value
+
+    def flag(self, key: str, *, default: bool | None = None) -> bool:
+        value = self.obj.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key)
+        return value
+
+    def optional_flag(self, key: str) -> bool | None:
+        value = self.obj.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(key)
+        return value
+
+    def optional_int(self, key: str) -> int | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key)
+        return value
+
+    def items(self, key: str) -> Sequence[object]:
+        value = self.obj.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail(key)
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        items = self.items(key)
+        if not all(isinstance(item, str) for item in items):
+            raise self.fail(key)
+        return tuple(str(item) for item in items)
+
+
+def _time_limit(obj: object, where: str) -> TimeLimit:
+    reader = _Reader(obj, where)
+    value = reader.obj.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(f"{where}, value")
+    cutoff_text = reader.optional_text("same_day_cutoff")
+    try:
+        unit = LimitUnit(reader.text("unit"))
+        cutoff = time.fromisoformat(cutoff_text) if cutoff_text is not None else None
+        return TimeLimit(float(value), unit, same_day_cutoff=cutoff)
+    except ValueError:
+        raise _bad(where) from None
+
+
+def _time_limit_json(limit: TimeLimit) -> dict[str, object]:
+    value: float | int = int(limit.value) if limit.value.is_integer() else limit.value
+    cutoff = limit.same_day_cutoff.strftime("%H:%M") if limit.same_day_cutoff else None
+    return {"value": value, "unit": limit.unit.value, "same_day_cutoff": cutoff}
+
+
+def _document(obj: object, where: str) -> RequiredDocument:
+    reader = _Reader(obj, where)
+    copies = reader.optional_int("copies")
+    document = RequiredDocument(
+        name=reader.text("name"),
+        conditional=reader.flag("conditional", default=False),
+        copies=1 if copies is None else copies,
+        original_or_copy=reader.text("original_or_copy", default=""),
+    )
+    if not document.name or document.copies < 1:
+        raise _bad(where)
+    return document
+
+
+def _procedure(obj: object, index: int) -> Procedure:
+    reader = _Reader(obj, f"thủ tục thứ {index + 1}")
+    code = reader.text("code")
+    if not _CODE_RE.match(code):
+        raise _bad(f"mã thủ tục {code[:20]}")
+    reader.where = f"thủ tục {code}"
+    online_level = reader.optional_text("online_level")
+    if online_level is not None and online_level not in ONLINE_LEVELS:
+        raise reader.fail("online_level")
+    online_limit = reader.obj.get("online_time_limit")
+    procedure = Procedure(
+        code=code,
+        name=reader.text("name"),
+        field=reader.text("field"),
+        level=reader.text("level", default=""),
+        agency=reader.text("agency", default=""),
+        time_limit=_time_limit(reader.obj.get("time_limit"), f"{reader.where}, time_limit"),
+        time_limit_assumed=reader.flag("time_limit_assumed"),
+        online_time_limit=(
+            None
+            if online_limit is None
+            else _time_limit(online_limit, f"{reader.where}, online_time_limit")
+        ),
+        fee_vnd=reader.optional_int("fee_vnd"),
+        fee_note=reader.text("fee_note", default=""),
+        documents=tuple(
+            _document(item, f"{reader.where}, documents") for item in reader.items("documents")
+        ),
+        online_level=online_level,
+        essential_06=reader.optional_flag("essential_06"),
+        result=reader.text("result", default=""),
+        decision=reader.text("decision", default=""),
+        submission_channels=reader.texts("submission_channels"),
+        confidence=reader.text("confidence", default=""),
+        sources=reader.texts("sources"),
+        notes=reader.text("notes", default=""),
+        time_limit_note=reader.text("time_limit_note", default=""),
+    )
+    if not procedure.name:
+        raise reader.fail("name")
+    return procedure
+
+
+def catalog_from_json(data: object) -> Catalog:
+    """A catalog from its JSON form (the envelope of resources/catalog), validated."""
+    reader = _Reader(data, "JSON")
+    try:
+        published = date.fromisoformat(reader.text("published"))
+    except ValueError:
+        raise _bad("published") from None
+    procedures = tuple(
+        _procedure(item, index) for index, item in enumerate(reader.items("procedures"))
+    )
+    if not procedures:
+        raise _bad("procedures")
+    version = reader.text("catalog_version")
+    if not version:
+        raise _bad("catalog_version")
+    return Catalog(version=version, published=published, procedures=procedures)
+
+
+def catalog_to_json(catalog: Catalog) -> dict[str, object]:
+    """The JSON form of `catalog`, readable by `catalog_from_json`."""
+    return {
+        "catalog_version": catalog.version,
+        "published": catalog.published.isoformat(),
+        "procedures": [
+            {
+                "code": procedure.code,
+                "name": procedure.name,
+                "field": procedure.field,
+                "level": procedure.level,
+                "agency": procedure.agency,
+                "time_limit": _time_limit_json(procedure.time_limit),
+                "time_limit_assumed": procedure.time_limit_assumed,
+                "time_limit_note": procedure.time_limit_note,
+                "online_time_limit": (
+                    _time_limit_json(procedure.online_time_limit)
+                    if procedure.online_time_limit is not None
+                    else None
+                ),
+                "fee_vnd": procedure.fee_vnd,
+                "fee_note": procedure.fee_note,
+                "documents": [
+                    {
+                        "name": document.name,
+                        "conditional": document.conditional,
+                        "copies": document.copies,
+                        "original_or_copy": document.original_or_copy,
+                    }
+                    for document in procedure.documents
+                ],
+                "online_level": procedure.online_level,
+                "essential_06": procedure.essential_06,
+                "result": procedure.result,
+                "decision": procedure.decision,
+                "submission_channels": list(procedure.submission_channels),
+                "confidence": procedure.confidence,
+                "sources": list(procedure.sources),
+                "notes": procedure.notes,
+            }
+            for procedure in catalog.procedures
+        ],
+    }
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The bundled catalog (or the one in the file at `path`)."""
+    source = path if path is not None else resource_path("catalog", "procedures.json")
+    data = read_json(source, _bad)
+    return catalog_from_json(data)
