@@ -1,0 +1,130 @@
+"""The application context: one data directory, its database, catalog and calendar.
+
+The composition root (`cli.py`, or the GUI's start-up) opens a context and passes it to
+the services; nothing reaches for a global.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from counter_app.domain.calendar import OfficeHours, WorkCalendar, load_overrides
+from counter_app.domain.catalog import Catalog, load_catalog
+from counter_app.errors import ConfigError, CounterError, StorageError
+from counter_app.i18n import _
+from counter_app.services.clock import Clock, system_clock
+from counter_app.services.config import AppConfig, load_config
+from counter_app.store.engine import make_engine, make_session_factory, sqlite_url
+from counter_app.store.migrate import upgrade
+
+DATA_DIR_ENV = "COUNTER_APP_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """`$COUNTER_APP_DATA_DIR`, else the per-user data directory."""
+    from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env)
+    return Path(platformdirs.user_data_dir("counter-app", appauthor=False))
+
+
+def prepare_data_dir(data_dir: Path, *, create: bool) -> Path:
+    """Check (or create) the data directory, readable only by the app's user."""
+    if not data_dir.exists():
+        if not create:
+            raise ConfigError(_("Thư mục dữ liệu không tồn tại: {path}").format(path=data_dir))
+        try:
+            data_dir.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise StorageError(
+                _("Không tạo được thư mục dữ liệu {path}: {error}").format(
+                    path=data_dir, error=exc.strerror
+                )
+            ) from exc
+    if not data_dir.is_dir():
+        raise ConfigError(
+            _("Đường dẫn dữ liệu không phải là thư mục: {path}").format(path=data_dir)
+        )
+    if os.name == "posix":
+        mode = stat.S_IMODE(data_dir.stat().st_mode)
+        if mode & 0o077:
+            data_dir.chmod(0o700)  # Decree 13/2023: citizens' data is for the app's user only
+    return data_dir
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    config: AppConfig
+    engine: sa.Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock = field(default=system_clock)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog()
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        morning_start, morning_end, afternoon_start, afternoon_end = (
+            self.config.office_hours_times()
+        )
+        hours = OfficeHours(morning_start, morning_end, afternoon_start, afternoon_end)
+        return WorkCalendar(hours, load_overrides())
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.data_dir / "pages"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back and re-raises on error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except CounterError:
+            session.rollback()
+            raise
+        except sa.exc.OperationalError as exc:
+            session.rollback()
+            raise StorageError(
+                _("Lỗi cơ sở dữ liệu: {error}").format(error=str(exc.orig).splitlines()[0])
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_context(
+    data_dir: Path | None = None, *, create: bool = False, clock: Clock = system_clock
+) -> AppContext:
+    """Open a data directory: read its config, connect, apply pending migrations."""
+    directory = prepare_data_dir(data_dir or default_data_dir(), create=create)
+    config = load_config(directory)
+    url = config.database_url or sqlite_url(directory)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StorageError(
+            _("Không mở được cơ sở dữ liệu: {error}").format(
+                error=str(getattr(exc, "orig", exc)).splitlines()[0]
+            )
+        ) from exc
+    return AppContext(directory, config, engine, make_session_factory(engine), clock)

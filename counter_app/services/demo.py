@@ -1,0 +1,422 @@
+"""Believable demo data: an office, its staff, and N days of dossiers in every state.
+
+Volumes, channel shares, field mix and names follow shared/domain/VOLUMES.md §1 and §4
+(a large ward of Khánh Hòa). Everything goes through the real services, so demo data
+obeys the same rules, codes, deadlines and audit chain as real work.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from counter_app.domain.applicants import Organisation, Person
+from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.catalog import Procedure
+from counter_app.domain.lifecycle import Channel, Role, Status
+from counter_app.domain.units import find_unit, load_units
+from counter_app.i18n import _
+from counter_app.services.config import OfficeConfig, save_config
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import IntakeRequest, intake, move
+from counter_app.services.users import Actor, add_user
+from counter_app.store.models import Dossier, User
+
+DEMO_UNIT = "22333"  # Phường Bắc Nha Trang
+DEMO_ELECTRONIC_ID = "DEMO.56.22333"  # the real e-ID comes from the provincial system
+DEMO_PASSWORD = "demo1234"
+DEMO_WARD = "Phường Bắc Nha Trang"
+
+STAFF = (
+    ("quantri", "Trần Quốc Bảo", Role.ADMIN),
+    ("lanhdao", "Lê Thị Thu Hương", Role.LEADER),
+    ("tiepnhan1", "Nguyễn Thị Mỹ Linh", Role.CLERK),
+    ("tiepnhan2", "Võ Minh Tâm", Role.CLERK),
+    ("tuphap", "Phạm Văn Hùng", Role.CLERK),
+    ("diachinh", "Huỳnh Ngọc Phước", Role.CLERK),
+    ("vhxh", "Đặng Thị Kim Oanh", Role.CLERK),
+)
+HANDLER_BY_FIELD = {"Hộ tịch": "tuphap", "Chứng thực": "tuphap", "Đất đai": "diachinh"}
+
+# VOLUMES.md §4.1 (shares in per mille, South-Central spellings).
+FAMILY_NAMES = (
+    ("Nguyễn", 384),
+    ("Trần", 110),
+    ("Lê", 95),
+    ("Phạm", 71),
+    ("Huỳnh", 51),
+    ("Phan", 45),
+    ("Võ", 39),
+    ("Đặng", 21),
+    ("Bùi", 20),
+    ("Đỗ", 14),
+    ("Hồ", 13),
+    ("Ngô", 13),
+    ("Dương", 10),
+    ("Lý", 5),
+    ("Đinh", 5),
+    ("Trương", 5),
+    ("Mai", 4),
+    ("Đoàn", 4),
+    ("Châu", 3),
+)
+MALE_MIDDLE = ("Văn", "Hữu", "Đức", "Công", "Quang", "Minh", "Thanh", "Ngọc", "Quốc", "Tấn")
+FEMALE_MIDDLE = ("Thị", "Ngọc", "Thanh", "Thu", "Kim", "Mỹ", "Bích", "Phương", "Thùy", "Hoài")
+MALE_GIVEN = (
+    "Anh",
+    "Minh",
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Hải",
+    "Long",
+    "Nam",
+    "Quân",
+    "Phúc",
+    "Khang",
+    "Bảo",
+    "Huy",
+    "Khoa",
+    "Đạt",
+    "Thành",
+    "Trung",
+    "Sơn",
+    "Cường",
+    "Tài",
+    "Lộc",
+    "Phước",
+    "Vinh",
+    "Tâm",
+    "Đức",
+)
+FEMALE_GIVEN = (
+    "Linh",
+    "Hương",
+    "Trang",
+    "Lan",
+    "Mai",
+    "Hoa",
+    "Thảo",
+    "Ngọc",
+    "Nhung",
+    "Hằng",
+    "Hạnh",
+    "Phương",
+    "Yến",
+    "Vy",
+    "Nhi",
+    "Hân",
+    "Châu",
+    "Oanh",
+    "Dung",
+    "Loan",
+    "Tuyết",
+    "Hồng",
+    "My",
+    "Uyên",
+    "Thủy",
+    "Hà",
+    "Giang",
+    "Quỳnh",
+    "Diệu",
+)
+STREETS = (
+    "Trần Phú",
+    "Lê Thánh Tôn",
+    "Nguyễn Thị Minh Khai",
+    "Phạm Văn Đồng",
+    "2 Tháng 4",
+    "Đường Đệ",
+    "Hòn Chồng",
+    "Mai Xuân Thưởng",
+    "Điện Biên Phủ",
+    "Nguyễn Trãi",
+)
+# Field mix at a commune centre, VOLUMES.md §1 (per cent).
+FIELD_WEIGHTS = {
+    "Chứng thực": 55,
+    "Hộ tịch": 17,
+    "Đất đai": 10,
+    "Hộ kinh doanh": 6,
+    "Bảo trợ xã hội": 3,
+    "Người có công": 2,
+    "Xây dựng": 2,
+}
+PAPER_REASONS = ("no_vneid", "no_smartphone", "elderly", "prefers_paper", "portal_down")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    days: int = 60
+    seed: int = 2026
+    per_day: int = 35
+
+
+class _Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _person(rng: random.Random, today: date) -> Person:
+    female = rng.random() < 0.52
+    family = rng.choices([n for n, _w in FAMILY_NAMES], [w for _n, w in FAMILY_NAMES])[0]
+    birth_year = rng.randint(1950, 2007)
+    if female:
+        middle = "Thị" if birth_year < 1990 and rng.random() < 0.65 else rng.choice(FEMALE_MIDDLE)
+        given = rng.choice(FEMALE_GIVEN)
+    else:
+        middle = "Văn" if birth_year < 1990 and rng.random() < 0.5 else rng.choice(MALE_MIDDLE)
+        given = rng.choice(MALE_GIVEN)
+    province = "056" if rng.random() < 0.8 else rng.choice(("058", "054", "066", "079", "001"))
+    century = 0 if birth_year < 2000 else 2
+    gender_digit = century + (1 if female else 0)
+    id_number = f"{province}{gender_digit}{birth_year % 100:02d}{rng.randint(0, 999999):06d}"
+    birth = date(birth_year, rng.randint(1, 12), rng.randint(1, 28))
+    return Person(
+        name=f"{family} {middle} {given}",
+        id_number=id_number,
+        birth_date=birth,
+        gender="Nữ" if female else "Nam",
+        address=f"{rng.randint(1, 250)} {rng.choice(STREETS)}, {DEMO_WARD}, Tỉnh Khánh Hòa",
+        phone=f"0{rng.choice((3, 5, 7, 8, 9))}{rng.randint(10000000, 99999999)}",
+    )
+
+
+def _organisation(rng: random.Random) -> Organisation:
+    kind = rng.choice(("Công ty TNHH", "Hộ kinh doanh", "Công ty Cổ phần"))
+    name = rng.choice(("Biển Xanh", "Hòn Tre", "Yến Sào Nha Trang", "Vĩnh Hòa", "Sao Mai"))
+    return Organisation(
+        name=f"{kind} {name}",
+        tax_code=f"42{rng.randint(0, 99999999):08d}",
+        address=f"{rng.randint(1, 250)} {rng.choice(STREETS)}, Phường Bắc Nha Trang",
+        phone=f"0258{rng.randint(1000000, 9999999)}",
+    )
+
+
+def _channel(rng: random.Random, procedure: Procedure) -> Channel:
+    if procedure.online_level == "none":
+        return Channel.POSTAL if rng.random() < 0.01 else Channel.DIRECT
+    roll = rng.random()
+    if roll < 0.55:
+        return Channel.ONLINE
+    if roll < 0.68:
+        return Channel.ASSISTED
+    if roll < 0.69:
+        return Channel.POSTAL
+    return Channel.DIRECT
+
+
+def _office_moment(rng: random.Random, day: date) -> datetime:
+    minutes = rng.choice((rng.randint(0, 269), rng.randint(390, 599)))  # 07:00-11:29, 13:30-16:59
+    return datetime.combine(day, time(7, 0), VN_TZ) + timedelta(minutes=minutes)
+
+
+def generate_demo(
+    ctx: AppContext, options: DemoOptions, *, if_empty: bool = False
+) -> dict[str, Any]:
+    """Fill the data directory; refuses one that already holds dossiers (unless if_empty)."""
+    with ctx.session() as session:
+        existing = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
+        has_users = session.execute(sa.select(User.id).limit(1)).first() is not None
+    if existing:
+        if if_empty:
+            return {
+                "message": _("Thư mục dữ liệu đã có {n} hồ sơ; giữ nguyên.").format(n=existing),
+                "created": 0,
+                "existing": existing,
+            }
+        from counter_app.errors import ValidationError
+
+        raise ValidationError(
+            _("Thư mục dữ liệu đã có {n} hồ sơ; dữ liệu mẫu chỉ tạo trong thư mục trống.").format(
+                n=existing
+            )
+        )
+    unit = find_unit(load_units(), DEMO_UNIT)
+    office = OfficeConfig(
+        unit_code=unit.code,
+        electronic_id=DEMO_ELECTRONIC_ID,
+        name=f"Trung tâm Phục vụ hành chính công {unit.name}",
+        parent_body=f"UBND {unit.name}",
+        province_name="Tỉnh Khánh Hòa",
+    )
+    ctx.config = replace(ctx.config, office=office, demo=True)
+    save_config(ctx.data_dir, ctx.config)
+    if not has_users:
+        for login, name, role in STAFF:
+            add_user(ctx, login, DEMO_PASSWORD, role, name)
+    actors = {login: Actor(login, name, role) for login, name, role in STAFF}
+    clerks = [actors["tiepnhan1"], actors["tiepnhan2"]]
+
+    # Demo data is regenerable: trade the per-commit fsync for speed while generating.
+    @sa.event.listens_for(ctx.engine, "connect")
+    def _fast(dbapi_connection: Any, _record: Any) -> None:
+        if ctx.engine.dialect.name == "sqlite":
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    ctx.engine.dispose()
+    rng = random.Random(options.seed)
+    real_clock = ctx.clock
+    real_now = real_clock().astimezone(VN_TZ)
+    procedures = list(ctx.catalog.procedures)
+    by_field: dict[str, list[Procedure]] = {}
+    for procedure in procedures:
+        by_field.setdefault(procedure.field, []).append(procedure)
+    fields = [f for f in FIELD_WEIGHTS if f in by_field]
+    clock = _Clock(real_now)
+    ctx.clock = clock
+    created = 0
+    try:
+        day = real_now.date() - timedelta(days=options.days - 1)
+        while day <= real_now.date():
+            if ctx.calendar.is_working_day(day):
+                volume = max(5, int(rng.gauss(options.per_day, options.per_day * 0.25)))
+                if day.weekday() == 0:
+                    volume = int(volume * 1.3)  # Monday mornings are busiest
+                moments = sorted(_office_moment(rng, day) for _ in range(volume))
+                for moment in moments:
+                    if moment > real_now:
+                        break
+                    field = rng.choices(fields, [FIELD_WEIGHTS[f] for f in fields])[0]
+                    if rng.random() < 0.06:
+                        procedure = rng.choice(procedures)
+                    else:
+                        procedure = rng.choice(by_field[field])
+                    _one_dossier(ctx, clock, rng, procedure, moment, real_now, clerks, actors)
+                    created += 1
+            day += timedelta(days=1)
+        _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
+        created += 2
+    finally:
+        ctx.clock = real_clock
+        sa.event.remove(ctx.engine, "connect", _fast)
+        ctx.engine.dispose()
+    message = _(
+        "Đã tạo dữ liệu mẫu: {n} hồ sơ trong {days} ngày tại {office}. "
+        "Đăng nhập: {logins}, mật khẩu {password}."
+    ).format(
+        n=created,
+        days=options.days,
+        office=unit.name,
+        logins=", ".join(login for login, _n, _r in STAFF),
+        password=DEMO_PASSWORD,
+    )
+    return {
+        "message": message,
+        "created": created,
+        "office": unit.code,
+        "users": [login for login, _n, _r in STAFF],
+    }
+
+
+def _one_dossier(
+    ctx: AppContext,
+    clock: _Clock,
+    rng: random.Random,
+    procedure: Procedure,
+    moment: datetime,
+    real_now: datetime,
+    clerks: list[Actor],
+    actors: dict[str, Actor],
+) -> None:
+    clock.now = moment
+    channel = _channel(rng, procedure)
+    applicant: Person | Organisation = (
+        _organisation(rng)
+        if procedure.field == "Hộ kinh doanh" and rng.random() < 0.3
+        else _person(rng, moment.date())
+    )
+    portal_code = (
+        f"G22.{moment:%y%m%d}.{rng.randint(1, 99999):05d}" if channel is Channel.ASSISTED else None
+    )
+    paper_reason = (
+        rng.choice(PAPER_REASONS)
+        if channel is Channel.DIRECT and procedure.online_level == "full"
+        else None
+    )
+    dossier = intake(
+        ctx,
+        IntakeRequest(
+            procedure.code, applicant, channel, portal_code=portal_code, paper_reason=paper_reason
+        ),
+        rng.choice(clerks),
+    )
+    handler = HANDLER_BY_FIELD.get(procedure.field, "vhxh")
+    clerk = rng.choice(clerks)
+    due = dossier.due_at or moment + timedelta(days=3)
+    span = max(due - moment, timedelta(hours=2))
+
+    def step(at: datetime, target: Status, reason: str | None = None, **kw: Any) -> bool:
+        if at > real_now:
+            return False
+        clock.now = at
+        move(ctx, dossier.code, target, clerk, reason, **kw)
+        return True
+
+    roll = rng.random()
+    at = moment + timedelta(minutes=rng.randint(5, 90))
+    if roll < 0.01:
+        step(at, Status.REFUSED, "Hồ sơ không thuộc thẩm quyền giải quyết")
+        return
+    if roll < 0.02:
+        step(at, Status.WITHDRAWN, "Công dân xin rút hồ sơ")
+        return
+    if not step(at, Status.PROCESSING, handler=handler):
+        return
+    if roll < 0.09:
+        at += span * rng.uniform(0.2, 0.5)
+        if not step(at, Status.SUPPLEMENT, "Bổ sung bản sao giấy tờ tùy thân"):
+            return
+        at += timedelta(days=rng.randint(1, 6))
+        if not step(at, Status.PROCESSING):
+            return
+        if roll < 0.03:  # a second request: the dossier counts as late
+            at += timedelta(hours=rng.randint(2, 30))
+            if not step(at, Status.SUPPLEMENT, "Bổ sung giấy xác nhận nơi cư trú"):
+                return
+            at += timedelta(days=rng.randint(1, 4))
+            if not step(at, Status.PROCESSING):
+                return
+    if 0.09 <= roll < 0.095:
+        step(at + span * 0.5, Status.STOPPED, "Người nộp không bổ sung theo yêu cầu")
+        return
+    late = rng.random() < 0.04
+    resolve_at = moment + span * (rng.uniform(1.05, 1.8) if late else rng.uniform(0.3, 0.98))
+    if not step(max(resolve_at, at + timedelta(minutes=30)), Status.RESOLVED):
+        return
+    step(resolve_at + timedelta(hours=rng.randint(1, 72)), Status.RETURNED)
+
+
+def _late_entries(
+    ctx: AppContext,
+    clock: _Clock,
+    rng: random.Random,
+    procedures: list[Procedure],
+    real_now: datetime,
+    clerk: Actor,
+) -> None:
+    """Two dossiers entered a day late after a power cut, so reports show catching up."""
+    clock.now = real_now
+    chung_thuc = [p for p in procedures if p.field == "Chứng thực"] or procedures
+    last_working_day = real_now.date() - timedelta(days=1)
+    while not ctx.calendar.is_working_day(last_working_day):
+        last_working_day -= timedelta(days=1)
+    for hour in (14, 16):
+        received = datetime.combine(last_working_day, time(hour, rng.randint(0, 59)), VN_TZ)
+        intake(
+            ctx,
+            IntakeRequest(
+                rng.choice(chung_thuc).code,
+                _person(rng, real_now.date()),
+                received_at=received,
+                late_reason="Mất điện, nhập bù sau khi có điện",
+            ),
+            clerk,
+        )

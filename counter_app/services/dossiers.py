@@ -1,0 +1,506 @@
+"""Dossier use cases: intake, lifecycle moves, and reading dossiers back.
+
+Each function is one unit of work: it commits everything (dossier, checklist, fees, the
+event and its outbox entry) or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from counter_app.domain.applicants import Applicant, Organisation, Person, applicant_to_json
+from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.codes import SequenceBlock, format_code
+from counter_app.domain.lifecycle import Channel, EventKind, Role, Status, check_move
+from counter_app.domain.text import nfc
+from counter_app.errors import ConfigError, NotFoundError, ValidationError
+from counter_app.i18n import _
+from counter_app.services.audit import append_event
+from counter_app.services.context import AppContext
+from counter_app.services.users import Actor
+from counter_app.services.views import DocumentView, DossierView, EventView, FeeView
+from counter_app.store.models import (
+    CodeSequence,
+    Dossier,
+    DossierDocument,
+    DossierFee,
+    Event,
+    Office,
+    Page,
+)
+from counter_app.store.search import search_condition, searchable_text
+
+MAX_REASON_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    name: str
+    original_or_copy: str = ""
+    copies: int = 1
+    provided: bool = True
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    name: str
+    amount: int
+    payment_method: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    procedure_code: str
+    applicant: Applicant
+    channel: Channel = Channel.DIRECT
+    received_at: datetime | None = None
+    """Set only for a late entry: the real time of receipt (with `late_reason`)."""
+    late_reason: str | None = None
+    documents: tuple[DocumentLine, ...] | None = None
+    """None: the procedure's checklist from the catalog."""
+    fees: tuple[FeeLine, ...] | None = None
+    """None: the catalog fee when it is one national figure."""
+    portal_code: str | None = None
+    paper_reason: str | None = None
+    competent_body: str | None = None
+    handler: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def ensure_office(session: Session, ctx: AppContext) -> Office:
+    """The configured receiving office, stored on first use."""
+    office_config = ctx.config.office
+    if office_config is None:
+        raise ConfigError(
+            _("Chưa cấu hình đơn vị tiếp nhận: chạy “counter-app office set” hoặc “demo”.")
+        )
+    office = session.execute(
+        sa.select(Office).where(Office.unit_code == office_config.unit_code)
+    ).scalar()
+    if office is None:
+        office = Office(
+            unit_code=office_config.unit_code,
+            electronic_id=office_config.electronic_id,
+            name=office_config.name,
+            parent_body=office_config.parent_body,
+            province_name=office_config.province_name,
+        )
+        session.add(office)
+        session.flush()
+    return office
+
+
+def next_sequence(session: Session, office_id: int, day: date, block: SequenceBlock) -> int:
+    """Take the next number of the day atomically (an upsert that returns the value).
+
+    On SQLite every transaction begins IMMEDIATE, on PostgreSQL the upsert locks the row,
+    so two processes taking a code at the same moment never get the same number.
+    """
+    table = cast(sa.Table, CodeSequence.__table__)
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(table)
+        .values(office_id=office_id, day=day, last_value=block.first)
+        .on_conflict_do_update(
+            index_elements=[table.c.office_id, table.c.day],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    value = int(session.execute(statement).scalar_one())
+    if value < block.first:  # the day was started by a counter with a lower block
+        session.execute(
+            sa.update(table)
+            .where(table.c.office_id == office_id, table.c.day == day)
+            .values(last_value=block.first)
+        )
+        value = block.first
+    if value > block.last:
+        raise ValidationError(
+            _("Đã hết số hồ sơ của quầy trong ngày {day} (khối {first}-{last}).").format(
+                day=day.strftime("%d/%m/%Y"), first=block.first, last=block.last
+            )
+        )
+    return value
+
+
+def _check_late_entry(ctx: AppContext, request: IntakeRequest, now: datetime) -> datetime:
+    if request.received_at is None:
+        if request.late_reason:
+            raise ValidationError(_("Lý do nhập muộn chỉ dùng kèm thời điểm tiếp nhận thực tế."))
+        return now
+    received_at = request.received_at
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=VN_TZ)
+    if received_at > now:
+        raise ValidationError(_("Thời điểm tiếp nhận không được ở tương lai."))
+    if not (request.late_reason and request.late_reason.strip()):
+        raise ValidationError(_("Nhập hồ sơ muộn phải ghi lý do (--reason)."))
+    if len(request.late_reason) > MAX_REASON_LENGTH:
+        raise ValidationError(_("Lý do quá dài."))
+    return received_at.astimezone(VN_TZ)
+
+
+def _applicant_identity(applicant: Applicant) -> str | None:
+    if isinstance(applicant, Person):
+        return applicant.id_number
+    return None
+
+
+def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView:
+    """Log one dossier: code, due date, checklist, fees and the first event, atomically."""
+    actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
+    procedure = ctx.catalog.get(request.procedure_code.strip())
+    now = ctx.clock().astimezone(VN_TZ)
+    received_at = _check_late_entry(ctx, request, now)
+    late_entry = request.received_at is not None
+    if request.channel is Channel.ASSISTED and not (request.portal_code or "").strip():
+        raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
+    limit = procedure.time_limit
+    if request.channel.is_online and procedure.online_time_limit is not None:
+        limit = procedure.online_time_limit
+    due_at = ctx.calendar.due_at(received_at, limit)
+    documents = request.documents
+    if documents is None:
+        documents = tuple(
+            DocumentLine(d.name, d.original_or_copy, d.copies, provided=not d.conditional)
+            for d in procedure.documents
+        )
+    fees = request.fees
+    if fees is None:
+        fees = (
+            (FeeLine(_("Phí, lệ phí theo quy định"), procedure.fee_vnd),)
+            if procedure.fee_vnd
+            else ()
+        )
+    for fee in fees:
+        if fee.amount < 0:
+            raise ValidationError(_("Số tiền phí không được âm."))
+    block = SequenceBlock(ctx.config.sequence_first, ctx.config.sequence_last)
+    applicant_json = applicant_to_json(request.applicant)
+    id_number = _applicant_identity(request.applicant)
+    tax_code = request.applicant.tax_code if isinstance(request.applicant, Organisation) else None
+
+    with ctx.session() as session:
+        office = ensure_office(session, ctx)
+        receipt_day = received_at.date()
+        sequence = next_sequence(session, office.id, receipt_day, block)
+        code = format_code(office.electronic_id, receipt_day, sequence)
+        dossier = Dossier(
+            code=code,
+            office_id=office.id,
+            competent_body=nfc(request.competent_body) if request.competent_body else None,
+            procedure_code=procedure.code,
+            procedure_name=procedure.name,
+            procedure_field=procedure.field,
+            catalog_version=ctx.catalog.version,
+            channel=request.channel.value,
+            status=Status.RECEIVED.value,
+            applicant_kind=applicant_json["kind"],
+            applicant_name=request.applicant.name,
+            applicant_id_number=id_number,
+            applicant=applicant_json,
+            submitted_at=received_at,
+            received_at=received_at,
+            received_by=actor.login,
+            entered_at=now,
+            due_at=due_at,
+            handler=request.handler,
+            late_entry=late_entry,
+            late_entry_reason=nfc(request.late_reason)
+            if late_entry and request.late_reason
+            else None,
+            supplement_count=0,
+            portal_code=(request.portal_code or "").strip() or None,
+            paper_reason=request.paper_reason,
+            fee_total=sum(fee.amount for fee in fees),
+            payment_method=next((f.payment_method for f in fees if f.payment_method), None),
+            search_folded=searchable_text(
+                code,
+                request.applicant.name,
+                id_number,
+                tax_code,
+                request.applicant.phone,
+                request.portal_code,
+            ),
+            head_hash="",
+        )
+        session.add(dossier)
+        session.flush()
+        for position, line in enumerate(documents, start=1):
+            session.add(
+                DossierDocument(
+                    dossier_id=dossier.id,
+                    position=position,
+                    name=nfc(line.name),
+                    original_or_copy=line.original_or_copy,
+                    copies=line.copies,
+                    provided=line.provided,
+                )
+            )
+        for fee in fees:
+            session.add(
+                DossierFee(
+                    dossier_id=dossier.id,
+                    name=nfc(fee.name),
+                    amount=fee.amount,
+                    payment_method=fee.payment_method,
+                    paid_at=now if fee.payment_method else None,
+                )
+            )
+        data: dict[str, Any] = {"procedure": procedure.code, "channel": request.channel.value}
+        if late_entry:
+            data["late_entry"] = True
+        data.update(request.extra)
+        append_event(
+            session,
+            dossier,
+            kind=EventKind.RECEIVED.value,
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=now,
+            to_status=Status.RECEIVED.value,
+            reason=dossier.late_entry_reason,
+            data=data,
+        )
+        session.flush()
+        return _view(session, dossier, with_details=True)
+
+
+def move(
+    ctx: AppContext,
+    code: str,
+    target: Status,
+    actor: Actor,
+    reason: str | None = None,
+    *,
+    handler: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> DossierView:
+    """One lifecycle step, recorded as an event with who, when and why."""
+    actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(_("Lý do quá dài."))
+    reason = nfc(reason) if reason else None
+    now = ctx.clock().astimezone(VN_TZ)
+    with ctx.session() as session:
+        dossier = _load(session, code, for_update=True)
+        current = Status(dossier.status)
+        check_move(current, target, reason)
+        event_data: dict[str, Any] = dict(data or {})
+        if target is Status.SUPPLEMENT:
+            dossier.supplement_count += 1
+            dossier.paused_at = now
+            if dossier.supplement_count >= 2:
+                # A second request makes the dossier count as late (Decision 766).
+                event_data["second_supplement"] = True
+        if current is Status.SUPPLEMENT and dossier.paused_at is not None:
+            if dossier.due_at is not None:
+                dossier.due_at = ctx.calendar.extend_for_pause(
+                    dossier.due_at, dossier.paused_at, now
+                )
+            event_data["paused_from"] = dossier.paused_at.astimezone(VN_TZ).isoformat()
+            dossier.paused_at = None
+        if target is Status.RESOLVED:
+            dossier.resolved_at = now
+        if target is Status.RETURNED:
+            dossier.returned_at = now
+        if handler:
+            dossier.handler = handler
+        dossier.status = target.value
+        append_event(
+            session,
+            dossier,
+            kind=EventKind.MOVED.value,
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=now,
+            from_status=current.value,
+            to_status=target.value,
+            reason=reason,
+            data=event_data,
+        )
+        session.flush()
+        return _view(session, dossier, with_details=True)
+
+
+def record_event(
+    ctx: AppContext,
+    code: str,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> EventView:
+    """An event that does not move the status (a print, a hand-over, a note)."""
+    with ctx.session() as session:
+        dossier = _load(session, code, for_update=True)
+        if kind is EventKind.HANDED_OVER and data and data.get("to"):
+            dossier.handler = str(data["to"])
+        event = append_event(
+            session,
+            dossier,
+            kind=kind.value,
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=ctx.clock().astimezone(VN_TZ),
+            reason=reason,
+            data=data,
+        )
+        session.flush()
+        return EventView.from_row(event)
+
+
+def _load(session: Session, code: str, *, for_update: bool = False) -> Dossier:
+    statement = sa.select(Dossier).where(Dossier.code == code.strip())
+    if for_update:
+        statement = statement.with_for_update()
+    dossier = session.execute(statement).scalar()
+    if dossier is None:
+        raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=code))
+    return dossier
+
+
+def _page_counts(session: Session, dossier_ids: list[int]) -> dict[int, int]:
+    if not dossier_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Page.dossier_id, sa.func.count(Page.id))
+        .where(Page.dossier_id.in_(dossier_ids))
+        .group_by(Page.dossier_id)
+    ).tuples()
+    return dict(rows.all())
+
+
+def _view(session: Session, dossier: Dossier, *, with_details: bool) -> DossierView:
+    pages = _page_counts(session, [dossier.id]).get(dossier.id, 0)
+    if not with_details:
+        return DossierView.from_row(dossier, pages=pages)
+    per_document = dict(
+        session.execute(
+            sa.select(Page.document_id, sa.func.count(Page.id))
+            .where(Page.dossier_id == dossier.id)
+            .group_by(Page.document_id)
+        )
+        .tuples()
+        .all()
+    )
+    documents = tuple(
+        DocumentView.from_row(row, per_document.get(row.id, 0))
+        for row in session.execute(
+            sa.select(DossierDocument)
+            .where(DossierDocument.dossier_id == dossier.id)
+            .order_by(DossierDocument.position)
+        ).scalars()
+    )
+    fees = tuple(
+        FeeView.from_row(row)
+        for row in session.execute(
+            sa.select(DossierFee).where(DossierFee.dossier_id == dossier.id).order_by(DossierFee.id)
+        ).scalars()
+    )
+    events = tuple(
+        EventView.from_row(row)
+        for row in session.execute(
+            sa.select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)
+        ).scalars()
+    )
+    return DossierView.from_row(dossier, pages=pages, documents=documents, fees=fees, events=events)
+
+
+def get_dossier(ctx: AppContext, code: str) -> DossierView:
+    with ctx.session() as session:
+        return _view(session, _load(session, code), with_details=True)
+
+
+@dataclass(frozen=True)
+class DossierFilter:
+    status: tuple[Status, ...] = ()
+    channel: tuple[Channel, ...] = ()
+    search: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    due_before: datetime | None = None
+    """Open dossiers due before this moment (late when it is now)."""
+    handler: str | None = None
+    procedure: str | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), VN_TZ)
+
+
+def filter_statement(dialect: str, flt: DossierFilter) -> sa.Select[Dossier]:
+    statement = sa.select(Dossier)
+    if flt.status:
+        statement = statement.where(Dossier.status.in_([s.value for s in flt.status]))
+    if flt.channel:
+        statement = statement.where(Dossier.channel.in_([c.value for c in flt.channel]))
+    if flt.received_from:
+        statement = statement.where(Dossier.received_at >= _day_start(flt.received_from))
+    if flt.received_to:
+        statement = statement.where(
+            Dossier.received_at < _day_start(flt.received_to + timedelta(days=1))
+        )
+    if flt.due_before:
+        open_statuses = [s.value for s in Status if not s.is_final and s is not Status.RESOLVED]
+        statement = statement.where(
+            Dossier.due_at < flt.due_before, Dossier.status.in_(open_statuses)
+        )
+    if flt.handler:
+        statement = statement.where(Dossier.handler == flt.handler)
+    if flt.procedure:
+        statement = statement.where(Dossier.procedure_code == flt.procedure)
+    if flt.search:
+        condition = search_condition(dialect, flt.search)
+        if condition is not None:
+            statement = statement.where(condition)
+    return statement
+
+
+def list_dossiers(
+    ctx: AppContext, flt: DossierFilter, *, limit: int = 100, offset: int = 0
+) -> list[DossierView]:
+    """A page of dossiers, newest first, filtered and searched in the database."""
+    if limit < 1:
+        raise ValidationError(_("Giới hạn số dòng phải lớn hơn 0."))
+    with ctx.session() as session:
+        statement = (
+            filter_statement(session.get_bind().dialect.name, flt)
+            .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = session.execute(statement).scalars().all()
+        pages = _page_counts(session, [row.id for row in rows])
+        return [DossierView.from_row(row, pages=pages.get(row.id, 0)) for row in rows]
+
+
+def count_dossiers(ctx: AppContext, flt: DossierFilter) -> int:
+    with ctx.session() as session:
+        statement = filter_statement(session.get_bind().dialect.name, flt)
+        counted = sa.select(sa.func.count()).select_from(statement.subquery())
+        return int(session.execute(counted).scalar_one())
+
+
+def find_returning_applicant(ctx: AppContext, id_number: str) -> DossierView | None:
+    """The latest dossier of a citizen, to fill the form for a returning visitor."""
+    with ctx.session() as session:
+        row = session.execute(
+            sa.select(Dossier)
+            .where(Dossier.applicant_id_number == id_number.strip())
+            .order_by(Dossier.received_at.desc())
+            .limit(1)
+        ).scalar()
+        return None if row is None else DossierView.from_row(row)
