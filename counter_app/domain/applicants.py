@@ -177,21 +177,21 @@ def validate_cccd(
     id_year = century + int(id_number[4:6])
     if id_year > date.today().year:
         raise ValidationError(
-            _("Số định danh cá nhân chỉ năm sinh {year}, là năm trong tương lai.").format(
+            _("Số định danh cá nhân ứng với năm sinh {year}, là năm trong tương lai.").format(
                 year=id_year
             )
         )
     if birth_date is not None and birth_date.year != id_year:
         raise ValidationError(
-            _("Số định danh cá nhân chỉ năm sinh {id_year}, nhưng ngày sinh là năm {year}.").format(
-                id_year=id_year, year=birth_date.year
-            )
+            _(
+                "Số định danh cá nhân ứng với năm sinh {id_year}, nhưng ngày sinh là năm {year}."
+            ).format(id_year=id_year, year=birth_date.year)
         )
     if gender is not None and nfc(gender) != id_gender:
         raise ValidationError(
-            _(
-                "Số định danh cá nhân chỉ giới tính {id_gender}, nhưng giới tính khai là {gender}."
-            ).format(id_gender=id_gender, gender=nfc(gender))
+            _("Số định danh cá nhân ứng với giới tính {id_gender}, nhưng khai là {gender}.").format(
+                id_gender=id_gender, gender=nfc(gender)
+            )
         )
 
 
