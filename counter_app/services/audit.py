@@ -151,7 +151,7 @@ class VerifyProblem:
 def verify_chain(session: Session) -> list[VerifyProblem]:
     """Every problem of the event chain and of the dossiers it protects."""
     problems: list[VerifyProblem] = []
-    codes = dict(session.execute(sa.select(Dossier.id, Dossier.code)).tuples().all())
+    codes = dict(session.execute(sa.select(Dossier.id, Dossier.code)).all())
     last_hash = GENESIS_HASH
     last_event_by_dossier: dict[int, Event] = {}
     for event in session.execute(sa.select(Event).order_by(Event.id)).scalars():

@@ -379,23 +379,22 @@ def _page_counts(session: Session, dossier_ids: list[int]) -> dict[int, int]:
         sa.select(Page.dossier_id, sa.func.count(Page.id))
         .where(Page.dossier_id.in_(dossier_ids))
         .group_by(Page.dossier_id)
-    ).tuples()
-    return dict(rows.all())
+    )
+    return {int(dossier_id): int(count) for dossier_id, count in rows}
 
 
 def _view(session: Session, dossier: Dossier, *, with_details: bool) -> DossierView:
     pages = _page_counts(session, [dossier.id]).get(dossier.id, 0)
     if not with_details:
         return DossierView.from_row(dossier, pages=pages)
-    per_document = dict(
-        session.execute(
+    per_document: dict[int | None, int] = {
+        document_id: int(count)
+        for document_id, count in session.execute(
             sa.select(Page.document_id, sa.func.count(Page.id))
             .where(Page.dossier_id == dossier.id)
             .group_by(Page.document_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     documents = tuple(
         DocumentView.from_row(row, per_document.get(row.id, 0))
         for row in session.execute(
