@@ -1,0 +1,386 @@
+"""Page building blocks shared by every printed document (forms, guide sheets, reports).
+
+Built on reportlab platypus, so long text wraps and long tables continue on the next page
+instead of running off it. Every string is NFC-normalised and XML-escaped here; callers
+pass plain text (`para`) or template markup with plain-text fields (`fill`).
+
+    setup = PageSetup.parse("A5")
+    story = [header_block(office_header(...), setup), title("GIẤY ..."), para("...", st.body)]
+    pdf_bytes = build_pdf(story, setup, title="...", draft=True)
+"""
+
+from __future__ import annotations
+
+import io
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from xml.sax.saxutils import escape
+
+from counter_app.documents.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
+from counter_app.domain.text import nfc
+from counter_app.errors import ConfigError
+from counter_app.i18n import _
+
+MOTTO_COUNTRY = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+BLANK = "…"
+"""What an empty field prints as: a visible blank to fill in by hand."""
+
+_PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
+_MM = 72.0 / 25.4
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """Paper, orientation, margins (mm) and the base font size that suits the paper."""
+
+    paper: str = "A5"
+    landscape: bool = False
+    margins_mm: tuple[float, float, float, float] = (12.0, 12.0, 15.0, 10.0)
+    """top, bottom, left, right"""
+    font_size: float = 10.0
+
+    @classmethod
+    def parse(cls, text: str) -> PageSetup:
+        """ "A5", "A4", "A4-landscape" (case-insensitive) with margins and type to match."""
+        name, _sep, orientation = text.strip().upper().partition("-")
+        if name not in _PAPER_MM or orientation not in ("", "LANDSCAPE", "PORTRAIT"):
+            raise ConfigError(
+                _("Khổ giấy không hợp lệ: {value} (dùng A4, A5 hoặc A4-landscape).").format(
+                    value=text
+                )
+            )
+        small = name in ("A5", "A6")
+        margins = (12.0, 12.0, 15.0, 10.0) if small else (15.0, 15.0, 25.0, 15.0)
+        return cls(name, orientation == "LANDSCAPE", margins, 10.0 if small else 12.0)
+
+    @property
+    def name(self) -> str:
+        return f"{self.paper}-landscape" if self.landscape else self.paper
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """Page width and height in points."""
+        width, height = (v * _MM for v in _PAPER_MM[self.paper])
+        return (height, width) if self.landscape else (width, height)
+
+    @property
+    def frame(self) -> tuple[float, float, float, float]:
+        """x, y, width, height of the printable frame in points."""
+        top, bottom, left, right = (v * _MM for v in self.margins_mm)
+        width, height = self.size
+        return left, bottom, width - left - right, height - top - bottom
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: Any
+    body_center: Any
+    small: Any
+    small_center: Any
+    italic_center: Any
+    header: Any
+    header_bold: Any
+    title: Any
+    subtitle: Any
+    cell: Any
+    cell_center: Any
+    cell_head: Any
+
+
+def make_styles(setup: PageSetup) -> Styles:
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+
+    register_fonts()
+    size = setup.font_size
+    body = ParagraphStyle(
+        "body", fontName=SERIF, fontSize=size, leading=size * 1.3, alignment=TA_JUSTIFY
+    )
+    small_size = size - 1.5
+    small = ParagraphStyle(
+        "small", parent=body, fontSize=small_size, leading=small_size * 1.25, spaceBefore=0
+    )
+    cell = ParagraphStyle("cell", parent=small, alignment=0)
+    return Styles(
+        body=body,
+        body_center=ParagraphStyle("body_center", parent=body, alignment=TA_CENTER),
+        small=small,
+        small_center=ParagraphStyle("small_center", parent=small, alignment=TA_CENTER),
+        italic_center=ParagraphStyle(
+            "italic_center", parent=body, fontName=SERIF_ITALIC, alignment=TA_CENTER
+        ),
+        header=ParagraphStyle(
+            "header", parent=small, alignment=TA_CENTER, fontSize=size - 1, leading=size * 1.2
+        ),
+        header_bold=ParagraphStyle(
+            "header_bold",
+            parent=small,
+            alignment=TA_CENTER,
+            fontName=SERIF_BOLD,
+            fontSize=size - 1,
+            leading=size * 1.2,
+        ),
+        title=ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=SERIF_BOLD,
+            fontSize=size + 2,
+            leading=(size + 2) * 1.25,
+            alignment=TA_CENTER,
+            spaceBefore=size * 0.8,
+            spaceAfter=size * 0.2,
+        ),
+        subtitle=ParagraphStyle(
+            "subtitle", parent=body, alignment=TA_CENTER, spaceAfter=size * 0.5
+        ),
+        cell=cell,
+        cell_center=ParagraphStyle("cell_center", parent=cell, alignment=TA_CENTER),
+        cell_head=ParagraphStyle(
+            "cell_head", parent=cell, fontName=SERIF_BOLD, alignment=TA_CENTER
+        ),
+    )
+
+
+def text_markup(text: str | None) -> str:
+    """Plain text as paragraph markup: NFC, escaped, line breaks kept as breaks."""
+    if text is None or not nfc(text):
+        return BLANK
+    lines = [" ".join(line.split()) for line in nfc(text).splitlines()]
+    return "<br/>".join(escape(line) for line in lines if line)
+
+
+class _BlankingFormatter(string.Formatter):
+    """`str.format` where a missing or empty field prints the blank `…`."""
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        value = kwargs.get(str(key)) if isinstance(key, str) else None
+        return BLANK if value is None or value == "" else value
+
+
+def fill(template: str, fields: Mapping[str, Any]) -> str:
+    """Fill `{name}` fields of template markup with escaped plain-text values."""
+    escaped = {
+        key: text_markup(value) if isinstance(value, str) else value
+        for key, value in fields.items()
+    }
+    try:
+        return _BlankingFormatter().format(nfc(template), **escaped)
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise ConfigError(
+            _("Mẫu biểu có trường không hợp lệ: {text}").format(text=template[:80])
+        ) from exc
+
+
+def para(text: str | None, style: Any) -> Any:
+    """A paragraph of plain text."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(text_markup(text), style)
+
+
+def markup_para(markup: str, style: Any) -> Any:
+    """A paragraph of trusted template markup (already filled by `fill`)."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(markup, style)
+
+
+def place_date(place: str, day: date | None) -> str:
+    """ "Nha Trang, ngày 02 tháng 03 năm 2026" (blanks when the day is unknown)."""
+    where = nfc(place) or BLANK
+    if day is None:
+        return f"{where}, ngày {BLANK} tháng {BLANK} năm {BLANK}"
+    return f"{where}, ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+
+
+@dataclass(frozen=True)
+class HeaderText:
+    """The two-column header of an administrative document (FORMS §2)."""
+
+    parent_body: str
+    unit: str
+    number_line: str = ""
+    place: str = ""
+    day: date | None = None
+
+
+def header_block(header: HeaderText, setup: PageSetup, left_extra: Sequence[Any] = ()) -> Any:
+    """Parent body and unit (left), motto and place-date (right), each with a short rule."""
+    from reportlab.platypus import Table, TableStyle
+
+    st = make_styles(setup)
+    _x, _y, width, _h = setup.frame
+    left_width = width * 0.42
+    left = [
+        para(header.parent_body.upper(), st.header),
+        para(header.unit.upper(), st.header_bold),
+        rule(left_width * 0.35),
+    ]
+    if header.number_line:
+        left.append(para(header.number_line, st.header))
+    left.extend(left_extra)
+    right = [
+        para(MOTTO_COUNTRY, st.header_bold),
+        para(MOTTO, st.header_bold),
+        rule((width - left_width) * 0.5),
+        para(place_date(header.place, header.day), _italic(st.header)),
+    ]
+    table = Table([[left, right]], colWidths=[left_width, width - left_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def _italic(style: Any) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}_italic", parent=style, fontName=SERIF_ITALIC)
+
+
+@dataclass(frozen=True)
+class SignatureColumn:
+    title: str
+    hint: str = "(Ký và ghi rõ họ tên)"
+    name: str = ""
+    above: str = ""
+    """A line above the title, e.g. "Nơi nhận" on the left of a letter's footer."""
+
+
+def signature_block(columns: Sequence[SignatureColumn], setup: PageSetup) -> Any:
+    """Side-by-side signature boxes: title, hint, room to sign, then the printed name."""
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    st = make_styles(setup)
+    _x, _y, width, _h = setup.frame
+    cells = []
+    for column in columns:
+        cell: list[Any] = []
+        if column.above:
+            cell.append(para(column.above, _italic(st.small_center)))
+        cell.append(para(column.title, _bold(st.small_center)))
+        if column.hint:
+            cell.append(para(column.hint, _italic(st.small_center)))
+        cell.append(Spacer(1, setup.font_size * 3.5))
+        if column.name:
+            cell.append(para(column.name, _bold(st.small_center)))
+        cells.append(cell)
+    if not cells:
+        return Spacer(1, 0)
+    table = Table([cells], colWidths=[width / len(cells)] * len(cells))
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")])
+    )
+    return KeepTogether([Spacer(1, setup.font_size * 0.6), table])
+
+
+def _bold(style: Any) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}_bold", parent=style, fontName=SERIF_BOLD)
+
+
+def grid_table(
+    rows: Sequence[Sequence[Any]],
+    col_fractions: Sequence[float],
+    setup: PageSetup,
+    *,
+    header_rows: int = 1,
+    spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+) -> Any:
+    """A ruled table whose header rows repeat on every page it continues to."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    _x, _y, width, _h = setup.frame
+    total = sum(col_fractions)
+    table = Table(
+        [list(row) for row in rows],
+        colWidths=[width * f / total for f in col_fractions],
+        repeatRows=header_rows,
+    )
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    commands.extend(("SPAN", start, end) for start, end in spans)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def rule(length: float) -> Any:
+    """A short centred horizontal rule (under the unit name and the motto)."""
+    from reportlab.platypus.flowables import HRFlowable
+
+    return HRFlowable(width=length, thickness=0.6, color="black", spaceBefore=1, spaceAfter=3)
+
+
+DRAFT_MARK = "NHÁP"
+
+
+def build_pdf(
+    story: Sequence[Any],
+    setup: PageSetup,
+    *,
+    title: str,
+    author: str = "",
+    draft: bool = False,
+    footer: str = "",
+) -> bytes:
+    """Lay out `story` on pages of `setup` and return the PDF bytes.
+
+    `draft` stamps "NHÁP" across every page (the preview before printing); `footer`
+    prints small text and the page number at the bottom of every page.
+    """
+    from reportlab.platypus import SimpleDocTemplate
+
+    register_fonts()
+    buffer = io.BytesIO()
+    top, bottom, left, right = (v * _MM for v in setup.margins_mm)
+    size = setup.size
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=size,
+        topMargin=top,
+        bottomMargin=bottom,
+        leftMargin=left,
+        rightMargin=right,
+        title=nfc(title),
+        author=nfc(author),
+        creator="Quầy Một Cửa",
+    )
+
+    def decorate(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        width, _height = size
+        if footer:
+            canvas.setFont(SERIF_ITALIC, max(setup.font_size - 3, 6))
+            canvas.drawString(left, bottom * 0.45, nfc(footer))
+            canvas.drawRightString(width - right, bottom * 0.45, str(doc.page))
+        if draft:
+            from reportlab.lib.colors import Color
+
+            canvas.setFillColor(Color(0.6, 0.6, 0.6, alpha=0.35))
+            canvas.setFont(SERIF_BOLD, setup.font_size * 8)
+            canvas.translate(width / 2, size[1] / 2)
+            canvas.rotate(35)
+            canvas.drawCentredString(0, 0, DRAFT_MARK)
+        canvas.restoreState()
+
+    document.build(list(story), onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()
