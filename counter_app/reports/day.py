@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,10 +32,22 @@ def day_counts(session: Session, office: Office, day: date) -> dict[str, Any]:
         )
         .order_by(Dossier.code)
     ).all()
+    return summarise_day(office.unit_code, day, rows)
+
+
+class DayRow(Protocol):
+    code: str
+    channel: str
+    status: str
+    procedure_code: str
+
+
+def summarise_day(office_unit: str, day: date, rows: Sequence[DayRow]) -> dict[str, Any]:
+    """The day-close counts of `rows` (sorted by code); the hub counts with it too."""
     by_channel = {channel.value: 0 for channel in Channel}
     by_channel.update(Counter(row.channel for row in rows))
     return {
-        "office": office.unit_code,
+        "office": office_unit,
         "date": day.isoformat(),
         "received": len(rows),
         "by_channel": by_channel,
