@@ -280,7 +280,9 @@ def cmd_dossier_move(args: argparse.Namespace) -> int:
     target = Status.parse(args.to)
     ctx = _context(args)
     try:
-        dossier = move(ctx, args.code, target, _actor(ctx, args), args.reason, handler=args.handler)
+        dossier = move(
+            ctx, args.code, target, _actor(ctx, args), args.reason, handler=args.assignee
+        )
     finally:
         ctx.close()
     if args.json:
@@ -448,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     moving.add_argument("code")
     moving.add_argument("--to", required=True)
     moving.add_argument("--reason")
-    moving.add_argument("--handler")
+    moving.add_argument("--handler", dest="assignee", help=_("người xử lý (chuyển hồ sơ)"))
     _json_flag(moving)
     moving.set_defaults(handler=cmd_dossier_move)
 
