@@ -432,6 +432,8 @@ class DossierFilter:
     received_to: date | None = None
     due_before: datetime | None = None
     """Open dossiers due before this moment (late when it is now)."""
+    due_from: datetime | None = None
+    """Open dossiers due at or after this moment (with `due_before`: due in a window)."""
     handler: str | None = None
     procedure: str | None = None
 
@@ -452,11 +454,13 @@ def filter_statement(dialect: str, flt: DossierFilter) -> sa.Select[Dossier]:
         statement = statement.where(
             Dossier.received_at < _day_start(flt.received_to + timedelta(days=1))
         )
-    if flt.due_before:
+    if flt.due_before or flt.due_from:
         open_statuses = [s.value for s in Status if not s.is_final and s is not Status.RESOLVED]
-        statement = statement.where(
-            Dossier.due_at < flt.due_before, Dossier.status.in_(open_statuses)
-        )
+        statement = statement.where(Dossier.status.in_(open_statuses))
+    if flt.due_before:
+        statement = statement.where(Dossier.due_at < flt.due_before)
+    if flt.due_from:
+        statement = statement.where(Dossier.due_at >= flt.due_from)
     if flt.handler:
         statement = statement.where(Dossier.handler == flt.handler)
     if flt.procedure:
