@@ -1,0 +1,40 @@
+"""GUI test helpers: typing Vietnamese without pytest-qt's ASCII-only keyClicks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ui.errors import set_dialogs_enabled
+from ui.tasks import default_runner
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Send each character as a key press/release (TOOLING §1: keyClicks aborts on non-ASCII)."""
+    for char in text:
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+            QCoreApplication.sendEvent(widget, event)
+
+
+def type_into_focus(text: str) -> None:
+    """Type into whatever has the keyboard focus now, as a keyboard-wedge reader does."""
+    for char in text:
+        focus = QApplication.focusWidget()
+        assert focus is not None, "no widget has the focus"
+        type_text(focus, char)
+
+
+@pytest.fixture(autouse=True)
+def _no_dialogs(qapp: QApplication) -> Iterator[None]:
+    """Errors become log lines; pending background jobs end before the next test."""
+    set_dialogs_enabled(False)
+    yield
+    default_runner().wait_idle()
+    QCoreApplication.processEvents()
+    set_dialogs_enabled(True)

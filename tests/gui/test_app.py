@@ -1,0 +1,51 @@
+"""The GUI opens a data directory and lists its dossiers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from counter_app.domain.applicants import Person
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import IntakeRequest, intake
+from counter_app.services.users import SYSTEM_ACTOR
+from ui.main_window import DossierDeskPage, MainWindow
+
+PERSON = Person(name="Nguyễn Văn An", id_number="056090001234")
+
+
+def _log_some(ctx: AppContext, n: int) -> list[str]:
+    procedure = ctx.catalog.procedures[0].code
+    return [intake(ctx, IntakeRequest(procedure, PERSON), SYSTEM_ACTOR).code for _ in range(n)]
+
+
+def test_main_window_lists_the_dossiers(qtbot: QtBot, ctx: AppContext) -> None:
+    codes = _log_some(ctx, 3)
+    window = MainWindow(ctx, SYSTEM_ACTOR)
+    qtbot.add_widget(window)
+    window.show_page("dossiers")
+    page = window.pages["dossiers"]
+    assert isinstance(page, DossierDeskPage)
+    model = page.desk.model
+    qtbot.wait_until(lambda: model.rowCount() == 3)
+    model.dossier_at(0)  # asks for the first page
+    qtbot.wait_until(lambda: model.loaded_pages == 1)
+    shown = {model.index(row, 0).data() for row in range(3)}
+    assert shown == set(codes)
+    assert model.index(0, 1).data() == "Nguyễn Văn An"
+
+
+def test_gui_command_starts_and_quits(data_dir: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", COUNTER_APP_GUI_QUIT_AFTER_MS="300")
+    result = subprocess.run(
+        [sys.executable, "-m", "counter_app.cli", "gui", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

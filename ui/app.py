@@ -1,0 +1,66 @@
+"""The GUI's composition root: `counter-app gui` lands in `run_gui`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from counter_app.errors import CounterError
+from counter_app.services.context import AppContext, open_context
+from counter_app.services.users import SYSTEM_ACTOR, Actor
+from ui.errors import install_excepthook, set_dialogs_enabled, show_error
+from ui.main_window import MainWindow
+from ui.tasks import default_runner
+
+# For smoke runs and packaging checks: quit by itself after this many milliseconds.
+QUIT_AFTER_ENV = "COUNTER_APP_GUI_QUIT_AFTER_MS"
+
+log = logging.getLogger("counter_app.ui")
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("counter-app")
+    app.setOrganizationName("counter-app")
+    return app
+
+
+def sign_in(ctx: AppContext) -> Actor | None:
+    """The first user of the session."""
+    return SYSTEM_ACTOR
+
+
+def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
+    """Open the data directory and run the window until it closes; the exit code."""
+    app = application()
+    set_dialogs_enabled(not no_error_dialogs)
+    if no_error_dialogs:
+        logging.basicConfig(level=logging.INFO)
+    install_excepthook()
+    try:
+        ctx = open_context(data_dir, create=True)
+    except CounterError as exc:
+        show_error(None, exc)
+        return 1
+    try:
+        actor = sign_in(ctx)
+        if actor is None:
+            return 1
+        window = MainWindow(ctx, actor)
+        window.show()
+        quit_after = os.environ.get(QUIT_AFTER_ENV)
+        if quit_after:
+            QTimer.singleShot(int(quit_after), app.quit)
+        code = app.exec()
+        default_runner().wait_idle()
+        return int(code)
+    finally:
+        ctx.close()

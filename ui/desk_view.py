@@ -1,0 +1,162 @@
+"""The dossier desk (Hồ sơ): a filter bar over the paged dossier table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.lifecycle import Channel, Status
+from counter_app.i18n import _
+from counter_app.services.context import AppContext
+from counter_app.services.users import Actor
+from ui.bus import Changes, bus
+from ui.desk_logic import DeskQuery, DueFilter, to_filter
+from ui.desk_model import DossierTableModel
+from ui.tasks import TaskRunner
+
+SEARCH_DELAY_MS = 250
+
+
+class DeskView(QWidget):
+    """Signals:
+    dossier_activated(str): the clerk opened a dossier (Enter or double click) by code.
+    """
+
+    dossier_activated = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self.model = DossierTableModel(ctx, self, runner=runner)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Tìm theo mã, tên, số định danh, điện thoại…"))
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.addItem(_("Mọi trạng thái"), None)
+        for status in Status:
+            self.status.addItem(status.label, status)
+        self.channel = QComboBox()
+        self.channel.addItem(_("Mọi kênh"), None)
+        for channel in Channel:
+            self.channel.addItem(channel.label, channel)
+        self.due = QComboBox()
+        for due in DueFilter:
+            self.due.addItem(_(due.value), due)
+        self.handler = QLineEdit()
+        self.handler.setPlaceholderText(_("Người xử lý"))
+        self.handler.setMaximumWidth(140)
+        self.use_dates = QCheckBox(_("Nhận từ"))
+        today = ctx.clock().date()
+        self.date_from = QDateEdit(QDate(today.year, today.month, 1))
+        self.date_to = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setEnabled(False)
+        self.count_label = QLabel()
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status, 1)
+        filters.addWidget(self.channel, 1)
+        filters.addWidget(self.due, 1)
+        filters.addWidget(self.handler)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.date_from)
+        filters.addWidget(QLabel(_("đến")))
+        filters.addWidget(self.date_to)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((200, 180, 320, 110, 130, 120, 190)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda index: self._activate(index.row()))
+        self.table.activated.connect(lambda index: self._activate(index.row()))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.handler.textChanged.connect(lambda _text: self._search_timer.start())
+        for combo in (self.status, self.channel, self.due):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.use_dates.toggled.connect(self._dates_toggled)
+        self.date_from.dateChanged.connect(lambda _d: self.apply_filters())
+        self.date_to.dateChanged.connect(lambda _d: self.apply_filters())
+        self.model.count_loaded.connect(self._show_count)
+        bus().changes_applied.connect(self._changes_applied)
+        self.apply_filters()
+
+    def _dates_toggled(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self.apply_filters()
+
+    def query(self) -> DeskQuery:
+        received_from: date | None = None
+        received_to: date | None = None
+        if self.use_dates.isChecked():
+            received_from = self.date_from.date().toPython()  # type: ignore[assignment]
+            received_to = self.date_to.date().toPython()  # type: ignore[assignment]
+        return DeskQuery(
+            search=self.search.text(),
+            status=self.status.currentData(),
+            channel=self.channel.currentData(),
+            due=self.due.currentData(),
+            received_from=received_from,
+            received_to=received_to,
+            handler=self.handler.text(),
+        )
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(to_filter(self.query(), self.ctx.clock(), self.ctx.calendar))
+
+    def _show_count(self, count: int) -> None:
+        self.count_label.setText(_("{count} hồ sơ").format(count=f"{count:,}".replace(",", ".")))
+
+    def _activate(self, row: int) -> None:
+        view = self.model.dossier_at(row)
+        if view is not None:
+            self.dossier_activated.emit(view.code)
+
+    def _changes_applied(self, changes: Changes, initiator: QObject | None) -> None:
+        if changes.dossiers:
+            self.model.reload()

@@ -1,0 +1,73 @@
+"""The one way the UI shows a failure (STYLE §7).
+
+`show_error(parent, exc)`: an expected `CounterError` shows its one-line message; anything
+else is a bug and shows a box with the traceback. With dialogs off (`--no-error-dialogs`,
+tests, smoke runs) both become log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from counter_app.errors import CounterError
+from counter_app.i18n import _
+
+log = logging.getLogger("counter_app.ui")
+
+_dialogs_enabled = True
+
+
+def set_dialogs_enabled(enabled: bool) -> None:
+    global _dialogs_enabled
+    _dialogs_enabled = enabled
+
+
+def dialogs_enabled() -> bool:
+    return _dialogs_enabled
+
+
+def error_details(exc: BaseException) -> str:
+    text = getattr(exc, "__traceback_text__", None)
+    if text:
+        return str(text)
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> None:
+    if isinstance(exc, CounterError):
+        if not _dialogs_enabled:
+            log.info("user error: %s", exc.message)
+            return
+        QMessageBox.warning(parent, _("Không thực hiện được"), exc.message)
+        return
+    details = error_details(exc)
+    if not _dialogs_enabled:
+        log.error("unexpected error: %s\n%s", exc, details)
+        return
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(_("Lỗi chương trình"))
+    box.setText(_("Đã xảy ra lỗi ngoài dự kiến. Hãy gửi chi tiết dưới đây cho bộ phận kỹ thuật."))
+    box.setInformativeText(f"{type(exc).__name__}: {exc}")
+    box.setDetailedText(details)
+    box.exec()
+
+
+def install_excepthook() -> None:
+    """Uncaught exceptions in slots go to `show_error` instead of vanishing."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        exc.__traceback_text__ = "".join(  # type: ignore[attr-defined]
+            traceback.format_exception(kind, exc, tb)
+        )
+        show_error(None, exc)
+
+    sys.excepthook = hook

@@ -1,0 +1,211 @@
+"""The main window: navigation on the left, the registered pages, a status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.errors import CounterError
+from counter_app.i18n import N_, _
+from counter_app.services.context import AppContext
+from counter_app.services.users import Actor
+from ui.bus import Changes, bus
+from ui.desk_logic import TodayCounts, today_counts
+from ui.desk_view import DeskView
+from ui.pages import Page, load_plugins, register_page, registered_pages
+from ui.tasks import Op, TaskRunner
+
+COUNTS_REFRESH_MS = 60_000
+
+
+class PlaceholderPage(QWidget):
+    """A page whose screen is built by another issue and has not plugged in yet."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        label = QLabel(_("Màn hình “{title}” chưa có trong phiên bản này.").format(title=title))
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        QVBoxLayout(self).addWidget(label)
+
+
+def register_builtin_pages() -> None:
+    """The pages of this issue; plugins registered later replace placeholders by key."""
+    register_page("intake", N_("Tiếp nhận"), lambda c, a: PlaceholderPage(_("Tiếp nhận")), order=10)
+    register_page("dossiers", N_("Hồ sơ"), lambda c, a: DossierDeskPage(c, a), order=20)
+    register_page(
+        "returns", N_("Trả kết quả"), lambda c, a: PlaceholderPage(_("Trả kết quả")), order=30
+    )
+    register_page("reports", N_("Báo cáo"), lambda c, a: PlaceholderPage(_("Báo cáo")), order=40)
+    register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
+    register_page("settings", N_("Cài đặt"), lambda c, a: PlaceholderPage(_("Cài đặt")), order=90)
+
+
+class DossierDeskPage(QWidget):
+    """The desk and, beside it, the detail of the opened dossier."""
+
+    def __init__(self, ctx: AppContext, actor: Actor) -> None:
+        super().__init__()
+        self.desk = DeskView(ctx, actor)
+        QVBoxLayout(self).addWidget(self.desk)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    lock_requested(): the user asked to lock the screen (Ctrl+L).
+    switch_user_requested(): the user asked to sign in as someone else.
+    """
+
+    lock_requested = Signal()
+    switch_user_requested = Signal()
+
+    def __init__(self, ctx: AppContext, actor: Actor, *, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor = actor
+        self._runner = runner
+        self.nav = QListWidget()
+        self.nav.setMaximumWidth(200)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        self.user_label = QLabel()
+        self.counts_label = QLabel()
+        self.sync_label = QLabel()
+        self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        bus().notice.connect(self._notice)
+        bus().changes_applied.connect(self._changes_applied)
+        bus().listen()
+
+        self._lock_action = QAction(self)
+        self._lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self._lock_action.triggered.connect(self.lock_requested)
+        self.addAction(self._lock_action)
+        self._switch_action = QAction(self)
+        self._switch_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self._switch_action.triggered.connect(self.switch_user_requested)
+        self.addAction(self._switch_action)
+
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setInterval(COUNTS_REFRESH_MS)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        self._counts_timer.start()
+        self.resize(1280, 800)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Build every page anew: after sign-in as another user or a language change."""
+        current = self.current_key()
+        load_plugins()
+        register_builtin_pages_once()
+        while self.stack.count():
+            widget = self.stack.widget(0)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.nav.clear()
+        self.pages.clear()
+        for number, page in enumerate(registered_pages(), start=1):
+            widget = self._build(page)
+            self.pages[page.key] = widget
+            self.stack.addWidget(widget)
+            item = QListWidgetItem(f"{_(page.title)}")
+            item.setData(Qt.ItemDataRole.UserRole, page.key)
+            item.setToolTip(f"Ctrl+{number}" if number < 10 else "")
+            self.nav.addItem(item)
+            if number < 10:
+                action = QAction(self.stack)
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+                action.triggered.connect(lambda _c=False, key=page.key: self.show_page(key))
+                widget.addAction(action)
+                self.addAction(action)
+        self.show_page(current or "intake")
+        self.setWindowTitle(_("Quầy Một Cửa"))
+        self.user_label.setText(
+            _("Người dùng: {name} ({login})").format(name=self.actor.name, login=self.actor.login)
+        )
+        self.sync_label.setText("")
+        self.refresh_counts()
+
+    def _build(self, page: Page) -> QWidget:
+        try:
+            return page.factory(self.ctx, self.actor)
+        except CounterError as exc:
+            return PlaceholderPage(exc.message)
+
+    def current_key(self) -> str | None:
+        item = self.nav.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def show_page(self, key: str) -> None:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+                widget = self.pages[key]
+                focus = getattr(widget, "initial_focus", None)
+                (focus() if callable(focus) else widget).setFocus()
+                return
+
+    def set_actor(self, actor: Actor) -> None:
+        self.actor = actor
+        self.rebuild()
+
+    def set_sync_state(self, text: str) -> None:
+        """For the sync panel: a short state shown in the status bar."""
+        self.sync_label.setText(text)
+
+    def refresh_counts(self) -> None:
+        ctx = self.ctx
+        Op(self, lambda: today_counts(ctx), runner=self._runner).on_success(
+            self._show_counts
+        ).on_error(lambda _exc: self.counts_label.setText("")).start()
+
+    def _show_counts(self, counts: TodayCounts) -> None:
+        self.counts_label.setText(
+            _(
+                "Hôm nay: {received} hồ sơ · trực tuyến {share}% · "
+                "đến hạn {due_today} · trễ hạn {late}"
+            ).format(
+                received=counts.received,
+                share=counts.online_share,
+                due_today=counts.due_today,
+                late=counts.late,
+            )
+        )
+
+    def _notice(self, level: str, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    def _changes_applied(self, changes: Changes, initiator: QObject | None) -> None:
+        if changes.counts:
+            self.refresh_counts()
+
+
+_builtins_registered = False
+
+
+def register_builtin_pages_once() -> None:
+    """Built-ins first, plugins on top: a plugin's page replaces a placeholder by key."""
+    global _builtins_registered
+    if not _builtins_registered:
+        _builtins_registered = True
+        plugins = {p.key: p for p in registered_pages()}
+        register_builtin_pages()
+        for page in plugins.values():
+            register_page(page.key, page.title, page.factory, order=page.order)

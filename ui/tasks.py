@@ -1,0 +1,188 @@
+"""The one background-operation helper of the UI (STYLE §2, §3).
+
+    Op(parent, lambda: services.get_dossier(ctx, code)).on_success(show).start()
+
+`Op` runs a function of the services off the GUI thread and delivers its result (or its
+exception) back on the GUI thread through a queued signal. Work that touches the database
+(`db=True`, the default) goes to one single-thread pool, so database jobs never overlap
+and each opens and closes its own session inside the worker; services return frozen
+views, never ORM objects. Work without the database (`db=False`: HTTP, scanner I/O) runs
+on a parallel pool. Nobody else creates threads.
+
+When the parent widget is deleted before the job ends, the callbacks are skipped.
+Errors go to `show_error(parent, exc)` unless `on_error` is given.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+
+T = TypeVar("T")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class TaskRunner(QObject):
+    """The two thread pools: `db` with exactly one thread, `parallel` for the rest.
+
+    One runner belongs to the application object (`default_runner()`); tests may make
+    their own.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_pool = QThreadPool(self)
+        self.db_pool.setMaxThreadCount(1)  # STYLE §3: database work is serialised
+        self.parallel_pool = QThreadPool(self)
+        self._running: set[Op[Any]] = set()
+
+    def submit(self, op: Op[Any]) -> None:
+        self._running.add(op)
+        pool = self.db_pool if op.uses_db else self.parallel_pool
+        pool.start(_Job(op))
+
+    def forget(self, op: Op[Any]) -> None:
+        self._running.discard(op)
+
+    @property
+    def pending(self) -> int:
+        return len(self._running)
+
+    def wait_idle(self, msecs: int = 30000) -> bool:
+        """Block until both pools are empty (shutdown and tests only)."""
+        return self.db_pool.waitForDone(msecs) and self.parallel_pool.waitForDone(msecs)
+
+
+Q = TypeVar("Q", bound=QObject)
+
+
+def app_child(kind: type[Q], name: str) -> Q:
+    """The one `kind` object of the application, created on first use as its child."""
+    app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("a QApplication must exist first")
+    found = app.findChild(kind, name)
+    if found is None:
+        found = kind(app)
+        found.setObjectName(name)
+    return found
+
+
+def default_runner() -> TaskRunner:
+    return app_child(TaskRunner, "counter_app_task_runner")
+
+
+class Op(QObject, Generic[T]):
+    """One background operation; chain options, then `start()`.
+
+    Signals (delivered on the GUI thread):
+        succeeded(object): the function's return value.
+        failed(object): the exception it raised (with `__traceback_text__` set).
+        progressed(int, int): done and total, when `with_progress` was used.
+        finished(): after either of the above.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+    finished = Signal()
+
+    def __init__(
+        self,
+        parent: QObject | None,
+        func: Callable[[], T] | Callable[[ProgressCallback], T],
+        *,
+        db: bool = True,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(None)  # lives on the GUI thread; the runner keeps it alive
+        self._parent = parent
+        self._func = func
+        self.uses_db = db
+        self._runner = runner
+        self._wants_progress = False
+        self._error_handler: Callable[[BaseException], None] | None = None
+        self.succeeded.connect(self._deliver_success)
+        self.failed.connect(self._deliver_failure)
+        self._success_handlers: list[Callable[[T], None]] = []
+
+    def on_success(self, callback: Callable[[T], None]) -> Op[T]:
+        self._success_handlers.append(callback)
+        return self
+
+    def on_error(self, callback: Callable[[BaseException], None]) -> Op[T]:
+        self._error_handler = callback
+        return self
+
+    def with_progress(self, callback: ProgressCallback) -> Op[T]:
+        """Call the function with a `progress(done, total)` callable; `callback` gets it."""
+        self._wants_progress = True
+        self.progressed.connect(callback)
+        return self
+
+    def start(self) -> Op[T]:
+        (self._runner or default_runner()).submit(self)
+        return self
+
+    # --- worker side ----------------------------------------------------------------
+
+    def run_in_worker(self) -> None:
+        """Thread affinity: runs on a pool thread; talks to the GUI thread only by signals."""
+        try:
+            if self._wants_progress:
+                result: Any = self._func(self.progressed.emit)  # type: ignore[call-arg]
+            else:
+                result = self._func()  # type: ignore[call-arg]
+        except BaseException as exc:  # everything crosses back, bugs included
+            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+
+    # --- GUI side -------------------------------------------------------------------
+
+    def _parent_alive(self) -> bool:
+        return self._parent is None or shiboken6.isValid(self._parent)
+
+    def _deliver_success(self, result: T) -> None:
+        try:
+            if self._parent_alive():
+                for handler in self._success_handlers:
+                    handler(result)
+        finally:
+            self._finish()
+
+    def _deliver_failure(self, exc: BaseException) -> None:
+        try:
+            if self._parent_alive():
+                if self._error_handler is not None:
+                    self._error_handler(exc)
+                else:
+                    from ui.errors import show_error
+
+                    parent = self._parent
+                    show_error(parent if _is_widget(parent) else None, exc)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.finished.emit()
+        (self._runner or default_runner()).forget(self)
+
+
+def _is_widget(obj: QObject | None) -> bool:
+    return obj is not None and obj.isWidgetType()
+
+
+class _Job(QRunnable):
+    def __init__(self, op: Op[Any]) -> None:
+        super().__init__()
+        self._op = op
+
+    def run(self) -> None:
+        self._op.run_in_worker()
