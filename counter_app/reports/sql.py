@@ -1,0 +1,38 @@
+"""SQL pieces shared by the reports: the Vietnam calendar date of a stored UTC moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+
+from counter_app.domain.calendar import VN_TZ
+
+_OFFSET = VN_TZ.utcoffset(datetime(2026, 1, 1))
+assert _OFFSET is not None  # VN_TZ is a fixed offset
+_OFFSET_HOURS = int(_OFFSET.total_seconds() // 3600)
+
+
+class vn_date(GenericFunction[date]):
+    """`vn_date(column)`: the Vietnam-time calendar date of a naive-UTC datetime column.
+
+    Comparisons in the reports are date-only (REGULATIONS §5.1), on the local date.
+    """
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(vn_date, "sqlite")
+def _vn_date_sqlite(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+{_OFFSET_HOURS} hours')"
+
+
+@compiles(vn_date)
+def _vn_date_default(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"CAST(({inner} + INTERVAL '{_OFFSET_HOURS} hours') AS DATE)"
