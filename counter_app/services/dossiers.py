@@ -83,16 +83,33 @@ def ensure_office(session: Session, ctx: AppContext) -> Office:
         sa.select(Office).where(Office.unit_code == office_config.unit_code)
     ).scalar()
     if office is None:
-        office = Office(
-            unit_code=office_config.unit_code,
-            electronic_id=office_config.electronic_id,
-            name=office_config.name,
-            parent_body=office_config.parent_body,
-            province_name=office_config.province_name,
+        # Insert-or-ignore: two counters starting at once must not both create it.
+        session.execute(
+            _insert_for(session)(Office)
+            .values(
+                unit_code=office_config.unit_code,
+                electronic_id=office_config.electronic_id,
+                name=office_config.name,
+                parent_body=office_config.parent_body,
+                province_name=office_config.province_name,
+            )
+            .on_conflict_do_nothing(index_elements=["unit_code"])
         )
-        session.add(office)
-        session.flush()
+        office = session.execute(
+            sa.select(Office).where(Office.unit_code == office_config.unit_code)
+        ).scalar_one()
     return office
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT on SQLite and PostgreSQL alike."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def next_sequence(session: Session, office_id: int, day: date, block: SequenceBlock) -> int:
@@ -102,14 +119,8 @@ def next_sequence(session: Session, office_id: int, day: date, block: SequenceBl
     so two processes taking a code at the same moment never get the same number.
     """
     table = cast(sa.Table, CodeSequence.__table__)
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     statement = (
-        insert(table)
+        _insert_for(session)(table)
         .values(office_id=office_id, day=day, last_value=block.first)
         .on_conflict_do_update(
             index_elements=[table.c.office_id, table.c.day],
