@@ -14,11 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from counter_app.domain.applicants import Applicant, Organisation, Person, applicant_to_json
-from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.calendar import VN_TZ, TimeLimit
+from counter_app.domain.catalog import Procedure
 from counter_app.domain.codes import SequenceBlock, format_code
 from counter_app.domain.lifecycle import Channel, EventKind, Role, Status, check_move
 from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, NotFoundError, ValidationError
+from counter_app.guidance.policy import check_intake
 from counter_app.i18n import _
 from counter_app.services.audit import append_event
 from counter_app.services.context import AppContext
@@ -67,6 +69,11 @@ class IntakeRequest:
     """None: the catalog fee when it is one national figure."""
     portal_code: str | None = None
     paper_reason: str | None = None
+    """Why a walk-in files on paper: a code of guidance.policy.PAPER_REASONS or "other: TEXT"."""
+    override_reason: str | None = None
+    """A leader's reason to take on paper a procedure of the office's online-only list."""
+    override_by: Actor | None = None
+    """The leader who allowed it, when not the acting user."""
     competent_body: str | None = None
     handler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -168,6 +175,13 @@ def _applicant_identity(applicant: Applicant) -> str | None:
     return None
 
 
+def time_limit_for(procedure: Procedure, channel: Channel) -> TimeLimit:
+    """The processing time that applies: the online one for online filings when it differs."""
+    if channel.is_online and procedure.online_time_limit is not None:
+        return procedure.online_time_limit
+    return procedure.time_limit
+
+
 def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView:
     """Log one dossier: code, due date, checklist, fees and the first event, atomically."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
@@ -175,12 +189,10 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
     now = ctx.clock().astimezone(VN_TZ)
     received_at = _check_late_entry(ctx, request, now)
     late_entry = request.received_at is not None
+    decision = check_intake(ctx, request, procedure, actor, received_at.date())
     if request.channel is Channel.ASSISTED and not (request.portal_code or "").strip():
         raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
-    limit = procedure.time_limit
-    if request.channel.is_online and procedure.online_time_limit is not None:
-        limit = procedure.online_time_limit
-    due_at = ctx.calendar.due_at(received_at, limit)
+    due_at = ctx.calendar.due_at(received_at, time_limit_for(procedure, request.channel))
     documents = request.documents
     if documents is None:
         documents = tuple(
@@ -233,7 +245,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             else None,
             supplement_count=0,
             portal_code=(request.portal_code or "").strip() or None,
-            paper_reason=request.paper_reason,
+            paper_reason=decision.paper_reason,
             fee_total=sum(fee.amount for fee in fees),
             payment_method=next((f.payment_method for f in fees if f.payment_method), None),
             search_folded=searchable_text(
@@ -272,6 +284,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
         data: dict[str, Any] = {"procedure": procedure.code, "channel": request.channel.value}
         if late_entry:
             data["late_entry"] = True
+        data.update(decision.event_data)
         data.update(request.extra)
         append_event(
             session,
