@@ -1,0 +1,78 @@
+"""Counter-side sync state: the enrolled device, per-dossier sync state, pages sent, day closes.
+
+The outbox itself (`outbox`, one row per event) belongs to the store; these tables say
+what the sync made of it. Created by migration 0002.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from counter_app.store.models import Base, JsonDocument, UtcDateTime
+
+
+class SyncDevice(Base):
+    """This database's enrolment at the hub (one row, id 1)."""
+
+    __tablename__ = "sync_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.String(64))
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    hub_url: Mapped[str] = mapped_column(sa.String(500))
+    office_unit: Mapped[str] = mapped_column(sa.String(16))
+    block_first: Mapped[int]
+    block_last: Mapped[int]
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    clock_offset_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class SyncDossierState(Base):
+    """Where one dossier stands with the hub; the "why not synced" panel reads it."""
+
+    __tablename__ = "sync_dossier_state"
+    __table_args__ = (
+        # The panel lists dossiers by state; the sync picks those due for a retry.
+        sa.Index("ix_sync_dossier_state_state_next", "state", "next_attempt_at"),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    synced_head_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class SyncPageSent(Base):
+    """A page file the hub holds whole: it is never sent again."""
+
+    __tablename__ = "sync_page_sent"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SyncDayClose(Base):
+    """The hub's answer to a day-close manifest, and the leader's sign-off after a match."""
+
+    __tablename__ = "sync_day_close"
+
+    office_unit: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    match: Mapped[bool]
+    manifest: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    difference: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    signed_off_by: Mapped[str | None] = mapped_column(sa.String(64))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
