@@ -54,8 +54,8 @@ class PageSetup:
                 )
             )
         small = name in ("A5", "A6")
-        margins = (12.0, 12.0, 15.0, 10.0) if small else (15.0, 15.0, 25.0, 15.0)
-        return cls(name, orientation == "LANDSCAPE", margins, 10.0 if small else 12.0)
+        margins = (9.0, 11.0, 12.0, 9.0) if small else (15.0, 15.0, 25.0, 15.0)
+        return cls(name, orientation == "LANDSCAPE", margins, 9.0 if small else 12.0)
 
     @property
     def name(self) -> str:
@@ -98,7 +98,7 @@ def make_styles(setup: PageSetup) -> Styles:
     register_fonts()
     size = setup.font_size
     body = ParagraphStyle(
-        "body", fontName=SERIF, fontSize=size, leading=size * 1.3, alignment=TA_JUSTIFY
+        "body", fontName=SERIF, fontSize=size, leading=size * 1.25, alignment=TA_JUSTIFY
     )
     small_size = size - 1.5
     small = ParagraphStyle(
@@ -131,8 +131,8 @@ def make_styles(setup: PageSetup) -> Styles:
             fontSize=size + 2,
             leading=(size + 2) * 1.25,
             alignment=TA_CENTER,
-            spaceBefore=size * 0.8,
-            spaceAfter=size * 0.2,
+            spaceBefore=size * 0.5,
+            spaceAfter=0,
         ),
         subtitle=ParagraphStyle(
             "subtitle", parent=body, alignment=TA_CENTER, spaceAfter=size * 0.5
@@ -214,7 +214,7 @@ def header_block(header: HeaderText, setup: PageSetup, left_extra: Sequence[Any]
 
     st = make_styles(setup)
     _x, _y, width, _h = setup.frame
-    left_width = width * 0.42
+    left_width = width * 0.44
     left = [
         para(header.parent_body.upper(), st.header),
         para(header.unit.upper(), st.header_bold),
@@ -258,26 +258,32 @@ class SignatureColumn:
     """A line above the title, e.g. "Nơi nhận" on the left of a letter's footer."""
 
 
-def signature_block(columns: Sequence[SignatureColumn], setup: PageSetup) -> Any:
-    """Side-by-side signature boxes: title, hint, room to sign, then the printed name."""
-    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+def signature_cell(column: SignatureColumn, setup: PageSetup) -> list[Any]:
+    """One signature box: title, hint, room to sign, then the printed name."""
+    from reportlab.platypus import Spacer
 
     st = make_styles(setup)
-    _x, _y, width, _h = setup.frame
-    cells = []
-    for column in columns:
-        cell: list[Any] = []
-        if column.above:
-            cell.append(para(column.above, _italic(st.small_center)))
+    cell: list[Any] = []
+    if column.above:
+        cell.append(para(column.above, _italic(st.small_center)))
+    if column.title:
         cell.append(para(column.title, _bold(st.small_center)))
-        if column.hint:
-            cell.append(para(column.hint, _italic(st.small_center)))
-        cell.append(Spacer(1, setup.font_size * 3.5))
-        if column.name:
-            cell.append(para(column.name, _bold(st.small_center)))
-        cells.append(cell)
-    if not cells:
+    if column.hint:
+        cell.append(para(column.hint, _italic(st.small_center)))
+    cell.append(Spacer(1, setup.font_size * 2.6))
+    if column.name:
+        cell.append(para(column.name, _bold(st.small_center)))
+    return cell
+
+
+def signature_block(columns: Sequence[SignatureColumn], setup: PageSetup) -> Any:
+    """Side-by-side signature boxes, kept on one page."""
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    _x, _y, width, _h = setup.frame
+    if not columns:
         return Spacer(1, 0)
+    cells = [signature_cell(column, setup) for column in columns]
     table = Table([cells], colWidths=[width / len(cells)] * len(cells))
     table.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")])
@@ -384,3 +390,39 @@ def build_pdf(
 
     document.build(list(story), onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def qr_flowable(data: str, size: float, *, error: str = "m", quiet_modules: int = 2) -> Any:
+    """A QR code drawn as vector squares (segno), `size` points wide including the margin."""
+    import segno
+    from reportlab.platypus import Flowable
+
+    code = segno.make(nfc(data), error=error, micro=False)
+    rows = [list(row) for row in code.matrix]
+
+    class _Qr(Flowable):  # type: ignore[misc]
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            return size, size
+
+        def draw(self) -> None:
+            modules = len(rows) + 2 * quiet_modules
+            step = size / modules
+            canvas = self.canv
+            canvas.setFillColorRGB(0, 0, 0)
+            path = canvas.beginPath()
+            for r, row in enumerate(rows):
+                y = size - (r + quiet_modules + 1) * step
+                c = 0
+                while c < len(row):
+                    if not row[c]:
+                        c += 1
+                        continue
+                    start = c
+                    while c < len(row) and row[c]:
+                        c += 1
+                    path.rect((start + quiet_modules) * step, y, (c - start) * step, step)
+            canvas.drawPath(path, stroke=0, fill=1)
+
+    flowable = _Qr()
+    flowable.hAlign = "CENTER"
+    return flowable

@@ -1,0 +1,574 @@
+"""The one-stop forms as PDF: receipt (01), supplement request, refusal, apology, stop notice,
+control sheet and the tracking book, laid out from the template set in force on the day the
+dossier was received (`templates`).
+
+    rendered = render_form(ctx, FormKind.RECEIPT, code, FormOptions(draft=True))
+    record_print(ctx, rendered, actor, copies=2, printer="HP")   # once it is on paper
+
+Form wording is Vietnamese legal text and comes from the templates; the few phrases built
+here (units of time, "đồng") are form text too and are never translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from counter_app.documents import layout
+from counter_app.documents.layout import (
+    BLANK,
+    HeaderText,
+    PageSetup,
+    SignatureColumn,
+    Styles,
+    fill,
+    make_styles,
+    markup_para,
+    para,
+)
+from counter_app.documents.ledger import DEFAULT_BOOK_FORMAT, LedgerNumber, ensure_entries
+from counter_app.documents.receipt_qr import ReceiptClaim, load_or_create_key, sign
+from counter_app.documents.templates import (
+    FormKind,
+    TemplateSet,
+    load_template_sets,
+    select_template_set,
+)
+from counter_app.domain.calendar import VN_TZ, LimitUnit, TimeLimit
+from counter_app.domain.lifecycle import EventKind, Status
+from counter_app.domain.text import nfc
+from counter_app.errors import NotFoundError, ValidationError
+from counter_app.i18n import _
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import ensure_office, get_dossier, record_event
+from counter_app.services.users import Actor
+from counter_app.services.views import DossierView, EventView
+from counter_app.store.models import Dossier, Office, User
+
+QR_SIZE_MM = 21.0
+_MM = 72.0 / 25.4
+_UNIT_TEXT = {
+    LimitUnit.WORKING_DAYS: "ngày làm việc",
+    LimitUnit.WORKING_HOURS: "giờ làm việc",
+    LimitUnit.CALENDAR_DAYS: "ngày",
+}
+# The status whose move carries the reason a form prints.
+_REASON_STATUS = {
+    FormKind.REFUSAL: (Status.REFUSED,),
+    FormKind.SUPPLEMENT: (Status.SUPPLEMENT,),
+    FormKind.STOP: (Status.STOPPED, Status.WITHDRAWN),
+}
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    reason: str | None = None
+    """Overrides the reason recorded with the dossier's move (refusal, supplement, stop)."""
+    items: tuple[str, ...] = ()
+    """What the applicant must supplement, one line each."""
+    new_due_at: datetime | None = None
+    """The new appointment of an apology."""
+    signer: str = ""
+    coordinating_body: str = ""
+    paper: str | None = None
+    """Overrides the template's and the office's paper, e.g. "A4"."""
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedForm:
+    kind: FormKind
+    code: str | None
+    template_id: str
+    paper: str
+    pdf: bytes
+    qr_payload: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+def forms_config(ctx: AppContext) -> dict[str, Any]:
+    """The office's print settings (config key `forms`), e.g. paper, place, phone, signer."""
+    raw = ctx.config.extra.get("forms", {})
+    return raw if isinstance(raw, dict) else {}
+
+
+def format_moment(moment: datetime | None) -> str:
+    """ "09 giờ 05 phút, ngày 02 tháng 03 năm 2026", or the blank."""
+    if moment is None:
+        return f"{BLANK} giờ {BLANK} phút, ngày {BLANK} tháng {BLANK} năm {BLANK}"
+    local = moment.astimezone(VN_TZ)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def format_day(day: date | None) -> str:
+    return BLANK if day is None else f"{day:%d/%m/%Y}"
+
+
+def format_money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def format_time_limit(limit: TimeLimit) -> str:
+    if limit.same_day_cutoff is not None:
+        return f"trong ngày (nhận sau {limit.same_day_cutoff:%H:%M} trả ngày làm việc tiếp theo)"
+    value = f"{limit.value:g}".replace(".", ",")
+    return f"{value} {_UNIT_TEXT[limit.unit]}"
+
+
+def _fees_text(dossier: DossierView) -> str:
+    if not dossier.fees and not dossier.fee_total:
+        return "Không"
+    parts = [f"{nfc(fee.name)}: {format_money(fee.amount)}" for fee in dossier.fees]
+    paid = all(fee.paid_at is not None for fee in dossier.fees) and bool(dossier.fees)
+    state = "đã nộp" if paid else "chưa nộp"
+    method = f", {dossier.payment_method}" if dossier.payment_method and paid else ""
+    return f"{format_money(dossier.fee_total)} ({'; '.join(parts)}; {state}{method})"
+
+
+def _latest_reason(events: Sequence[EventView], statuses: Sequence[Status]) -> str | None:
+    targets = {s.value for s in statuses}
+    for event in reversed(events):
+        if event.kind == EventKind.MOVED.value and event.to_status in targets:
+            return event.reason
+    return None
+
+
+def _latest_items(events: Sequence[EventView]) -> tuple[str, ...]:
+    for event in reversed(events):
+        if event.to_status == Status.SUPPLEMENT.value:
+            items = event.data.get("items")
+            if isinstance(items, list):
+                return tuple(str(item) for item in items)
+            break
+    return ()
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything a form of one dossier prints, gathered once."""
+
+    dossier: DossierView
+    office: Office
+    ledger: LedgerNumber
+    received_by_name: str
+    now: datetime
+
+
+def _gather(ctx: AppContext, code: str) -> _Context:
+    settings = forms_config(ctx)
+    now = ctx.clock().astimezone(VN_TZ)
+    with ctx.session() as session:
+        row = session.execute(sa.select(Dossier).where(Dossier.code == code.strip())).scalar()
+        if row is None:
+            raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=code))
+        office = session.get(Office, row.office_id) or ensure_office(session, ctx)
+        session.expunge(office)
+        ledger = ensure_entries(
+            session,
+            [row],
+            counter_id=ctx.config.counter_id,
+            book_format=str(settings.get("book_format", DEFAULT_BOOK_FORMAT)),
+            now=now,
+        )[row.id]
+        name = session.execute(sa.select(User.name).where(User.login == row.received_by)).scalar()
+    dossier = get_dossier(ctx, code)
+    return _Context(dossier, office, ledger, nfc(name or "") or dossier.received_by, now)
+
+
+def _place(ctx: AppContext, office: Office) -> str:
+    place = forms_config(ctx).get("place")
+    if isinstance(place, str) and place.strip():
+        return place
+    parent = office.parent_body.strip()
+    return parent[5:] if parent.upper().startswith("UBND ") else parent or office.name
+
+
+def dossier_fields(
+    ctx: AppContext, gathered: _Context, kind: FormKind, options: FormOptions
+) -> dict[str, Any]:
+    """The `{name}` fields a template may use, as plain text."""
+    dossier = gathered.dossier
+    office = gathered.office
+    settings = forms_config(ctx)
+    applicant = dossier.applicant
+    time_limit = BLANK
+    try:
+        procedure = ctx.catalog.get(dossier.procedure)
+        limit = procedure.time_limit
+        if dossier.channel in ("online", "assisted") and procedure.online_time_limit:
+            limit = procedure.online_time_limit
+        time_limit = format_time_limit(limit)
+    except NotFoundError:
+        pass  # a procedure since dropped from the catalog: the clerk writes it by hand
+    reason = options.reason
+    if reason is None and kind in _REASON_STATUS:
+        reason = _latest_reason(dossier.events, _REASON_STATUS[kind])
+    stage = next(
+        (
+            Status(e.from_status).label
+            for e in reversed(dossier.events)
+            if e.to_status in (Status.STOPPED.value, Status.WITHDRAWN.value) and e.from_status
+        ),
+        Status(dossier.status).label,
+    )
+    return_place = settings.get("return_place") or f"Bộ phận Một cửa – {office.name}"
+    return {
+        "code": dossier.code,
+        "office_name": office.name,
+        "office_id": office.electronic_id,
+        "parent_body": office.parent_body,
+        "office_phone": str(settings.get("phone", "")),
+        "place": _place(ctx, office),
+        "applicant_name": str(applicant.get("name", "")),
+        "applicant_id": str(applicant.get("id_number") or applicant.get("tax_code") or ""),
+        "applicant_address": str(applicant.get("address") or ""),
+        "applicant_phone": str(applicant.get("phone") or ""),
+        "applicant_email": str(applicant.get("email") or ""),
+        "procedure_name": dossier.procedure_name,
+        "procedure_code": dossier.procedure,
+        "channel": dossier.channel,
+        "dossier_sets": "01",
+        "time_limit": time_limit,
+        "received_time": format_moment(dossier.received_at),
+        "received_date": format_day(dossier.received_at.date()),
+        "due_time": format_moment(dossier.due_at),
+        "new_due_time": format_moment(options.new_due_at),
+        "today_time": format_moment(gathered.now),
+        "return_place": str(return_place),
+        "fees": _fees_text(dossier),
+        "book": gathered.ledger.book,
+        "entry": str(gathered.ledger.entry),
+        "received_by": gathered.received_by_name,
+        "reason": reason or "",
+        "stage": stage,
+        "competent_body": dossier.competent_body or office.parent_body,
+        "coordinating_body": options.coordinating_body,
+        "signer": options.signer or str(settings.get("signer", "")),
+    }
+
+
+def _page_setup(
+    ctx: AppContext, template_set: TemplateSet, kind: FormKind, paper: str | None
+) -> PageSetup:
+    settings = forms_config(ctx)
+    if kind is FormKind.BOOK:
+        name = paper or settings.get("book_paper") or template_set.book_paper
+    else:
+        name = paper or settings.get("paper") or template_set.paper
+    return PageSetup.parse(str(name))
+
+
+# --- blocks -----------------------------------------------------------------------------
+
+
+def _style(st: Styles, name: str | None) -> Any:
+    return {
+        "center": st.body_center,
+        "italic_center": st.italic_center,
+        "small": st.small,
+        "title": st.title,
+    }.get(name or "", st.body)
+
+
+def _documents_block(
+    heading: str, layout_name: str, dossier: DossierView, st: Styles, setup: PageSetup
+) -> list[Any]:
+    flowables = [para(heading, st.body)]
+    documents = [d for d in dossier.documents if d.provided]
+    if layout_name == "list":
+        if not documents:
+            flowables.append(para(f"(1) {BLANK}", st.body))
+        for number, document in enumerate(documents, start=1):
+            kind = f"{document.original_or_copy}; " if document.original_or_copy else ""
+            flowables.append(
+                para(f"({number}) {document.name} ({kind}{document.copies:02d} bản)", st.body)
+            )
+        return flowables
+    rows: list[list[Any]] = [
+        [
+            para("STT", st.cell_head),
+            para("Tên giấy tờ", st.cell_head),
+            para("Loại giấy tờ", st.cell_head),
+            para("Số lượng", st.cell_head),
+        ]
+    ]
+    for number, document in enumerate(documents, start=1):
+        rows.append(
+            [
+                para(str(number), st.cell_center),
+                para(document.name, st.cell),
+                para(document.original_or_copy or BLANK, st.cell_center),
+                para(f"{document.copies:02d}", st.cell_center),
+            ]
+        )
+    if not documents:
+        rows.append([para("1", st.cell_center), para(BLANK, st.cell), "", ""])
+    flowables.append(layout.grid_table(rows, (0.08, 0.58, 0.2, 0.14), setup))
+    return flowables
+
+
+def _items_block(heading: str, items: Sequence[str], st: Styles) -> list[Any]:
+    flowables = [para(heading, st.body)]
+    for number, item in enumerate(items or (BLANK,), start=1):
+        flowables.append(para(f"{number}. {item}", st.body))
+    return flowables
+
+
+def _handover_rows(gathered: _Context) -> list[tuple[str, str, datetime, str]]:
+    """(from, to, at, result) of each recorded hand-over, in order."""
+    dossier = gathered.dossier
+    holder = gathered.office.name
+    rows: list[tuple[str, str, datetime, str]] = []
+    for event in dossier.events:
+        if event.kind == EventKind.HANDED_OVER.value:
+            target = str(event.data.get("to") or BLANK)
+            rows.append((str(event.data.get("from") or holder), target, event.at, ""))
+            holder = target
+        elif event.to_status == Status.RESOLVED.value:
+            result = ""
+            if dossier.due_at is not None:
+                if event.at.date() < dossier.due_at.date():
+                    result = "Trước hạn"
+                elif event.at <= dossier.due_at:
+                    result = "Đúng hạn"
+                else:
+                    result = "Quá hạn"
+            rows.append((holder, gathered.office.name, event.at, result))
+            holder = gathered.office.name
+    return rows
+
+
+def _handovers_block(
+    headers: Sequence[str], minimum: int, gathered: _Context, st: Styles, setup: PageSetup
+) -> list[Any]:
+    table: list[list[Any]] = [[para(h, st.cell_head) for h in headers]]
+    recorded = _handover_rows(gathered)
+    for giver, receiver, at, result in recorded:
+        table.append(
+            [
+                para(f"1. Giao: {giver}\n2. Nhận: {receiver}", st.cell),
+                para(f"{format_moment(at)}\n(ghi tự động)", st.cell_center),
+                para(result, st.cell_center) if result else "",
+                "",
+            ]
+        )
+    blank_time = format_moment(None)
+    for _row in range(max(minimum - len(recorded), 0)):
+        table.append(
+            [
+                para(f"1. Giao: {BLANK}\n2. Nhận: {BLANK}", st.cell),
+                markup_para(
+                    f"{blank_time}<br/>Người giao{'&nbsp;' * 10}Người nhận<br/><br/><br/>",
+                    st.cell_center,
+                ),
+                "",
+                "",
+            ]
+        )
+    return [layout.grid_table(table, (0.28, 0.36, 0.2, 0.16), setup)]
+
+
+def _letter_footer(spec: Mapping[str, Any], fields: Mapping[str, Any], setup: PageSetup) -> Any:
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    st = make_styles(setup)
+    left: list[Any] = [markup_para("<b><i>Nơi nhận:</i></b>", st.small)]
+    for line in spec.get("recipients", []):
+        left.append(markup_para("- " + fill(str(line), fields), st.small))
+    signature = layout.signature_cell(
+        SignatureColumn(
+            title=str(spec.get("title", "")),
+            hint=str(spec.get("hint", "")),
+            name=_plain(fill(str(spec.get("name", "")), fields)),
+        ),
+        setup,
+    )
+    _x, _y, width, _h = setup.frame
+    table = Table([[left, signature]], colWidths=[width * 0.45, width * 0.55])
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")])
+    )
+    return KeepTogether([Spacer(1, setup.font_size * 0.5), table])
+
+
+def _plain(markup: str) -> str:
+    """Filled markup back to plain text for the signature name (no tags there)."""
+    import html
+
+    text = html.unescape(markup.replace("<br/>", " "))
+    return "" if text == BLANK else text
+
+
+def _signatures(
+    spec: Sequence[Any], fields: Mapping[str, Any], align: str, setup: PageSetup
+) -> Any:
+    columns = [
+        SignatureColumn(
+            title=str(column.get("title", "")),
+            hint=str(column.get("hint", "")),
+            name=_plain(fill(str(column.get("name", "")), fields)),
+        )
+        for column in spec
+        if isinstance(column, dict)
+    ]
+    if align == "right" and len(columns) == 1:
+        columns.insert(0, SignatureColumn(title="", hint=""))
+    return layout.signature_block(columns, setup)
+
+
+def _form_story(
+    form: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    gathered: _Context,
+    options: FormOptions,
+    setup: PageSetup,
+    header_day: date,
+    qr_payload: str | None,
+) -> list[Any]:
+    from reportlab.platypus import Paragraph
+
+    st = make_styles(setup)
+    story: list[Any] = []
+    if form.get("form_no"):
+        story.append(Paragraph(fill(f"<i>{form['form_no']}</i>", fields), _right(st.small)))
+    left_extra: list[Any] = []
+    if qr_payload:
+        left_extra.append(layout.qr_flowable(qr_payload, QR_SIZE_MM * _MM))
+        if form.get("qr_caption"):
+            left_extra.append(para(str(form["qr_caption"]), st.small_center))
+    header = HeaderText(
+        parent_body=gathered.office.parent_body,
+        unit=gathered.office.name,
+        number_line=_plain(fill(str(form.get("number", "")), fields)),
+        place=str(fields["place"]),
+        day=header_day,
+    )
+    story.append(layout.header_block(header, setup, left_extra))
+    story.append(para(str(form["title"]), st.title))
+    if form.get("subtitle"):
+        story.append(markup_para(fill(f"<b>{form['subtitle']}</b>", fields), st.subtitle))
+    for block in form["blocks"]:
+        if "text" in block:
+            story.append(
+                markup_para(fill(str(block["text"]), fields), _style(st, block.get("style")))
+            )
+        elif "documents" in block:
+            story.extend(
+                _documents_block(
+                    str(block["documents"]),
+                    str(block.get("layout", "table")),
+                    gathered.dossier,
+                    st,
+                    setup,
+                )
+            )
+        elif "items" in block:
+            items = options.items or _latest_items(gathered.dossier.events)
+            story.extend(_items_block(str(block["items"]), items, st))
+        elif "signatures" in block:
+            story.append(
+                _signatures(block["signatures"], fields, str(block.get("align", "")), setup)
+            )
+        elif "handovers" in block:
+            story.extend(
+                _handovers_block(
+                    [str(h) for h in block["handovers"]],
+                    int(block.get("rows", 3)),
+                    gathered,
+                    st,
+                    setup,
+                )
+            )
+        elif "letter_footer" in block:
+            story.append(_letter_footer(block["letter_footer"], fields, setup))
+    return story
+
+
+def _right(style: Any) -> Any:
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}_right", parent=style, alignment=TA_RIGHT)
+
+
+def receipt_claim(ctx: AppContext, dossier: DossierView, office: Office) -> ReceiptClaim:
+    url = ctx.config.extra.get("public_status_url")
+    return ReceiptClaim(
+        code=dossier.code,
+        office_id=office.electronic_id,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        lookup_url=str(url) if url else "",
+    )
+
+
+def render_form(
+    ctx: AppContext, kind: FormKind, code: str, options: FormOptions | None = None
+) -> RenderedForm:
+    """One form of one dossier as PDF bytes (the book has `render_book`)."""
+    from reportlab.platypus import PageBreak
+
+    if kind is FormKind.BOOK:
+        raise ValidationError(_("Sổ theo dõi hồ sơ in theo khoảng ngày, không theo mã hồ sơ."))
+    options = options or FormOptions()
+    gathered = _gather(ctx, code)
+    dossier = gathered.dossier
+    template_set = select_template_set(load_template_sets(ctx.data_dir), dossier.received_at.date())
+    form = template_set.form(kind)
+    setup = _page_setup(ctx, template_set, kind, options.paper)
+    fields = dossier_fields(ctx, gathered, kind, options)
+    qr_payload = None
+    if kind is FormKind.RECEIPT and form.get("qr", False):
+        claim = receipt_claim(ctx, dossier, gathered.office)
+        qr_payload = sign(claim, load_or_create_key(ctx.data_dir))
+    header_day = dossier.received_at.date() if kind is FormKind.RECEIPT else gathered.now.date()
+    copies = [str(label) for label in form.get("copies", [])] or [""]
+    story: list[Any] = []
+    for number, label in enumerate(copies):
+        if number:
+            story.append(PageBreak())
+        copy_fields = {**fields, "copy_label": label}
+        story.extend(
+            _form_story(form, copy_fields, gathered, options, setup, header_day, qr_payload)
+        )
+    pdf = layout.build_pdf(
+        story,
+        setup,
+        title=f"{form['title']} – {dossier.code}",
+        author=gathered.office.name,
+        draft=options.draft,
+        footer=f"{template_set.id} · {dossier.code}",
+    )
+    return RenderedForm(kind, dossier.code, template_set.id, setup.name, pdf, qr_payload, fields)
+
+
+def record_print(
+    ctx: AppContext,
+    rendered: RenderedForm,
+    actor: Actor,
+    *,
+    copies: int = 1,
+    printer: str = "",
+    medium: str = "paper",
+) -> EventView | None:
+    """Record that a form went to a printer (or a final PDF file) on the dossier's history."""
+    if rendered.code is None:
+        return None  # the book covers many dossiers: no single history to write to
+    return record_event(
+        ctx,
+        rendered.code,
+        EventKind.PRINTED,
+        actor,
+        data={
+            "form": rendered.kind.value,
+            "template": rendered.template_id,
+            "paper": rendered.paper,
+            "copies": copies,
+            "printer": printer,
+            "medium": medium,
+        },
+    )
