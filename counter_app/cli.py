@@ -369,7 +369,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------------
 
 # Modules that add subcommands of their own: each has `register(subparsers, common)`.
-EXTENSION_MODULES: tuple[str, ...] = ()
+EXTENSION_MODULES: tuple[str, ...] = ("counter_app.reports.cli",)
 
 
 def build_parser() -> argparse.ArgumentParser:
