@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app.errors import CounterError
 from counter_app.services.context import AppContext, open_context
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.services.users import SYSTEM_ACTOR, Actor, list_users
 from ui.errors import install_excepthook, set_dialogs_enabled, show_error
+from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import MainWindow
+from ui.settings import IDLE_LOCK_MINUTES, UiSettings, apply_appearance
 from ui.tasks import default_runner
 
 # For smoke runs and packaging checks: quit by itself after this many milliseconds.
@@ -34,8 +36,17 @@ def application() -> QApplication:
 
 
 def sign_in(ctx: AppContext) -> Actor | None:
-    """The first user of the session."""
-    return SYSTEM_ACTOR
+    """The first user of the session; None when the clerk cancels.
+
+    A data directory without any user (a fresh install) opens as the built-in system
+    administrator, as the command line does, so the first accounts can be made.
+    """
+    if not list_users(ctx):
+        return SYSTEM_ACTOR
+    dialog = LoginDialog(ctx)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted:
+        return None
+    return dialog.actor
 
 
 def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
@@ -54,7 +65,13 @@ def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
         actor = sign_in(ctx)
         if actor is None:
             return 1
+        settings = UiSettings(ctx.data_dir)
+        apply_appearance(app, settings)
         window = MainWindow(ctx, actor)
+        watcher = IdleWatcher(settings.get(IDLE_LOCK_MINUTES), window)
+        lock = SessionLock(ctx, window, watcher)
+        window.lock_requested.connect(lock.lock)
+        window.switch_user_requested.connect(lambda: lock.lock(switching=True))
         window.show()
         quit_after = os.environ.get(QUIT_AFTER_ENV)
         if quit_after:

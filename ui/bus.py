@@ -27,10 +27,12 @@ class Bus(QObject):
     """Signals:
     changes_applied(object, object): a `Changes` and the initiating object (or None).
     notice(str, str): level ("info", "warning", "error") and a translated message.
+    settings_changed(): the GUI settings were saved (language, text size, idle lock).
     """
 
     changes_applied = Signal(object, object)
     notice = Signal(str, str)
+    settings_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

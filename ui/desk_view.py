@@ -137,8 +137,8 @@ class DeskView(QWidget):
             received_to = self.date_to.date().toPython()  # type: ignore[assignment]
         return DeskQuery(
             search=self.search.text(),
-            status=self.status.currentData(),
-            channel=self.channel.currentData(),
+            status=Status(status) if (status := self.status.currentData()) else None,
+            channel=Channel(channel) if (channel := self.channel.currentData()) else None,
             due=self.due.currentData(),
             received_from=received_from,
             received_to=received_to,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,6 +24,7 @@ from ui.bus import Changes, bus
 from ui.desk_logic import TodayCounts, today_counts
 from ui.desk_view import DeskView
 from ui.pages import Page, load_plugins, register_page, registered_pages
+from ui.settings import UiSettings, apply_appearance
 from ui.tasks import Op, TaskRunner
 
 COUNTS_REFRESH_MS = 60_000
@@ -40,14 +42,18 @@ class PlaceholderPage(QWidget):
 
 def register_builtin_pages() -> None:
     """The pages of this issue; plugins registered later replace placeholders by key."""
-    register_page("intake", N_("Tiếp nhận"), lambda c, a: PlaceholderPage(_("Tiếp nhận")), order=10)
+    from ui.intake_view import IntakeView
+
+    register_page("intake", N_("Tiếp nhận"), lambda c, a: IntakeView(c, a), order=10)
     register_page("dossiers", N_("Hồ sơ"), lambda c, a: DossierDeskPage(c, a), order=20)
     register_page(
         "returns", N_("Trả kết quả"), lambda c, a: PlaceholderPage(_("Trả kết quả")), order=30
     )
     register_page("reports", N_("Báo cáo"), lambda c, a: PlaceholderPage(_("Báo cáo")), order=40)
     register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
-    register_page("settings", N_("Cài đặt"), lambda c, a: PlaceholderPage(_("Cài đặt")), order=90)
+    from ui.settings_view import SettingsView
+
+    register_page("settings", N_("Cài đặt"), lambda c, a: SettingsView(c, a), order=90)
 
 
 class DossierDeskPage(QWidget):
@@ -92,6 +98,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
         bus().notice.connect(self._notice)
         bus().changes_applied.connect(self._changes_applied)
+        bus().settings_changed.connect(self._settings_changed)
         bus().listen()
 
         self._lock_action = QAction(self)
@@ -188,6 +195,12 @@ class MainWindow(QMainWindow):
                 late=counts.late,
             )
         )
+
+    def _settings_changed(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_appearance(app, UiSettings(self.ctx.data_dir))
+        self.rebuild()
 
     def _notice(self, level: str, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)

@@ -18,7 +18,7 @@ def type_text(widget: QWidget, text: str) -> None:
     """Send each character as a key press/release (TOOLING §1: keyClicks aborts on non-ASCII)."""
     for char in text:
         for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
-            event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
             QCoreApplication.sendEvent(widget, event)
 
 
@@ -28,6 +28,18 @@ def type_into_focus(text: str) -> None:
         focus = QApplication.focusWidget()
         assert focus is not None, "no widget has the focus"
         type_text(focus, char)
+
+
+class Keys:
+    """The typing helpers as a fixture (test modules cannot import a conftest)."""
+
+    type_text = staticmethod(type_text)
+    type_into_focus = staticmethod(type_into_focus)
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()
 
 
 @pytest.fixture(autouse=True)

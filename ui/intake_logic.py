@@ -1,0 +1,231 @@
+"""The intake screen without widgets: procedure ranking, labels, the QR wedge, the request.
+
+No Qt here (STYLE §11): the widget copies its fields into an `IntakeDraft` and this module
+turns it into an `IntakeRequest`, or a `ValidationError` whose message names the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from counter_app.domain.applicants import Applicant, CccdCard, applicant_from_json
+from counter_app.domain.calendar import LimitUnit, TimeLimit
+from counter_app.domain.catalog import Catalog, Procedure
+from counter_app.domain.lifecycle import Channel
+from counter_app.errors import ValidationError
+from counter_app.i18n import N_, _
+from counter_app.services.dossiers import DocumentLine, FeeLine, IntakeRequest
+
+PAYMENT_METHODS = (
+    ("cash", N_("Tiền mặt")),
+    ("transfer", N_("Chuyển khoản")),
+    ("", N_("Chưa thu / miễn phí")),
+)
+ONLINE_LEVEL_LABELS = {
+    "full": N_("trực tuyến toàn trình"),
+    "partial": N_("trực tuyến một phần"),
+    "none": N_("không trực tuyến"),
+}
+
+
+def rank_procedures(catalog: Catalog, query: str, usage: dict[str, int]) -> list[Procedure]:
+    """Type-ahead: every procedure when the query is empty, else matches; most used first.
+
+    The catalog search ignores diacritics and case; among its matches the sort is stable,
+    so equally used procedures keep the catalog's match order.
+    """
+    found = list(catalog.procedures) if not query.strip() else catalog.search(query)
+    return sorted(found, key=lambda procedure: -usage.get(procedure.code, 0))
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def limit_text(limit: TimeLimit) -> str:
+    if limit.same_day_cutoff is not None:
+        return _("trong ngày (nhận sau {cutoff} trả ngày làm việc sau)").format(
+            cutoff=limit.same_day_cutoff.strftime("%H:%M")
+        )
+    value = f"{limit.value:g}"
+    if limit.unit is LimitUnit.WORKING_HOURS:
+        return _("{n} giờ làm việc").format(n=value)
+    if limit.unit is LimitUnit.CALENDAR_DAYS:
+        return _("{n} ngày").format(n=value)
+    return _("{n} ngày làm việc").format(n=value)
+
+
+def procedure_summary(procedure: Procedure) -> str:
+    """One line for the picker: time limit, fee and online level."""
+    fee = money(procedure.fee_vnd) if procedure.fee_vnd else _("miễn phí / theo quy định")
+    online = _(ONLINE_LEVEL_LABELS.get(procedure.online_level or "none", N_("không rõ")))
+    return f"{limit_text(procedure.time_limit)} · {fee} · {online}"
+
+
+# --- the keyboard-wedge QR reader ------------------------------------------------------
+
+_QR_START = re.compile(r"[0-9]{12}\|")
+MAX_WEDGE_BUFFER = 1000
+
+
+class WedgeBuffer:
+    """Recognises CCCD QR text typed by a 2D reader, whatever field has the focus.
+
+    Feed it every character typed in the applicant panel. Once 12 digits and a pipe went
+    by, it is `active`: the following characters belong to the QR and must not reach the
+    fields (`feed` returns True for them). `finish()` (on Enter, or when the reader goes
+    quiet) returns the QR text and how many leading characters already reached the
+    focused field before the QR was recognised.
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.active = False
+        self.leaked = 0
+
+    def feed(self, chars: str) -> bool:
+        """Record typed text; True when it belongs to a QR and must be swallowed."""
+        if self.active:
+            self.text += chars
+            if len(self.text) > MAX_WEDGE_BUFFER:
+                self.reset()
+            return True
+        self.text = (self.text + chars)[-MAX_WEDGE_BUFFER:]
+        match = _QR_START.search(self.text)
+        if match is None:
+            return False
+        self.text = self.text[match.start() :]
+        self.active = True
+        self.leaked = len(self.text) - len(chars)  # the 12 digits already typed into a field
+        return True
+
+    def finish(self) -> tuple[str, int] | None:
+        """The QR text and the leaked count, when active; the buffer starts over."""
+        result = (self.text, self.leaked) if self.active else None
+        self.reset()
+        return result
+
+    def reset(self) -> None:
+        self.text = ""
+        self.active = False
+        self.leaked = 0
+
+
+def card_fields(card: CccdCard) -> dict[str, str]:
+    """The applicant fields a card fills (dates in the dd/mm/yyyy the form uses)."""
+    return {
+        "id_number": card.id_number,
+        "name": card.name,
+        "birth_date": card.birth_date.strftime("%d/%m/%Y"),
+        "gender": card.gender,
+        "address": card.address,
+    }
+
+
+# --- the draft -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentChoice:
+    name: str
+    original_or_copy: str
+    copies: int
+    provided: bool
+
+
+@dataclass(frozen=True)
+class IntakeDraft:
+    """What the intake form holds, as text and choices."""
+
+    procedure_code: str | None
+    organisation: bool = False
+    id_number: str = ""
+    name: str = ""
+    birth_date: str = ""
+    gender: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    tax_code: str = ""
+    documents: tuple[DocumentChoice, ...] = ()
+    fee: int = 0
+    payment_method: str = ""
+    channel: Channel = Channel.DIRECT
+    portal_code: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def parse_form_date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%d%m%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(_("Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990."))
+
+
+def build_applicant(draft: IntakeDraft) -> Applicant:
+    """The applicant, validated by the same rules as the command line."""
+    if draft.organisation:
+        if not draft.name.strip():
+            raise ValidationError(_("Nhập tên tổ chức."))
+        if not draft.tax_code.strip():
+            raise ValidationError(_("Nhập mã số thuế của tổ chức."))
+        return applicant_from_json(
+            {
+                "kind": "organisation",
+                "name": draft.name,
+                "tax_code": draft.tax_code.strip(),
+                "address": draft.address,
+                "phone": draft.phone,
+                "email": draft.email,
+            }
+        )
+    if not draft.id_number.strip():
+        raise ValidationError(_("Nhập số định danh cá nhân (12 chữ số) hoặc quét mã QR căn cước."))
+    if not draft.name.strip():
+        raise ValidationError(_("Nhập họ tên người nộp."))
+    birth = parse_form_date(draft.birth_date)
+    person: dict[str, object] = {
+        "kind": "person",
+        "name": draft.name,
+        "id_number": draft.id_number.strip(),
+        "gender": draft.gender or None,
+        "address": draft.address,
+        "phone": draft.phone,
+        "email": draft.email,
+    }
+    if birth is not None:
+        person["birth_date"] = birth.isoformat()
+    return applicant_from_json(person)
+
+
+def build_request(draft: IntakeDraft, catalog: Catalog) -> IntakeRequest:
+    if not draft.procedure_code:
+        raise ValidationError(_("Chọn thủ tục trước khi tiếp nhận."))
+    procedure = catalog.get(draft.procedure_code)
+    applicant = build_applicant(draft)
+    if draft.fee < 0:
+        raise ValidationError(_("Số tiền phí không được âm."))
+    fees: tuple[FeeLine, ...] = ()
+    if draft.fee > 0:
+        fees = (FeeLine(_("Phí, lệ phí theo quy định"), draft.fee, draft.payment_method or None),)
+    if draft.channel is Channel.ASSISTED and not draft.portal_code.strip():
+        raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
+    documents = tuple(
+        DocumentLine(d.name, d.original_or_copy, d.copies, d.provided) for d in draft.documents
+    )
+    return IntakeRequest(
+        procedure_code=procedure.code,
+        applicant=applicant,
+        channel=draft.channel,
+        documents=documents or None,
+        fees=fees,
+        portal_code=draft.portal_code.strip() or None,
+        extra=dict(draft.extra),
+    )
