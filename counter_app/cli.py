@@ -369,7 +369,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------------
 
 # Modules that add subcommands of their own: each has `register(subparsers, common)`.
-EXTENSION_MODULES: tuple[str, ...] = ("counter_app.reports.cli",)
+EXTENSION_MODULES: tuple[str, ...] = (
+    "counter_app.reports.cli",
+    "counter_app.documents.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ here (units of time, "đồng") are form text too and are never translated.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ from counter_app.domain.lifecycle import EventKind, Status
 from counter_app.domain.text import nfc
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
+from counter_app.reports.book import BookRow, tracking_book_rows
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import ensure_office, get_dossier, record_event
 from counter_app.services.users import Actor
@@ -572,3 +573,140 @@ def record_print(
             "medium": medium,
         },
     )
+
+
+# --- the tracking book ------------------------------------------------------------------
+
+
+def _book_cell(row: BookRow, number: LedgerNumber | None, name: str) -> str:
+    def when(moment: datetime | None, with_time: bool = False) -> str:
+        if moment is None:
+            return ""
+        return f"{moment:%d/%m/%Y}\n{moment:%H:%M}" if with_time else f"{moment:%d/%m/%Y}"
+
+    values: dict[str, str] = {
+        "entry": str(number.entry) if number else str(row.number),
+        "book": number.book if number else "",
+        "code": row.code,
+        "procedure_name": row.procedure_name,
+        "procedure_code": row.procedure_code,
+        "sets": f"{row.sets:02d}",
+        "applicant_name": row.applicant_name,
+        "address_phone": "\n".join(v for v in (row.address, row.phone) if v),
+        "competent_body": row.competent_body,
+        "received_at": when(row.received_at, with_time=True),
+        "due_at": when(row.due_at, with_time=True),
+        "transferred_at": when(row.transferred_at),
+        "resolved_at": when(row.resolved_at),
+        "returned_at": when(row.returned_at),
+        "status": Status(row.status).label,
+        "received_by": row.received_by,
+        "note": row.note,
+    }
+    return values.get(name, "")
+
+
+def _book_table(
+    columns: Sequence[Mapping[str, Any]], body: list[list[Any]], setup: PageSetup
+) -> Any:
+    """Headers on two rows (a group such as "Ngày, tháng, năm" over its columns), then (1)..(n)."""
+    st = make_styles(setup)
+    top: list[Any] = []
+    second: list[Any] = []
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    index = 0
+    while index < len(columns):
+        group = columns[index].get("group")
+        if not group:
+            top.append(para(str(columns[index]["title"]), st.cell_head))
+            second.append("")
+            spans.append(((index, 0), (index, 1)))
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(columns) and columns[end + 1].get("group") == group:
+            end += 1
+        for position in range(index, end + 1):
+            top.append(para(str(group), st.cell_head) if position == index else "")
+            second.append(para(str(columns[position]["title"]), st.cell_head))
+        spans.append(((index, 0), (end, 0)))
+        index = end + 1
+    numbering = [para(f"({n})", st.cell_center) for n in range(1, len(columns) + 1)]
+    widths = [float(column.get("width", 5)) for column in columns]
+    return layout.grid_table(
+        [top, second, numbering, *body], widths, setup, header_rows=3, spans=spans
+    )
+
+
+def render_book(
+    ctx: AppContext, date_from: date, date_to: date, options: FormOptions | None = None
+) -> RenderedForm:
+    """The tracking book of the dossiers received from `date_from` to `date_to` inclusive."""
+    if date_to < date_from:
+        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+    options = options or FormOptions()
+    settings = forms_config(ctx)
+    template_set = select_template_set(load_template_sets(ctx.data_dir), date_to)
+    form = template_set.form(FormKind.BOOK)
+    setup = _page_setup(ctx, template_set, FormKind.BOOK, options.paper)
+    setup = replace(setup, font_size=min(setup.font_size, 9.0))  # 14 columns must fit
+    now = ctx.clock().astimezone(VN_TZ)
+    with ctx.session() as session:
+        office = ensure_office(session, ctx)
+        rows = tracking_book_rows(session, office, date_from, date_to)
+        dossiers = session.execute(
+            sa.select(Dossier)
+            .where(Dossier.code.in_([r.code for r in rows]))
+            .order_by(Dossier.received_at, Dossier.id)
+        ).scalars()
+        by_id = ensure_entries(
+            session,
+            dossiers,
+            counter_id=ctx.config.counter_id,
+            book_format=str(settings.get("book_format", DEFAULT_BOOK_FORMAT)),
+            now=now,
+        )
+        codes = dict(
+            session.execute(sa.select(Dossier.code, Dossier.id).where(Dossier.id.in_(by_id)))
+            .tuples()
+            .all()
+        )
+        session.expunge(office)
+    numbers = {code: by_id[dossier_id] for code, dossier_id in codes.items()}
+    st = make_styles(setup)
+    columns = list(form["columns"])
+    body = [
+        [
+            para(value, st.cell) if value else ""
+            for value in (
+                _book_cell(row, numbers.get(row.code), str(c.get("field", ""))) for c in columns
+            )
+        ]
+        for row in rows
+    ]
+    books = sorted({n.book for n in numbers.values()}) or [BLANK]
+    from reportlab.platypus import Paragraph
+
+    story: list[Any] = [
+        Paragraph(f"<i>{form.get('form_no', '')}</i>", _right(st.small)),
+        para(office.parent_body.upper(), st.header),
+        para(office.name.upper(), st.header_bold),
+        para(str(form["title"]), st.title),
+        para(
+            f"Từ ngày {format_day(date_from)} đến ngày {format_day(date_to)} — "
+            f"Quyển số: {', '.join(books)}",
+            st.body_center,
+        ),
+        _book_table(columns, body, setup),
+    ]
+    if not rows:
+        story.append(para("Không có hồ sơ tiếp nhận trong khoảng ngày này.", st.body_center))
+    pdf = layout.build_pdf(
+        story,
+        setup,
+        title=f"{form['title']} {format_day(date_from)}–{format_day(date_to)}",
+        author=office.name,
+        draft=options.draft,
+        footer=f"{template_set.id} · {office.name}",
+    )
+    return RenderedForm(FormKind.BOOK, None, template_set.id, setup.name, pdf)

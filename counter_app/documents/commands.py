@@ -1,0 +1,181 @@
+"""`counter-app print FORM CODE --pdf FILE`, `print book`, and `receipt verify|public-key`.
+
+Registered through `EXTENSION_MODULES` in `counter_app.cli`. A final (non-draft) PDF of a
+dossier's form is recorded on its history as a print, like a print from the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from counter_app.cli import _actor, _context, _json_flag, _parse_date, _parse_moment, _print_json
+from counter_app.errors import StorageError, ValidationError
+from counter_app.i18n import _
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StorageError(
+            _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
+        ) from exc
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from counter_app.documents.forms import FormOptions, record_print, render_book, render_form
+    from counter_app.documents.templates import FormKind
+
+    kind = FormKind.parse(args.form)
+    options = FormOptions(
+        reason=args.reason,
+        items=tuple(args.item or ()),
+        new_due_at=args.new_due,
+        signer=args.signer or "",
+        paper=args.paper,
+        draft=args.draft,
+    )
+    ctx = _context(args)
+    try:
+        if kind is FormKind.BOOK:
+            if args.code or args.date_from is None or args.date_to is None:
+                raise ValidationError(_("In sổ theo dõi cần --from và --to, không cần mã hồ sơ."))
+            rendered = render_book(ctx, args.date_from, args.date_to, options)
+        else:
+            if not args.code:
+                raise ValidationError(_("Cần mã hồ sơ để in mẫu “{form}”.").format(form=kind.value))
+            actor = _actor(ctx, args)
+            rendered = render_form(ctx, kind, args.code, options)
+        write_atomically(args.pdf, rendered.pdf)
+        if kind is not FormKind.BOOK and not args.draft:
+            record_print(ctx, rendered, actor, copies=1, printer=str(args.pdf.name), medium="pdf")
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            {
+                "form": rendered.kind.value,
+                "code": rendered.code,
+                "template": rendered.template_id,
+                "paper": rendered.paper,
+                "pdf": str(args.pdf),
+                "bytes": len(rendered.pdf),
+                "qr": rendered.qr_payload,
+            }
+        )
+    else:
+        print(args.pdf)
+    return 0
+
+
+def _public_key(args: argparse.Namespace) -> Any:
+    from counter_app.documents.receipt_qr import load_or_create_key, load_public_key
+
+    if args.public_key is not None:
+        try:
+            return load_public_key(args.public_key.read_bytes())
+        except OSError as exc:
+            raise ValidationError(
+                _("Không đọc được tệp khóa công khai {path}.").format(path=args.public_key)
+            ) from exc
+    ctx = _context(args)
+    try:
+        return load_or_create_key(ctx.data_dir).public_key()
+    finally:
+        ctx.close()
+
+
+def cmd_receipt_verify(args: argparse.Namespace) -> int:
+    from counter_app.documents.receipt_qr import verify_image
+    from counter_app.services.views import iso
+
+    claim = verify_image(args.image, _public_key(args))
+    document = {
+        "valid": True,
+        "code": claim.code,
+        "office": claim.office_id,
+        "received_at": iso(claim.received_at),
+        "due_at": iso(claim.due_at),
+        "lookup_url": claim.lookup_url or None,
+    }
+    if args.json:
+        _print_json(document)
+    else:
+        print(
+            _("Hợp lệ: hồ sơ {code}, tiếp nhận {received}, hẹn trả {due}.").format(
+                code=claim.code,
+                received=f"{claim.received_at:%H:%M %d/%m/%Y}",
+                due=f"{claim.due_at:%H:%M %d/%m/%Y}" if claim.due_at else "-",
+            )
+        )
+    return 0
+
+
+def cmd_receipt_public_key(args: argparse.Namespace) -> int:
+    from counter_app.documents.receipt_qr import load_or_create_key, public_key_pem
+
+    ctx = _context(args)
+    try:
+        pem = public_key_pem(load_or_create_key(ctx.data_dir))
+    finally:
+        ctx.close()
+    if args.out:
+        write_atomically(args.out, pem)
+        print(args.out)
+    else:
+        print(pem.decode("ascii"), end="")
+    return 0
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    printing = subparsers.add_parser(
+        "print", parents=[common], help=_("in mẫu biểu một cửa hoặc sổ theo dõi ra PDF")
+    )
+    printing.add_argument("form", help="receipt, supplement, refusal, apology, stop, control, book")
+    printing.add_argument("code", nargs="?", help=_("mã hồ sơ (không dùng cho book)"))
+    printing.add_argument("--pdf", required=True, type=Path, help=_("tệp PDF để ghi"))
+    printing.add_argument("--from", dest="date_from", type=_parse_date)
+    printing.add_argument("--to", dest="date_to", type=_parse_date)
+    printing.add_argument("--reason", help=_("lý do (từ chối, bổ sung, dừng, xin lỗi)"))
+    printing.add_argument(
+        "--item", action="append", help=_("nội dung cần bổ sung (lặp lại cho nhiều dòng)")
+    )
+    printing.add_argument("--new-due", type=_parse_moment, help=_("ngày hẹn mới (xin lỗi)"))
+    printing.add_argument("--signer", help=_("người ký (thủ trưởng cơ quan)"))
+    printing.add_argument("--paper", help="A5, A4, A4-landscape")
+    printing.add_argument("--draft", action="store_true", help=_("bản nháp, không ghi nhận in"))
+    _json_flag(printing)
+    printing.set_defaults(handler=cmd_print)
+
+    receipt = subparsers.add_parser(
+        "receipt", parents=[common], help=_("kiểm tra giấy tiếp nhận hồ sơ")
+    )
+    receipt_sub = receipt.add_subparsers(
+        dest="receipt_command", required=True, parser_class=type(receipt)
+    )
+    verify = receipt_sub.add_parser(
+        "verify", parents=[common], help=_("đọc mã QR trên ảnh chụp/quét và kiểm tra chữ ký")
+    )
+    verify.add_argument("image", type=Path)
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        help=_("khóa công khai của đơn vị (PEM); mặc định: khóa của thư mục dữ liệu"),
+    )
+    _json_flag(verify)
+    verify.set_defaults(handler=cmd_receipt_verify)
+    public_key = receipt_sub.add_parser(
+        "public-key", parents=[common], help=_("in khóa công khai để bên thứ ba kiểm tra")
+    )
+    public_key.add_argument("--out", type=Path)
+    public_key.set_defaults(handler=cmd_receipt_public_key)
