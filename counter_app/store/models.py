@@ -226,6 +226,9 @@ class Page(Base):
     is_result: Mapped[bool] = mapped_column(default=False)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
     added_by: Mapped[str] = mapped_column(sa.String(64))
+    blank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rotation: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Degrees clockwise to turn the stored image when shown or exported (0/90/180/270)."""
 
 
 class OutboxItem(Base):

@@ -1,0 +1,143 @@
+"""`counter-app scanners`, `scan` and `attach` (DESIGN "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from counter_app.cli import OneLineParser, _actor, _context, _json_flag, _positive, _print_json
+from counter_app.i18n import _, ngettext
+from counter_app.scanning.images import ColourMode
+
+
+def cmd_scanners(args: argparse.Namespace) -> int:
+    from counter_app.scanning.devices import default_registry
+
+    registry = default_registry(tuple(args.escl or ()))
+    devices = registry.devices()
+    if args.json:
+        _print_json(
+            {
+                "backends": [backend.name for backend in registry.available()],
+                "devices": [device.to_json() for device in devices],
+            }
+        )
+        return 0
+    if not devices:
+        print(_("Không tìm thấy máy quét nào."))
+    for device in devices:
+        parts = [device.name, f"{device.vendor} {device.model}".strip()]
+        parts.append(", ".join(source.value for source in device.sources))
+        print("\t".join(parts))
+    return 0
+
+
+def _views_json(views: list[Any]) -> list[dict[str, Any]]:
+    return [view.to_json() for view in views]
+
+
+def _report(args: argparse.Namespace, code: str, views: list[Any]) -> None:
+    if args.json:
+        _print_json({"dossier": code, "pages": _views_json(views)})
+        return
+    print(
+        ngettext(
+            "Đã đính kèm {count} trang vào hồ sơ {code}.",
+            "Đã đính kèm {count} trang vào hồ sơ {code}.",
+            len(views),
+        ).format(count=len(views), code=code)
+    )
+    blank = sum(1 for view in views if view.blank)
+    if blank:
+        print(_("Có {count} trang trắng (đã đánh dấu).").format(count=blank))
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from counter_app.scanning.devices import ScanRequest, Source, default_registry
+    from counter_app.services.pages import scan_to_dossier
+
+    request = ScanRequest(
+        dpi=args.dpi, mode=ColourMode(args.mode), source=Source(args.source), pages=args.pages
+    )
+    ctx = _context(args)
+    try:
+        actor = _actor(ctx, args)
+        scanner = default_registry().open(args.device)
+        try:
+
+            def progress(done: int, expected: int | None) -> None:
+                if not args.json:
+                    total = f"/{expected}" if expected else ""
+                    sys.stderr.write(
+                        _("Đã quét trang {done}{total}").format(done=done, total=total) + "\n"
+                    )
+
+            views = scan_to_dossier(
+                ctx,
+                scanner,
+                args.dossier,
+                request,
+                actor,
+                document=args.document,
+                progress=progress,
+            )
+        finally:
+            scanner.close()
+    finally:
+        ctx.close()
+    _report(args, args.dossier, views)
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from counter_app.services.pages import import_files
+
+    ctx = _context(args)
+    try:
+        views = import_files(
+            ctx,
+            args.code,
+            args.files,
+            _actor(ctx, args),
+            document=args.document,
+            mode=ColourMode(args.mode) if args.mode else None,
+            is_result=args.result,
+        )
+    finally:
+        ctx.close()
+    _report(args, args.code, views)
+    return 0
+
+
+def register(sub: Any, common: OneLineParser) -> None:
+    modes = [mode.value for mode in ColourMode]
+    scanners = sub.add_parser("scanners", parents=[common], help=_("liệt kê máy quét"))
+    scanners.add_argument(
+        "--escl", action="append", metavar="URL", help=_("máy quét mạng eSCL (AirScan) cần hỏi")
+    )
+    _json_flag(scanners)
+    scanners.set_defaults(handler=cmd_scanners)
+
+    scan = sub.add_parser("scan", parents=[common], help=_("quét trang vào hồ sơ"))
+    scan.add_argument("--device", required=True, help=_("tên máy quét (xem “scanners”)"))
+    scan.add_argument("--dossier", required=True, help=_("mã hồ sơ"))
+    scan.add_argument("--document", type=_positive, help=_("số thứ tự thành phần hồ sơ"))
+    scan.add_argument("--pages", type=_positive, help=_("số trang cần quét"))
+    scan.add_argument("--dpi", type=_positive, default=300)
+    scan.add_argument("--mode", choices=modes, default=ColourMode.BW.value)
+    scan.add_argument("--source", choices=["flatbed", "feeder", "duplex"], default="flatbed")
+    _json_flag(scan)
+    scan.set_defaults(handler=cmd_scan)
+
+    attach = sub.add_parser("attach", parents=[common], help=_("đính kèm tệp ảnh hoặc PDF"))
+    attach.add_argument("code", help=_("mã hồ sơ"))
+    attach.add_argument("files", nargs="+", type=Path)
+    attach.add_argument("--document", type=_positive, help=_("số thứ tự thành phần hồ sơ"))
+    attach.add_argument("--mode", choices=modes, help=_("mặc định: giữ như tệp gốc"))
+    attach.add_argument(
+        "--result", action="store_true", help=_("đính kèm kết quả giải quyết (bản điện tử)")
+    )
+    _json_flag(attach)
+    attach.set_defaults(handler=cmd_attach)
