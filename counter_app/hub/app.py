@@ -1,0 +1,160 @@
+"""The hub as an ASGI application (FastAPI): the HTTP face of `counter_app.hub.service`.
+
+The database work runs in the thread pool; the event loop only reads bodies and writes
+answers. OpenAPI is served at /openapi.json and /docs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import zlib
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from counter_app import __version__
+from counter_app.hub.service import DeviceView, Hub, HubRefusal
+from counter_app.i18n import _
+from counter_app.sync.protocol import API_PREFIX, HEADER_HUB_TIME, PROTOCOL_VERSION
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> FastAPI:
+    """The hub's routes over `hub`; `portal_accounts` opens the adapter interface."""
+    app = FastAPI(
+        title="Quầy Một Cửa hub",
+        version=__version__,
+        description="Reference provincial receiver of the counter sync protocol "
+        f"(version {PROTOCOL_VERSION}); see docs/sync-protocol.md.",
+    )
+    accounts = dict(portal_accounts or {})
+
+    @app.middleware("http")
+    async def _hub_time(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers[HEADER_HUB_TIME] = str(int(hub.clock().timestamp()))
+        return response
+
+    @app.exception_handler(HubRefusal)
+    async def _refusal(request: Request, exc: HubRefusal) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    async def signed(request: Request) -> tuple[DeviceView, bytes]:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise HubRefusal("too_large", _("Yêu cầu quá lớn."), 413)
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        device = await run_in_threadpool(hub.authenticate, request.method, path, headers, body)
+        return device, body
+
+    def json_body(request: Request, body: bytes) -> dict[str, Any]:
+        try:
+            if request.headers.get("content-encoding") == "gzip":
+                body = gzip.decompress(body)
+            document = json.loads(body)
+        except (ValueError, OSError, zlib.error):
+            raise HubRefusal("bad_request", _("Nội dung không phải JSON hợp lệ.")) from None
+        if not isinstance(document, dict):
+            raise HubRefusal("bad_request", _("Nội dung phải là một đối tượng JSON."))
+        return document
+
+    @app.get(f"{API_PREFIX}/time")
+    async def hub_time() -> dict[str, Any]:
+        """The hub's clock, so a counter can sign within the window despite its own clock."""
+        return {"protocol": PROTOCOL_VERSION, "time": int(hub.clock().timestamp())}
+
+    @app.post(f"{API_PREFIX}/enroll")
+    async def enroll(request: Request) -> dict[str, Any]:
+        """Spend a one-time code (the code is the credential; nothing else is signed)."""
+        document = json_body(request, await request.body())
+        device, secret = await run_in_threadpool(
+            hub.enroll, str(document.get("code", "")), str(document.get("label", ""))
+        )
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "device_id": device.id,
+            "secret": secret,
+            "office": device.office_unit,
+            "block_first": device.block_first,
+            "block_last": device.block_last,
+        }
+
+    @app.post(f"{API_PREFIX}/batches")
+    async def batches(request: Request) -> dict[str, Any]:
+        device, body = await signed(request)
+        return await run_in_threadpool(hub.ingest, device, json_body(request, body))
+
+    @app.post(f"{API_PREFIX}/day-close")
+    async def day_close(request: Request) -> dict[str, Any]:
+        device, body = await signed(request)
+        return await run_in_threadpool(hub.day_close, device, json_body(request, body))
+
+    @app.get(API_PREFIX + "/pages/{sha256}")
+    async def page_status(sha256: str, request: Request) -> dict[str, Any]:
+        await signed(request)
+        return await run_in_threadpool(hub.page_status, sha256)
+
+    @app.put(API_PREFIX + "/pages/{sha256}")
+    async def page_chunk(sha256: str, offset: int, total: int, request: Request) -> dict[str, Any]:
+        _device, body = await signed(request)
+        return await run_in_threadpool(hub.put_chunk, sha256, offset, total, body)
+
+    @app.get(API_PREFIX + "/public/dossiers/{code}")
+    async def public_dossier(code: str) -> dict[str, Any]:
+        return await run_in_threadpool(hub.public_status, code)
+
+    @app.get("/status/{code}", response_class=HTMLResponse)
+    async def status_page(code: str) -> Response:
+        try:
+            info = await run_in_threadpool(hub.public_status, code)
+        except HubRefusal as refusal:
+            return HTMLResponse(_status_html(code, None, refusal.message), status_code=404)
+        return HTMLResponse(_status_html(code, info, None))
+
+    @app.post("/portal/auth")
+    async def portal_auth(request: Request) -> dict[str, Any]:
+        document = json_body(request, await request.body())
+        return await run_in_threadpool(hub.portal_auth, accounts, document)
+
+    @app.post("/portal/integration")
+    async def portal_integration(request: Request) -> dict[str, Any]:
+        document = json_body(request, await request.body())
+        return await run_in_threadpool(hub.portal_call, document)
+
+    return app
+
+
+def _date_vn(text: str | None) -> str:
+    return date.fromisoformat(text).strftime("%d/%m/%Y") if text else "—"
+
+
+def _status_html(code: str, info: dict[str, Any] | None, problem: str | None) -> str:
+    """The citizen's status page: no name, no ID number, nothing personal."""
+    title = html.escape(_("Tra cứu hồ sơ {code}").format(code=code))
+    if info is None:
+        body = f"<p>{html.escape(problem or '')}</p>"
+    else:
+        rows = [
+            (_("Mã hồ sơ"), info["code"]),
+            (_("Thủ tục"), info["procedure_name"]),
+            (_("Trạng thái"), info["status_label"]),
+            (_("Ngày tiếp nhận"), _date_vn(info["received_date"])),
+            (_("Ngày hẹn trả"), _date_vn(info["due_date"])),
+        ]
+        cells = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows
+        )
+        body = f"<table>{cells}</table>"
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    )

@@ -1,0 +1,167 @@
+"""The hub's tables: a MetaData of their own, apart from the counter's schema.
+
+The hub is a separate database (SQLite for a test or a district, PostgreSQL for a
+province). Its schema is created with `create_all` and stamped in `hub_meta`; a hub that
+finds another stamp refuses to start rather than guess.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from counter_app.store.models import JsonDocument, UtcDateTime
+
+HUB_SCHEMA_VERSION = "1"
+
+
+class HubBase(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class HubMeta(HubBase):
+    __tablename__ = "hub_meta"
+
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(200))
+
+
+class HubEnrollCode(HubBase):
+    """A one-time enrolment code; only its hash is kept."""
+
+    __tablename__ = "hub_enroll_codes"
+
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    office_unit: Mapped[str] = mapped_column(sa.String(16))
+    block_size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    device_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class HubDevice(HubBase):
+    __tablename__ = "hub_devices"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    office_unit: Mapped[str] = mapped_column(sa.String(16), index=True)
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    label: Mapped[str] = mapped_column(sa.String(64), default="")
+    block_first: Mapped[int]
+    block_last: Mapped[int]
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked: Mapped[bool] = mapped_column(default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class HubNonce(HubBase):
+    """Nonces seen inside the signature window: a second use is a replay."""
+
+    __tablename__ = "hub_nonces"
+    __table_args__ = (sa.Index("ix_hub_nonces_seen_at", "seen_at"),)  # the purge
+
+    device_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HubDossier(HubBase):
+    """The latest `DongBoHoSoMC` record of a dossier, and the fields the counts need."""
+
+    __tablename__ = "hub_dossiers"
+    __table_args__ = (
+        # `hub counts` and the day close select an office's dossiers of one day.
+        sa.Index("ix_hub_dossiers_office_received", "office_unit", "received_at"),
+    )
+
+    code: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.String(64))
+    office_unit: Mapped[str] = mapped_column(sa.String(16))
+    procedure_code: Mapped[str] = mapped_column(sa.String(20))
+    procedure_name: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+    head_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    record: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HubEvent(HubBase):
+    """One event as the counter recorded it, with its `CapNhatTienDoHoSoMC` entry."""
+
+    __tablename__ = "hub_events"
+    __table_args__ = (sa.Index("ix_hub_events_dossier_seq", "dossier_code", "seq"),)
+
+    uuid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(sa.String(48))
+    device_id: Mapped[str] = mapped_column(sa.String(64))
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    progress: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HubPage(HubBase):
+    """A page file by sha256: bytes received so far, and what the uploads cost."""
+
+    __tablename__ = "hub_pages"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    received_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(default=False)
+    chunks_accepted: Mapped[int] = mapped_column(default=0)
+    chunks_refused: Mapped[int] = mapped_column(default=0)
+    bytes_accepted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class HubDayClose(HubBase):
+    __tablename__ = "hub_day_closes"
+
+    office_unit: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    match: Mapped[bool]
+    manifest: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    difference: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class HubPortalSession(HubBase):
+    """A session of the national-portal-style adapter interface."""
+
+    __tablename__ = "hub_portal_sessions"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HubPortalRecord(HubBase):
+    """A record pushed through the adapter interface (`DongBoHoSoMC`)."""
+
+    __tablename__ = "hub_portal_records"
+
+    ma_ho_so: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    madonvi: Mapped[str] = mapped_column(sa.String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    progress: Mapped[list[Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updates: Mapped[int] = mapped_column(default=0)
