@@ -202,6 +202,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
         received_at=args.received_at,
         late_reason=args.reason,
         portal_code=args.portal_code,
+        paper_reason=args.paper_reason,
+        override_reason=args.override_reason,
     )
     ctx = _context(args)
     try:
@@ -370,7 +372,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 # Modules that add subcommands of their own: each has `register(subparsers, common)`.
 EXTENSION_MODULES: tuple[str, ...] = (
+    "counter_app.guidance.commands",
+    "counter_app.scanning.cli",
     "counter_app.reports.cli",
+    "counter_app.sync.cli",
     "counter_app.documents.commands",
 )
 
@@ -430,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--received-at", type=_parse_moment)
     intake.add_argument("--reason")
     intake.add_argument("--portal-code")
+    intake.add_argument(
+        "--paper-reason", help="no_vneid|no_smartphone|elderly|prefers_paper|portal_down|other: …"
+    )
+    intake.add_argument("--override-reason", help=_("lãnh đạo cho phép nhận hồ sơ giấy"))
     _json_flag(intake)
     intake.set_defaults(handler=cmd_intake)
 
