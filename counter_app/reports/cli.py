@@ -61,6 +61,27 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     _json_flag(book)
     book.set_defaults(handler=cmd_report_book)
 
+    late = group.add_parser(
+        "late", parents=[common], help=_("hồ sơ trễ hạn, sắp đến hạn và người đang giữ")
+    )
+    _json_flag(late)
+    late.set_defaults(handler=cmd_report_late)
+
+    unused = group.add_parser(
+        "unused", parents=[common], help=_("thủ tục không phát sinh hồ sơ từ 3 năm trở lên")
+    )
+    _json_flag(unused)
+    unused.set_defaults(handler=cmd_report_unused)
+
+    for name, handler, help_text in (
+        ("online", cmd_report_online, _("tỷ lệ trực tuyến, lý do nộp giấy, số hóa")),
+        ("indicators", cmd_report_indicators, _("xem trước chỉ số Quyết định 766")),
+    ):
+        command = group.add_parser(name, parents=[common], help=help_text)
+        command.add_argument("--month", required=True, help="YYYY-MM")
+        _json_flag(command)
+        command.set_defaults(handler=handler)
+
 
 def _run_periodic(args: argparse.Namespace, kind: Any, year: int, number: int) -> int:
     from counter_app.reports.forms import ReportForm
@@ -126,4 +147,114 @@ def cmd_report_book(args: argparse.Namespace) -> int:
         _print_json([row.to_json() for row in rows])
     else:
         print(_("{n} hồ sơ trong sổ theo dõi.").format(n=len(rows)))
+    return 0
+
+
+def cmd_report_late(args: argparse.Namespace) -> int:
+    from counter_app.reports.analytics import late_by_person
+    from counter_app.services.reporting import report_late
+
+    ctx = _context(args)
+    try:
+        late = report_late(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            {
+                "dossiers": [
+                    {
+                        "code": d.code,
+                        "procedure": d.procedure,
+                        "handler": d.handler,
+                        "status": d.status,
+                        "due_at": d.due_at.isoformat(timespec="seconds"),
+                        "working_days_late": d.working_days_late,
+                    }
+                    for d in late
+                ],
+                "by_person": late_by_person(late),
+            }
+        )
+    else:
+        for d in late:
+            state = (
+                _("trễ {n} ngày làm việc").format(n=d.working_days_late)
+                if d.working_days_late
+                else _("sắp đến hạn")
+            )
+            print(f"{d.code}\t{d.handler}\t{d.due_at:%d/%m/%Y %H:%M}\t{state}")
+    return 0
+
+
+def cmd_report_unused(args: argparse.Namespace) -> int:
+    from counter_app.services.reporting import report_unused
+
+    ctx = _context(args)
+    try:
+        unused = report_unused(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "procedure": u.code,
+                    "name": u.name,
+                    "field": u.field,
+                    "last_received": u.last_received.isoformat() if u.last_received else None,
+                }
+                for u in unused
+            ]
+        )
+    else:
+        for u in unused:
+            last = u.last_received.strftime("%d/%m/%Y") if u.last_received else _("chưa có")
+            print(f"{u.code}\t{last}\t{u.name}")
+    return 0
+
+
+def _month_period(ctx: Any, text: str) -> Any:
+    from counter_app.reports.periods import PeriodKind, parse_month
+    from counter_app.services.reporting import period_for
+
+    year, month = parse_month(text)
+    return period_for(ctx, PeriodKind.MONTHLY, year, month)
+
+
+def cmd_report_online(args: argparse.Namespace) -> int:
+    from counter_app.services.reporting import report_channels
+
+    ctx = _context(args)
+    try:
+        figures = report_channels(ctx, _month_period(ctx, args.month))
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(figures)
+    else:
+        print(
+            _("Trực tuyến {share}% (mục tiêu {target}%), số hóa {digitised}%").format(
+                share=figures["online_share"],
+                target=figures["online_target"],
+                digitised=figures["digitisation_rate"],
+            )
+        )
+    return 0
+
+
+def cmd_report_indicators(args: argparse.Namespace) -> int:
+    from counter_app.services.reporting import report_indicators
+
+    ctx = _context(args)
+    try:
+        preview = report_indicators(ctx, _month_period(ctx, args.month))
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(preview)
+    else:
+        for item in preview["indicators"]:
+            rate = "—" if item["rate"] is None else f"{item['rate']}%"
+            print(f"{item['code']}\t{rate}\t{item['points']}/{item['max_points']}\t{item['name']}")
     return 0

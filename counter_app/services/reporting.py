@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,17 @@ from typing import Any
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import StorageError, ValidationError
 from counter_app.i18n import _
+from counter_app.reports.analytics import (
+    LateDossier,
+    UnusedProcedure,
+    channel_figures,
+    indicator_rules,
+    indicators_766,
+    late_dossiers,
+    month_starts,
+    staff_figures,
+    unused_procedures,
+)
 from counter_app.reports.book import BookRow, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
@@ -20,6 +32,7 @@ from counter_app.reports.periods import (
     ReportPeriod,
     ReportSettings,
     load_report_settings,
+    monthly_period_containing,
     report_period,
     report_reminder,
 )
@@ -97,3 +110,103 @@ def export_periodic(
         )
     if xlsx is not None:
         write_output(xlsx, report_xlsx(report, form=form, reporting_body=settings.reporting_body))
+
+
+def report_late(ctx: AppContext) -> list[LateDossier]:
+    """Open dossiers late or due within the near-due window, with who holds each."""
+    settings = report_settings(ctx)
+    now = ctx.clock().astimezone(VN_TZ)
+    with ctx.session() as session:
+        return late_dossiers(
+            session, ensure_office(session, ctx), now, ctx.calendar, settings.near_due_working_days
+        )
+
+
+def report_unused(ctx: AppContext) -> list[UnusedProcedure]:
+    """Procedures with no dossier for `unused_procedure_years` years (3 by default)."""
+    settings = report_settings(ctx)
+    today = ctx.clock().astimezone(VN_TZ).date()
+    with ctx.session() as session:
+        return unused_procedures(
+            session,
+            ensure_office(session, ctx),
+            ctx.catalog,
+            today,
+            settings.unused_procedure_years,
+        )
+
+
+def report_channels(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
+    """Online share against the target, assisted filings, reasons for paper, digitisation."""
+    settings = report_settings(ctx)
+    rules = indicator_rules(period.date_to)
+    with ctx.session() as session:
+        figures = channel_figures(
+            session, ensure_office(session, ctx), period, list(rules["online_payment_methods"])
+        )
+    figures["online_target"] = settings.online_target_percent
+    return figures
+
+
+def report_indicators(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
+    """The Decision 766 preview for `period`, with the configuration version used."""
+    rules = indicator_rules(period.date_to)
+    report = report_periodic(ctx, period)
+    channels = report_channels(ctx, period)
+    indicators = indicators_766(report, channels, rules)
+    return {
+        "period": period.to_json(),
+        "rules": {
+            "valid_from": rules["valid_from"],
+            "source": rules.get("source", ""),
+            "confirmed": bool(rules.get("confirmed", False)),
+        },
+        "indicators": [indicator.to_json() for indicator in indicators],
+    }
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    period: ReportPeriod
+    totals: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the dashboard shows, computed off the GUI thread in one call."""
+
+    today: dict[str, Any]
+    month: PeriodicReport
+    trend: tuple[TrendPoint, ...]
+    staff: tuple[dict[str, Any], ...]
+    late: tuple[LateDossier, ...]
+    reminder: ReportDue | None
+
+
+def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
+    """Today, this month (its report window), the last `months` months, per staff member."""
+    settings = report_settings(ctx)
+    now = ctx.clock().astimezone(VN_TZ)
+    current = monthly_period_containing(now.date(), settings.window_start_day)
+    trend = []
+    for year, month in month_starts(date(current.year, current.number, 1), months):
+        period = report_period(PeriodKind.MONTHLY, year, month, start_day=settings.window_start_day)
+        trend.append(TrendPoint(f"{month:02d}/{year % 100:02d}", period, {}))
+    with ctx.session() as session:
+        office = ensure_office(session, ctx)
+        today = day_counts(session, office, now.date())
+        reports = [periodic_report(session, office, point.period) for point in trend]
+        staff = staff_figures(session, office, current, now)
+        late = late_dossiers(session, office, now, ctx.calendar, settings.near_due_working_days)
+    return DashboardData(
+        today=today,
+        month=reports[-1],
+        trend=tuple(
+            TrendPoint(point.label, point.period, report.totals)
+            for point, report in zip(trend, reports, strict=True)
+        ),
+        staff=tuple(staff),
+        late=tuple(late),
+        reminder=report_reminder(ctx.calendar, now.date(), settings),
+    )
