@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.domain.catalog import ONLINE_LEVELS, Procedure
+from counter_app.domain.lifecycle import Role
 from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, ValidationError
 from counter_app.i18n import _
 from counter_app.resources import read_json, resource_path
+from counter_app.services.context import AppContext
+from counter_app.services.users import Actor
 
 GUIDANCE_FILE = "guidance.json"
 """The office's corrections, in its data directory."""
@@ -459,3 +462,19 @@ def save_correction(
     temporary.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, path)
     return book
+
+
+def admin_correct(
+    ctx: AppContext, actor: Actor, section: str, key: str, entry: dict[str, Any]
+) -> GuidanceBook:
+    """An admin's correction of the guidance data, stamped with who and when."""
+    actor.require(Role.ADMIN)
+    if section not in ("procedures", "online_only", "incentives", "targets"):
+        raise ValidationError(
+            _("Mục dữ liệu hướng dẫn không hợp lệ: {value}.").format(value=section)
+        )
+    if section == "procedures" and key not in load_guidance(ctx.data_dir).procedures:
+        raise ValidationError(
+            _("Không có thủ tục mã {code} trong danh mục thủ tục.").format(code=key)
+        )
+    return save_correction(ctx.data_dir, section, key, entry, by=actor.login, at=ctx.clock())
