@@ -210,8 +210,8 @@ def _otsu(gray: Image.Image) -> int:
 def dark_border(small: Image.Image) -> tuple[int, int, int, int]:
     """The box inside the dark margins a scanner lid leaves (in `small`'s pixels)."""
     width, height = small.size
-    columns = list(small.resize((width, 1), Image.Resampling.BOX).getdata())
-    rows = list(small.resize((1, height), Image.Resampling.BOX).getdata())
+    columns = list(small.resize((width, 1), Image.Resampling.BOX).tobytes())
+    rows = list(small.resize((1, height), Image.Resampling.BOX).tobytes())
 
     def inner(profile: list[int]) -> tuple[int, int]:
         start, end = 0, len(profile)
@@ -221,8 +221,8 @@ def dark_border(small: Image.Image) -> tuple[int, int, int, int]:
             end -= 1
         return start, end
 
-    left, right = inner([int(v) for v in columns])
-    top, bottom = inner([int(v) for v in rows])
+    left, right = inner(columns)
+    top, bottom = inner(rows)
     if (right - left) * (bottom - top) < 0.5 * width * height:
         return 0, 0, width, height  # mostly dark: a dark page, not a border
     return left, top, right, bottom
