@@ -122,7 +122,7 @@ def to_filter(query: DeskQuery, now: datetime, calendar: WorkCalendar) -> Dossie
         due_from = local
         due_before = datetime.combine(local.date() + timedelta(days=1), time(0), VN_TZ)
     elif query.due is DueFilter.TOMORROW:
-        tomorrow = calendar.next_working_day(local.date() + timedelta(days=1))
+        tomorrow = calendar.next_working_day(local.date())  # Friday: Monday
         due_from = datetime.combine(tomorrow, time(0), VN_TZ)
         due_before = due_from + timedelta(days=1)
     return DossierFilter(

@@ -45,6 +45,7 @@ class DeskView(QWidget):
         parent: QWidget | None = None,
         *,
         runner: TaskRunner | None = None,
+        preset: DeskQuery | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -77,6 +78,11 @@ class DeskView(QWidget):
             edit.setDisplayFormat("dd/MM/yyyy")
             edit.setEnabled(False)
         self.count_label = QLabel()
+        if preset is not None:
+            self.search.setText(preset.search)
+            self.status.setCurrentIndex(max(0, self.status.findData(preset.status)))
+            self.channel.setCurrentIndex(max(0, self.channel.findData(preset.channel)))
+            self.due.setCurrentIndex(max(0, self.due.findData(preset.due)))
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)

@@ -16,13 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from ui.bus import Changes, bus
-from ui.desk_logic import TodayCounts, today_counts
+from ui.desk_logic import DeskQuery, TodayCounts, today_counts
 from ui.desk_view import DeskView
+from ui.detail_view import DossierDetailView
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
 from ui.tasks import Op, TaskRunner
@@ -47,7 +49,10 @@ def register_builtin_pages() -> None:
     register_page("intake", N_("Tiếp nhận"), lambda c, a: IntakeView(c, a), order=10)
     register_page("dossiers", N_("Hồ sơ"), lambda c, a: DossierDeskPage(c, a), order=20)
     register_page(
-        "returns", N_("Trả kết quả"), lambda c, a: PlaceholderPage(_("Trả kết quả")), order=30
+        "returns",
+        N_("Trả kết quả"),
+        lambda c, a: DossierDeskPage(c, a, DeskQuery(status=Status.RESOLVED)),
+        order=30,
     )
     register_page("reports", N_("Báo cáo"), lambda c, a: PlaceholderPage(_("Báo cáo")), order=40)
     register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
@@ -59,10 +64,20 @@ def register_builtin_pages() -> None:
 class DossierDeskPage(QWidget):
     """The desk and, beside it, the detail of the opened dossier."""
 
-    def __init__(self, ctx: AppContext, actor: Actor) -> None:
+    def __init__(self, ctx: AppContext, actor: Actor, preset: DeskQuery | None = None) -> None:
         super().__init__()
-        self.desk = DeskView(ctx, actor)
-        QVBoxLayout(self).addWidget(self.desk)
+        self.desk = DeskView(ctx, actor, preset=preset)
+        self.detail = DossierDetailView(ctx, actor)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.desk)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        QVBoxLayout(self).addWidget(splitter)
+        self.desk.dossier_activated.connect(self.detail.load)
+
+    def initial_focus(self) -> QWidget:
+        return self.desk.search
 
 
 class MainWindow(QMainWindow):

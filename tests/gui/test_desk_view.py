@@ -1,0 +1,142 @@
+"""The desk's filters run in the database; late dossiers are coloured and say so."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import QDate, Qt
+
+from counter_app.domain.applicants import Person
+from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.lifecycle import Channel, Role, Status
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import IntakeRequest, intake, move
+from counter_app.services.users import Actor, add_user
+from ui.desk_logic import DueFilter
+from ui.desk_model import LATE_COLOUR, PAGE_SIZE
+from ui.desk_view import DeskView
+
+PEOPLE = (
+    Person(name="Nguyễn Văn Đức", id_number="056090001234", phone="0905111222"),
+    Person(name="Lê Thị Hoa", id_number="056190004321"),
+    Person(name="Phạm Minh Tâm", id_number="056085007777"),
+)
+
+
+@pytest.fixture
+def clerk(ctx: AppContext) -> Actor:
+    return add_user(ctx, "tiepnhan1", "demo1234", Role.CLERK)
+
+
+@pytest.fixture
+def codes(ctx: AppContext, clerk: Actor, clock) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Three dossiers received on 2, 3 and 4 March 2026, then the clock on 10 March."""
+    made = {}
+    for day, person, channel in zip(
+        (2, 3, 4), PEOPLE, (Channel.DIRECT, Channel.ONLINE, Channel.DIRECT), strict=True
+    ):
+        clock.now = datetime(2026, 3, day, 9, 0, tzinfo=VN_TZ)
+        made[person.name] = intake(
+            ctx, IntakeRequest("1.001193", person, channel=channel), clerk
+        ).code
+    clock.now = datetime(2026, 3, 4, 10, 0, tzinfo=VN_TZ)
+    move(ctx, made["Lê Thị Hoa"], Status.RESOLVED, clerk)
+    move(ctx, made["Phạm Minh Tâm"], Status.PROCESSING, clerk, handler="tuphap")
+    clock.now = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
+    return made
+
+
+@pytest.fixture
+def desk(qtbot: QtBot, ctx: AppContext, clerk: Actor, codes: dict[str, str]) -> DeskView:
+    view = DeskView(ctx, clerk)
+    qtbot.add_widget(view)
+    qtbot.wait_until(lambda: view.model.rowCount() == 3)
+    return view
+
+
+def shown_codes(qtbot: QtBot, desk: DeskView) -> set[str]:
+    model = desk.model
+    with qtbot.wait_signal(model.count_loaded, timeout=10000):
+        desk.apply_filters()
+    if model.rowCount() == 0:
+        return set()
+    model.dossier_at(0)
+    qtbot.wait_until(lambda: model.loaded_pages == 1)
+    return {model.index(row, 0).data() for row in range(model.rowCount())}
+
+
+def test_filters(qtbot: QtBot, desk: DeskView, codes: dict[str, str]) -> None:
+    assert shown_codes(qtbot, desk) == set(codes.values())
+    desk.search.setText("duc")  # folded: finds "Đức"
+    assert shown_codes(qtbot, desk) == {codes["Nguyễn Văn Đức"]}
+    desk.search.setText("0905111")
+    assert shown_codes(qtbot, desk) == {codes["Nguyễn Văn Đức"]}
+    desk.search.clear()
+    desk.status.setCurrentIndex(desk.status.findData(Status.RESOLVED))
+    assert shown_codes(qtbot, desk) == {codes["Lê Thị Hoa"]}
+    desk.status.setCurrentIndex(0)
+    desk.channel.setCurrentIndex(desk.channel.findData(Channel.ONLINE))
+    assert shown_codes(qtbot, desk) == {codes["Lê Thị Hoa"]}
+    desk.channel.setCurrentIndex(0)
+    desk.handler.setText("tuphap")
+    assert shown_codes(qtbot, desk) == {codes["Phạm Minh Tâm"]}
+    desk.handler.clear()
+    desk.due.setCurrentIndex(desk.due.findData(DueFilter.LATE))
+    assert shown_codes(qtbot, desk) == {codes["Nguyễn Văn Đức"], codes["Phạm Minh Tâm"]}
+    desk.due.setCurrentIndex(desk.due.findData(DueFilter.TODAY))
+    assert shown_codes(qtbot, desk) == set()
+    desk.due.setCurrentIndex(0)
+    desk.use_dates.setChecked(True)
+    desk.date_from.setDate(QDate(2026, 3, 3))
+    desk.date_to.setDate(QDate(2026, 3, 3))
+    assert shown_codes(qtbot, desk) == {codes["Lê Thị Hoa"]}
+    desk.search.setText("!!!")  # nothing searchable: the other filters still apply
+    assert shown_codes(qtbot, desk) == {codes["Lê Thị Hoa"]}
+
+
+def test_due_today_and_tomorrow(
+    qtbot: QtBot,
+    desk: DeskView,
+    ctx: AppContext,
+    clerk: Actor,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    clock.now = datetime(2026, 3, 10, 16, 0, tzinfo=VN_TZ)  # after the 15:00 cut-off
+    late_afternoon = intake(ctx, IntakeRequest("1.001193", PEOPLE[0]), clerk).code
+    desk.due.setCurrentIndex(desk.due.findData(DueFilter.TOMORROW))
+    assert shown_codes(qtbot, desk) == {late_afternoon}
+    clock.now = datetime(2026, 3, 11, 8, 0, tzinfo=VN_TZ)
+    desk.due.setCurrentIndex(desk.due.findData(DueFilter.TODAY))
+    assert shown_codes(qtbot, desk) == {late_afternoon}
+
+
+def test_late_rows_are_coloured_and_say_late(
+    qtbot: QtBot, desk: DeskView, codes: dict[str, str]
+) -> None:
+    model = desk.model
+    model.dossier_at(0)
+    qtbot.wait_until(lambda: model.loaded_pages == 1)
+    by_code = {model.index(row, 0).data(): row for row in range(model.rowCount())}
+    late_row = by_code[codes["Nguyễn Văn Đức"]]
+    done_row = by_code[codes["Lê Thị Hoa"]]
+    assert "Trễ hạn" in model.index(late_row, 6).data()
+    brush = model.index(late_row, 0).data(Qt.ItemDataRole.BackgroundRole)
+    assert brush.color() == LATE_COLOUR
+    assert "Trễ hạn" not in model.index(done_row, 6).data()
+    assert model.index(done_row, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_model_fetches_pages_not_all_rows(qtbot: QtBot, ctx: AppContext, clerk: Actor) -> None:
+    for _ in range(PAGE_SIZE + 5):
+        intake(ctx, IntakeRequest("1.001193", PEOPLE[1]), clerk)
+    view = DeskView(ctx, clerk)
+    qtbot.add_widget(view)
+    qtbot.wait_until(lambda: view.model.rowCount() == PAGE_SIZE + 5)
+    assert view.model.index(PAGE_SIZE + 2, 0).data() == "…"  # not loaded yet
+    qtbot.wait_until(lambda: view.model.loaded_pages >= 1)
+    qtbot.wait_until(lambda: view.model.index(PAGE_SIZE + 2, 0).data() != "…")
+    assert view.model.index(PAGE_SIZE + 2, 0).data().startswith(ctx.config.office.electronic_id)
+    assert view.model.loaded_pages <= 2

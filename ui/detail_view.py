@@ -1,0 +1,247 @@
+"""One dossier: its facts, documents, event timeline and the lifecycle actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QObject, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.lifecycle import Channel, EventKind, Status
+from counter_app.errors import CounterError
+from counter_app.i18n import _
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import get_dossier
+from counter_app.services.users import Actor
+from counter_app.services.views import DossierView, EventView
+from ui.actions import (
+    ACTIONS,
+    FIELD_LABELS,
+    Action,
+    ActionInput,
+    Field,
+    check_input,
+    parse_items,
+    perform,
+)
+from ui.bus import Changes, bus
+from ui.desk_logic import DATE_TIME_FORMAT, due_text
+from ui.errors import show_error
+from ui.intake_logic import money
+from ui.tasks import Op, TaskRunner
+
+
+def event_line(event: EventView) -> str:
+    """A timeline line: when, who, what, why."""
+    when = event.at.strftime(DATE_TIME_FORMAT)
+    if event.kind == EventKind.MOVED.value and event.to_status:
+        what = Status(event.to_status).label
+    elif event.kind == EventKind.RECEIVED.value:
+        what = _("Tiếp nhận hồ sơ")
+    elif event.kind == EventKind.HANDED_OVER.value:
+        what = _("Bàn giao cho {to}").format(to=event.data.get("to", ""))
+    elif event.kind == EventKind.NOTE.value and event.data.get("apology"):
+        new_date = date.fromisoformat(str(event.data["new_date"]))
+        what = _("Thư xin lỗi, hẹn trả lại ngày {day}").format(day=new_date.strftime("%d/%m/%Y"))
+    else:
+        what = event.kind
+    line = f"{when} · {event.actor} · {what}"
+    return f"{line} — {event.reason}" if event.reason else line
+
+
+class ActionDialog(QDialog):
+    """The small form of one action; `given` holds what was typed when accepted."""
+
+    def __init__(self, action: Action, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.action = action
+        self.today = today
+        self.given: ActionInput | None = None
+        self.setWindowTitle(_(action.label))
+        self.reason = QPlainTextEdit()
+        self.reason.setTabChangesFocus(True)
+        self.items = QPlainTextEdit()
+        self.items.setTabChangesFocus(False)
+        self.handler = QLineEdit()
+        self.receiver = QLineEdit()
+        self.new_date = QDateEdit(QDate(today.year, today.month, today.day).addDays(5))
+        self.new_date.setDisplayFormat("dd/MM/yyyy")
+        self.new_date.setCalendarPopup(True)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b00020")
+        widgets: dict[Field, QWidget] = {
+            Field.REASON: self.reason,
+            Field.ITEMS: self.items,
+            Field.HANDLER: self.handler,
+            Field.NEW_DATE: self.new_date,
+            Field.RECEIVER: self.receiver,
+        }
+        form = QFormLayout()
+        for which in action.fields:
+            label = _(FIELD_LABELS[which])
+            form.addRow(f"{label} *" if which in action.required else label, widgets[which])
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        if action.fields:
+            widgets[action.fields[0]].setFocus()
+
+    def collected(self) -> ActionInput:
+        picked = self.new_date.date().toPython() if Field.NEW_DATE in self.action.fields else None
+        return ActionInput(
+            reason=self.reason.toPlainText(),
+            items=parse_items(self.items.toPlainText()),
+            handler=self.handler.text(),
+            new_date=picked if isinstance(picked, date) else None,
+            receiver=self.receiver.text(),
+        )
+
+    def submit(self) -> None:
+        given = self.collected()
+        try:
+            check_input(self.action, given, self.today)
+        except CounterError as exc:
+            self.message.setText(exc.message)
+            return
+        self.given = given
+        self.accept()
+
+
+class DossierDetailView(QWidget):
+    """Signals:
+    loaded(object): the DossierView now shown.
+    action_done(str): an action was recorded on the dossier (its key).
+    """
+
+    loaded = Signal(object)
+    action_done = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self._runner = runner
+        self.view: DossierView | None = None
+        self.header = QLabel(_("Chọn một hồ sơ trong danh sách (Enter để mở)."))
+        self.header.setWordWrap(True)
+        self.documents = QListWidget()
+        self.timeline = QListWidget()
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b00020")
+        self.message.setWordWrap(True)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for number, action in enumerate(ACTIONS):
+            button = QPushButton(f"{_(action.label)} ({action.shortcut})")
+            button.setShortcut(QKeySequence(action.shortcut))
+            button.setEnabled(False)
+            button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
+            self.buttons[action.key] = button
+            grid.addWidget(button, number // 3, number % 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(QLabel(_("Thành phần hồ sơ")))
+        layout.addWidget(self.documents, 1)
+        layout.addWidget(QLabel(_("Quá trình xử lý")))
+        layout.addWidget(self.timeline, 2)
+        layout.addLayout(grid)
+        layout.addWidget(self.message)
+        self.dialog: ActionDialog | None = None
+        bus().changes_applied.connect(self._changes_applied)
+
+    def load(self, code: str) -> None:
+        ctx = self.ctx
+        Op(self, lambda: get_dossier(ctx, code), runner=self._runner).on_success(
+            self.show_dossier
+        ).start()
+
+    def show_dossier(self, view: DossierView) -> None:
+        self.view = view
+        now = self.ctx.clock()
+        applicant = view.applicant
+        identity = applicant.get("id_number") or applicant.get("tax_code") or ""
+        self.header.setText(
+            "<br>".join(
+                (
+                    f"<b>{view.code}</b> · {Status(view.status).label} · "
+                    f"{Channel(view.channel).label}",
+                    f"{view.applicant_name} ({identity})",
+                    f"{view.procedure_name}",
+                    _("Nhận: {received} · Hẹn trả: {due} · Phí: {fee}").format(
+                        received=view.received_at.strftime(DATE_TIME_FORMAT),
+                        due=due_text(view, now),
+                        fee=money(view.fee_total),
+                    ),
+                )
+            )
+        )
+        self.documents.clear()
+        for document in view.documents:
+            mark = "☑" if document.provided else "☐"
+            self.documents.addItem(f"{mark} {document.name}")
+        self.timeline.clear()
+        for event in view.events:
+            self.timeline.addItem(event_line(event))
+        status = Status(view.status)
+        for action in ACTIONS:
+            self.buttons[action.key].setEnabled(action.available(status))
+        self.message.clear()
+        self.loaded.emit(view)
+
+    def start_action(self, action: Action) -> None:
+        if self.view is None or not action.available(Status(self.view.status)):
+            return
+        self.dialog = ActionDialog(action, self.ctx.clock().date(), self)
+        self.dialog.accepted.connect(lambda: self._run(action))
+        self.dialog.open()
+
+    def _run(self, action: Action) -> None:
+        assert self.view is not None and self.dialog is not None
+        given = self.dialog.given
+        assert given is not None
+        ctx, actor, code = self.ctx, self.actor, self.view.code
+        Op(self, lambda: perform(ctx, code, actor, action, given), runner=self._runner).on_success(
+            lambda done: self._done(action, done)
+        ).on_error(self._failed).start()
+
+    def _done(self, action: Action, code: str) -> None:
+        bus().changes_applied.emit(Changes(dossiers=(code,)), self)
+        self.load(code)
+        self.action_done.emit(action.key)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, CounterError):
+            self.message.setText(exc.message)
+        else:
+            show_error(self, exc)
+
+    def _changes_applied(self, changes: Changes, initiator: QObject | None) -> None:
+        if initiator is not self and self.view is not None and self.view.code in changes.dossiers:
+            self.load(self.view.code)
