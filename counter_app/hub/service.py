@@ -59,6 +59,7 @@ from counter_app.sync.protocol import (
     parse_utc_text,
     signature_matches,
 )
+from counter_app.sync.provincial import PortalRecord
 
 Clock = Callable[[], datetime]
 ENROLL_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -489,6 +490,29 @@ class Hub:
             row.manifest = dict(manifest)
             row.difference = difference
         return {"match": not difference, "hub": hub_counts, "difference": difference}
+
+    def portal_records(self, office_unit: str, day: date) -> list[PortalRecord]:
+        """What the hub holds for one office and day, ready for the provincial adapter."""
+        start, end = day_bounds(day)
+        with self.session() as session:
+            dossiers = session.execute(
+                sa.select(HubDossier)
+                .where(
+                    HubDossier.office_unit == office_unit,
+                    HubDossier.received_at >= start,
+                    HubDossier.received_at < end,
+                )
+                .order_by(HubDossier.code)
+            ).scalars()
+            records = []
+            for dossier in dossiers:
+                progress = session.execute(
+                    sa.select(HubEvent.progress)
+                    .where(HubEvent.dossier_code == dossier.code)
+                    .order_by(HubEvent.seq)
+                ).scalars()
+                records.append(PortalRecord(dict(dossier.record), tuple(progress)))
+            return records
 
     # --- public status ------------------------------------------------------------------
 

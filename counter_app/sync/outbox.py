@@ -230,22 +230,25 @@ def dossier_record(
     for page in pages:
         if not page.is_result:
             pages_by_document.setdefault(page.document_id, []).append(page)
-    documents_sent = []
-    for document in documents:
-        for page in pages_by_document.get(document.id, []):
-            documents_sent.append(
-                {
-                    "TepDinhKemId": page.sha256,
-                    "TenTepDinhKem": document.name,
-                    "IsDeleted": False,
-                    "MaThanhPhanHoSo": str(document.position),
-                    "DuongDanTaiTepTin": f"pages/{page.sha256}",
-                    "DuocSoHoa": 1,
-                    "DuocTaiSuDung": 1 if document.reused else 0,
-                    "DuocLayTuKhoDMQG": 0,
-                    "MaKetQuaThayThe": "",
-                }
-            )
+    components: list[tuple[str, str, bool, int | None]] = [
+        (d.name, str(d.position), d.reused, d.id) for d in documents
+    ]
+    components.append((_("Trang quét chưa xếp thành phần"), "", False, None))
+    documents_sent = [
+        {
+            "TepDinhKemId": page.sha256,
+            "TenTepDinhKem": name,
+            "IsDeleted": False,
+            "MaThanhPhanHoSo": position,
+            "DuongDanTaiTepTin": f"pages/{page.sha256}",
+            "DuocSoHoa": 1,
+            "DuocTaiSuDung": 1 if reused else 0,
+            "DuocLayTuKhoDMQG": 0,
+            "MaKetQuaThayThe": "",
+        }
+        for name, position, reused, document_id in components
+        for page in pages_by_document.get(document_id, [])
+    ]
     results = [
         {
             "TenGiayTo": _("Kết quả giải quyết"),
