@@ -87,13 +87,11 @@ def open_images(data: bytes, name: str = "") -> Iterator[Image.Image]:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (
-            UnidentifiedImageError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ):
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ValidationError(_("Ảnh {name} quá lớn.").format(name=label)) from None
+        except UnidentifiedImageError:
             raise ValidationError(
-                _("Tệp {name} không phải ảnh đọc được hoặc quá lớn.").format(name=label)
+                _("Tệp {name} bị hỏng hoặc không phải ảnh.").format(name=label)
             ) from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise ValidationError(
