@@ -666,11 +666,12 @@ def render_book(
             book_format=str(settings.get("book_format", DEFAULT_BOOK_FORMAT)),
             now=now,
         )
-        codes = dict(
-            session.execute(sa.select(Dossier.code, Dossier.id).where(Dossier.id.in_(by_id)))
-            .tuples()
-            .all()
-        )
+        codes = {
+            code: dossier_id
+            for code, dossier_id in session.execute(
+                sa.select(Dossier.code, Dossier.id).where(Dossier.id.in_(by_id))
+            )
+        }
         session.expunge(office)
     numbers = {code: by_id[dossier_id] for code, dossier_id in codes.items()}
     st = make_styles(setup)

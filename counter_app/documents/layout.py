@@ -98,7 +98,7 @@ def make_styles(setup: PageSetup) -> Styles:
     register_fonts()
     size = setup.font_size
     body = ParagraphStyle(
-        "body", fontName=SERIF, fontSize=size, leading=size * 1.25, alignment=TA_JUSTIFY
+        "body", fontName=SERIF, fontSize=size, leading=size * 1.2, alignment=TA_JUSTIFY
     )
     small_size = size - 1.5
     small = ParagraphStyle(
@@ -337,6 +337,7 @@ def rule(length: float) -> Any:
 
 
 DRAFT_MARK = "NHÁP"
+DRAFT_NOTE = "BẢN NHÁP – CHƯA IN"
 
 
 def build_pdf(
@@ -374,9 +375,10 @@ def build_pdf(
     def decorate(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         width, _height = size
-        if footer:
+        if footer or draft:
             canvas.setFont(SERIF_ITALIC, max(setup.font_size - 3, 6))
-            canvas.drawString(left, bottom * 0.45, nfc(footer))
+            note = f"{DRAFT_NOTE} · {footer}" if draft else footer
+            canvas.drawString(left, bottom * 0.45, nfc(note))
             canvas.drawRightString(width - right, bottom * 0.45, str(doc.page))
         if draft:
             from reportlab.lib.colors import Color
