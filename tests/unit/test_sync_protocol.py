@@ -1,0 +1,177 @@
+"""The sync protocol's pieces without a network: signing, portal layout, day-close
+difference, backoff, settings, the record built from a real dossier, the overview.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from counter_app.domain.applicants import Organisation, Person
+from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.lifecycle import Channel, Status
+from counter_app.errors import ConfigError
+from counter_app.services.dossiers import IntakeRequest, intake, move
+from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.sync.models import SyncDevice
+from counter_app.sync.outbox import (
+    BACKOFF_MAX_SECONDS,
+    backoff_delay,
+    build_pending,
+    pending_dossier_ids,
+)
+from counter_app.sync.protocol import (
+    manifest_difference,
+    parse_portal_time,
+    portal_time,
+    sign,
+    signature_matches,
+)
+from counter_app.sync.service import BackgroundSync, SyncSettings, run_sync, sync_overview
+
+
+def test_signature_covers_method_path_time_nonce_and_body():
+    parts = ("POST", "/v1/batches", "1772420400", "ab" * 16, b'{"a":1}')
+    signature = sign("secret", *parts)
+    assert signature_matches("secret", *parts, signature)
+    assert not signature_matches("other", *parts, signature)
+    for i, changed in enumerate(("PUT", "/v1/day-close", "1772420401", "cd" * 16, b'{"a":2}')):
+        altered = list(parts)
+        altered[i] = changed
+        assert not signature_matches("secret", *altered, signature), i
+
+
+def test_portal_time_is_vietnam_time_yyyymmddhhmmss():
+    moment = datetime(2026, 3, 2, 1, 30, 5, tzinfo=UTC)
+    assert portal_time(moment) == "20260302083005"
+    assert parse_portal_time("20260302083005") == moment
+    assert portal_time(None) == "" and parse_portal_time("") is None
+    with pytest.raises(ValueError):
+        parse_portal_time("2026-03-02")
+
+
+COUNTS = {
+    "office": "22333",
+    "date": "2026-03-02",
+    "received": 2,
+    "by_channel": {"direct": 1, "postal": 1, "online": 0, "assisted": 0},
+    "by_status": {"received": 2},
+    "by_procedure": {"1.001193": 2},
+    "dossiers": ["A-1", "A-2"],
+    "heads": {"A-1": "h1", "A-2": "h2"},
+}
+
+
+def test_manifest_difference_is_empty_when_equal_and_exact_otherwise():
+    assert manifest_difference(COUNTS, dict(COUNTS)) == {}
+    hub = {
+        **COUNTS,
+        "received": 2,
+        "by_status": {"received": 1, "processing": 1},
+        "dossiers": ["A-2", "A-3"],
+        "heads": {"A-2": "other", "A-3": "h3"},
+    }
+    difference = manifest_difference(COUNTS, hub)
+    assert difference == {
+        "by_status": {
+            "processing": {"counter": 0, "hub": 1},
+            "received": {"counter": 2, "hub": 1},
+        },
+        "missing_on_hub": ["A-1"],
+        "unknown_to_counter": ["A-3"],
+        "head_mismatch": ["A-2"],
+    }
+
+
+def test_backoff_grows_and_is_capped():
+    rng = random.Random(7)
+    delays = [backoff_delay(n, rng).total_seconds() for n in range(1, 20)]
+    assert 24 <= delays[0] <= 36
+    assert delays[3] > delays[0]
+    assert max(delays) <= BACKOFF_MAX_SECONDS
+
+
+def test_bad_sync_settings_are_a_config_error(ctx):
+    ctx.config = replace(ctx.config, extra={"sync_chunk_bytes": "nhiều"})
+    with pytest.raises(ConfigError):
+        SyncSettings.from_context(ctx)
+    ctx.config = replace(ctx.config, extra={"sync_close_time": "25:99"})
+    with pytest.raises(ConfigError):
+        SyncSettings.from_context(ctx)
+    ctx.config = replace(ctx.config, extra={"sync_batch_dossiers": 0})
+    with pytest.raises(ConfigError):
+        SyncSettings.from_context(ctx)
+
+
+def test_sync_without_enrolment_is_a_config_error(ctx):
+    with pytest.raises(ConfigError):
+        run_sync(ctx)
+
+
+def test_record_in_dongbohosomc_layout(ctx, clock):
+    org = Organisation(name="Công ty TNHH Hải Âu", tax_code="4201234567")
+    view = intake(
+        ctx, IntakeRequest("1.001193", org, Channel.ASSISTED, portal_code="G22.99-1"), SYSTEM_ACTOR
+    )
+    clock.now += timedelta(hours=1)
+    move(ctx, view.code, Status.SUPPLEMENT, SYSTEM_ACTOR, "Thiếu giấy tờ")
+    with ctx.session() as session:
+        (dossier_id,) = pending_dossier_ids(session, clock(), force=True)
+        item = build_pending(session, dossier_id, {"person": 1, "organisation": 2})
+    record = item.payload["record"]
+    assert record["MaHoSo"] == view.code and record["MaHoSoKhac"] == "G22.99-1"
+    assert record["KenhThucHien"] == 2  # assisted is online for the portal
+    assert item.payload["local"]["channel"] == "assisted"
+    assert record["LoaiDoiTuong"] == 2 and record["DinhDanhCHS"] == []
+    assert record["TrangThaiHoSo"] == 5
+    assert record["NgayTiepNhan"] == "20260302090000"
+    assert record["NgayYeuCauBoSung"] == "20260302100000"
+    assert record["NgayHenTra"] == portal_time(view.due_at)
+    progress = list(item.payload["progress"].values())
+    assert [p["TrangThai"] for p in progress] == [2, 5]
+    assert "Thiếu giấy tờ" in progress[1]["NoiDungXuLy"]
+    assert len(item.outbox_ids) == 2 and item.head_hash == item.payload["local"]["head_hash"]
+
+
+def test_overview_warns_after_the_configured_days_unsynced(ctx, clock):
+    intake(
+        ctx,
+        IntakeRequest("1.001193", Person(name="Lê Văn Bình", id_number="056090012345")),
+        SYSTEM_ACTOR,
+    )
+    overview = sync_overview(ctx)
+    assert not overview.enrolled and overview.pending_events == 1
+    assert overview.warning and "chưa ghi danh" in overview.warning
+    assert overview.unsynced[0].state == "pending" and overview.unsynced[0].reason
+    with ctx.session() as session:
+        session.add(
+            SyncDevice(
+                id=1,
+                device_id="d-1",
+                secret="s",
+                hub_url="http://127.0.0.1:9",
+                office_unit="22333",
+                block_first=1,
+                block_last=1000,
+                enrolled_at=clock(),
+                clock_offset_seconds=0.0,
+            )
+        )
+    assert sync_overview(ctx).warning is None
+    clock.now += timedelta(days=3)
+    warning = sync_overview(ctx).warning
+    assert warning and "3 ngày" in warning
+
+
+def test_background_sync_closes_the_day_after_the_close_time_and_backs_off(ctx, clock):
+    background = BackgroundSync(ctx, interval_seconds=60)
+    clock.now = datetime(2026, 3, 2, 16, 0, tzinfo=VN_TZ)
+    assert background.due_close_day(clock()) is None
+    clock.now = datetime(2026, 3, 2, 17, 30, tzinfo=VN_TZ)
+    assert background.due_close_day(clock()) == clock.now.date()
+    assert background.next_delay() == 60
+    background.failures = 3
+    assert 60 < background.next_delay() <= 720
