@@ -103,6 +103,9 @@ class Dossier(Base):
         # The desk and the reports filter by receipt time and status.
         sa.Index("ix_dossiers_received_at", "received_at"),
         sa.Index("ix_dossiers_status_due_at", "status", "due_at"),
+        # The periodic report: open dossiers by receipt time, resolved ones by result time.
+        sa.Index("ix_dossiers_status_received_at", "status", "received_at"),
+        sa.Index("ix_dossiers_resolved_at", "resolved_at"),
         # A returning citizen is recognised by ID number.
         sa.Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
     )
@@ -181,6 +184,8 @@ class Event(Base):
     """An append-only entry of a dossier's history, chained by hash to the previous one."""
 
     __tablename__ = "events"
+    # The periodic report finds dossiers closed (refused, withdrawn...) within a period.
+    __table_args__ = (sa.Index("ix_events_to_status_at", "to_status", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
