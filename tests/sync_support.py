@@ -5,20 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.lifecycle import Channel, Status
-from counter_app.hub.app import create_app
+from counter_app.hub.app import create_app, serving
 from counter_app.hub.service import Hub, open_hub_database
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import IntakeRequest, intake, move
@@ -30,10 +27,8 @@ PORTAL_ACCOUNTS = {"tinh-khanhhoa": "mat-khau-thu"}
 
 
 class RunningHub:
-    def __init__(self, hub: Hub, server: uvicorn.Server, thread: threading.Thread, url: str):
+    def __init__(self, hub: Hub, url: str):
         self.hub = hub
-        self.server = server
-        self.thread = thread
         self.url = url
 
 
@@ -56,24 +51,10 @@ def running_hub(
     url = database_url or f"sqlite:///{(root / 'hub.sqlite3').as_posix()}"
     hub = Hub(open_hub_database(url), root / "blobs", **({"clock": clock} if clock else {}))
     app = create_app(hub, PORTAL_ACCOUNTS)
-    served = wrap(app) if wrap else app
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(served, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "hub did not start"
-        time.sleep(0.01)
     try:
-        yield RunningHub(hub, server, thread, f"http://127.0.0.1:{port}")
+        with serving(wrap(app) if wrap else app) as base_url:
+            yield RunningHub(hub, base_url)
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
         hub.engine.dispose()
 
 

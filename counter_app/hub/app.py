@@ -10,7 +10,8 @@ import gzip
 import html
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -158,3 +159,34 @@ def _status_html(code: str, info: dict[str, Any] | None, problem: str | None) ->
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
     )
+
+
+@contextmanager
+def serving(app: Any, host: str = "127.0.0.1", *, timeout: float = 10.0) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free port in a thread; yields its base URL.
+
+    For tests and benchmarks (real HTTP on loopback); `hub serve` runs uvicorn itself.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the hub did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
