@@ -1,0 +1,396 @@
+"""The scan screen of one dossier: scan or import pages per checklist line and manage them.
+
+The widget only wires signals; scanning, storing and page changes are services run
+through the op helper (`ui.tasks.Op`), so the window never freezes and a scan can be
+cancelled between pages. Pages appear as they are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.i18n import N_, _
+from counter_app.scanning.devices import (
+    CancelToken,
+    DeviceInfo,
+    Registry,
+    ScanRequest,
+    Source,
+    default_registry,
+)
+from counter_app.scanning.images import ColourMode, clean_page, thumbnail_png
+from counter_app.services import pages as page_service
+from counter_app.services.context import AppContext
+from counter_app.services.dossiers import get_dossier
+from counter_app.services.pages import PageView
+from counter_app.services.users import Actor
+from ui.tasks import Op, TaskRunner
+
+THUMBNAIL_SIDE = 160
+MODE_LABELS = {
+    ColourMode.BW: N_("Đen trắng (văn bản)"),
+    ColourMode.GRAY: N_("Thang xám"),
+    ColourMode.COLOR: N_("Màu"),
+}
+
+
+class ScanView(QWidget):
+    """Pages of one dossier, per checklist line, with scan / import / page actions.
+
+    Signals:
+        pages_changed(str): the dossier code, after any stored change to its pages.
+    """
+
+    pages_changed = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        code: str,
+        *,
+        registry_factory: Callable[[], Registry] = default_registry,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ctx, self._actor, self._code = ctx, actor, code
+        self._registry_factory = registry_factory
+        self._runner = runner
+        self._cancel: CancelToken | None = None
+        self._pages: list[PageView] = []
+
+        self.device = QComboBox(accessibleName=_("Máy quét"))
+        self.document = QComboBox(accessibleName=_("Thành phần hồ sơ"))
+        self.mode = QComboBox(accessibleName=_("Chế độ màu"))
+        for mode, label in MODE_LABELS.items():
+            self.mode.addItem(_(label), mode)
+        self.source = QComboBox(accessibleName=_("Nguồn giấy"))
+        self.source.addItem(_("Mặt kính"), Source.FLATBED)
+        self.source.addItem(_("Khay nạp giấy"), Source.FEEDER)
+        self.source.addItem(_("Khay nạp, hai mặt"), Source.DUPLEX)
+        self.dpi = QSpinBox(minimum=100, maximum=600, singleStep=50, value=300, suffix=" dpi")
+        self.count = QSpinBox(minimum=1, maximum=200, value=1, prefix=_("Số trang: "))
+        self.scan_button = QPushButton(_("&Quét"))
+        self.cancel_button = QPushButton(_("&Hủy quét"), enabled=False)
+        self.import_button = QPushButton(_("&Nhập tệp…"))
+        self.progress = QProgressBar(visible=False)
+        self.status = QLabel()
+
+        self.pages = QListWidget(accessibleName=_("Các trang đã quét"))
+        self.pages.setViewMode(QListWidget.ViewMode.IconMode)
+        self.pages.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.pages.setMovement(QListWidget.Movement.Static)
+
+        self.rotate_button = QPushButton(_("&Xoay phải"))
+        self.earlier_button = QPushButton(_("Lên &trước"))
+        self.later_button = QPushButton(_("Xuống &sau"))
+        self.delete_button = QPushButton(_("&Xóa trang"))
+        self.replace_button = QPushButton(_("Quét &lại trang này"))
+        self.insert_button = QPushButton(_("Quét &chèn trước"))
+        self.move_target = QComboBox(accessibleName=_("Chuyển sang thành phần"))
+        self.move_button = QPushButton(_("&Chuyển sang"))
+
+        settings = QHBoxLayout()
+        for widget in (self.device, self.source, self.mode, self.dpi, self.count):
+            settings.addWidget(widget)
+        actions = QHBoxLayout()
+        for widget in (self.scan_button, self.cancel_button, self.import_button, self.progress):
+            actions.addWidget(widget)
+        page_actions = QHBoxLayout()
+        for widget in (
+            self.rotate_button,
+            self.earlier_button,
+            self.later_button,
+            self.delete_button,
+            self.replace_button,
+            self.insert_button,
+            self.move_target,
+            self.move_button,
+        ):
+            page_actions.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.document)
+        layout.addLayout(settings)
+        layout.addLayout(actions)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(page_actions)
+        layout.addWidget(self.status)
+
+        self.document.currentIndexChanged.connect(self._show_pages)
+        self.scan_button.clicked.connect(lambda: self.scan())
+        self.cancel_button.clicked.connect(self.cancel)
+        self.import_button.clicked.connect(self._choose_files)
+        self.rotate_button.clicked.connect(
+            lambda: self._page_action(lambda p: page_service.rotate_page(ctx, p.id, actor, 90))
+        )
+        self.delete_button.clicked.connect(
+            lambda: self._page_action(lambda p: page_service.delete_page(ctx, p.id, actor))
+        )
+        self.earlier_button.clicked.connect(lambda: self._shift(-1))
+        self.later_button.clicked.connect(lambda: self._shift(+1))
+        self.move_button.clicked.connect(self._move_to_other)
+        self.replace_button.clicked.connect(self._rescan_selected)
+        self.insert_button.clicked.connect(self._insert_before_selected)
+        self.pages.currentRowChanged.connect(self._update_buttons)
+        self.reload()
+        self.refresh_devices()
+
+    # --- loading -----------------------------------------------------------------------
+
+    def _op(self, func: Callable[..., Any], *, db: bool = True) -> Op[Any]:
+        return Op(self, func, db=db, runner=self._runner)
+
+    def refresh_devices(self) -> None:
+        self._op(lambda: self._registry_factory().devices(), db=False).on_success(
+            self._set_devices
+        ).on_error(lambda exc: self.status.setText(str(exc))).start()
+
+    def _set_devices(self, devices: list[DeviceInfo]) -> None:
+        self.device.clear()
+        for info in devices:
+            self.device.addItem(f"{info.model or info.name} ({info.name})", info.name)
+        if not devices:
+            self.status.setText(_("Không tìm thấy máy quét nào; có thể nhập tệp ảnh hoặc PDF."))
+        self._update_buttons()
+
+    def reload(self) -> None:
+        """Read the checklist and the pages again (after any change)."""
+        ctx, code = self._ctx, self._code
+
+        def load() -> tuple[Any, list[PageView]]:
+            return get_dossier(ctx, code), page_service.list_pages(ctx, code)
+
+        self._op(load).on_success(self._loaded).start()
+
+    def _loaded(self, loaded: tuple[Any, list[PageView]]) -> None:
+        dossier, pages = loaded
+        self._pages = pages
+        chosen = self.document.currentData()
+        for combo in (self.document, self.move_target):
+            combo.blockSignals(True)
+            combo.clear()
+            for number, line in enumerate(dossier.documents, start=1):
+                mark = "✓ " if line.digitised else ""
+                combo.addItem(f"{mark}{number}. {line.name}", number)
+            combo.blockSignals(False)
+        index = self.document.findData(chosen) if chosen is not None else 0
+        self.document.setCurrentIndex(max(0, index))
+        self._show_pages()
+
+    def _current_document(self) -> int | None:
+        value = self.document.currentData()
+        return int(value) if value is not None else None
+
+    def _show_pages(self) -> None:
+        document = self._current_document()
+        shown = [p for p in self._pages if p.document == document and not p.is_result]
+        self.pages.clear()
+        for page in shown:
+            label = _("Trang {n}").format(n=page.position)
+            if page.blank:
+                label += " — " + _("trang trắng")
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, page)
+            self.pages.addItem(item)
+            self._load_thumbnail(page)
+        self._update_buttons()
+
+    def _load_thumbnail(self, page: PageView) -> None:
+        ctx = self._ctx
+
+        def render() -> bytes:
+            return thumbnail_png(
+                page_service.read_page_file(ctx, page.sha256), THUMBNAIL_SIDE, page.rotation
+            )
+
+        def show(png: bytes) -> None:
+            # The list may have been rebuilt meanwhile: find the page's current item.
+            for row in range(self.pages.count()):
+                current = self.pages.item(row)
+                shown = current.data(Qt.ItemDataRole.UserRole)
+                if shown.id == page.id and shown.sha256 == page.sha256:
+                    current.setIcon(QIcon(QPixmap.fromImage(QImage.fromData(png, "PNG"))))
+
+        self._op(render, db=False).on_success(show).on_error(lambda exc: None).start()
+
+    def selected_page(self) -> PageView | None:
+        item = self.pages.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _update_buttons(self) -> None:
+        busy = self._cancel is not None
+        has_page = self.selected_page() is not None
+        self.scan_button.setEnabled(not busy and self.device.count() > 0)
+        self.import_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        for button in (
+            self.rotate_button,
+            self.earlier_button,
+            self.later_button,
+            self.delete_button,
+            self.move_button,
+            self.replace_button,
+            self.insert_button,
+        ):
+            button.setEnabled(has_page and not busy)
+        self.replace_button.setEnabled(has_page and not busy and self.device.count() > 0)
+        self.insert_button.setEnabled(has_page and not busy and self.device.count() > 0)
+
+    # --- scanning ----------------------------------------------------------------------
+
+    def scan(self, *, insert_at: int | None = None, replace: PageView | None = None) -> None:
+        """Scan with the chosen settings into the chosen checklist line."""
+        device = self.device.currentData()
+        if device is None:
+            return
+        ctx, actor, code = self._ctx, self._actor, self._code
+        document = self._current_document()
+        pages = 1 if replace is not None else self.count.value()
+        request = ScanRequest(
+            dpi=self.dpi.value(),
+            mode=self.mode.currentData(),
+            source=self.source.currentData(),
+            pages=pages,
+        )
+        cancel = self._cancel = CancelToken()
+        registry_factory = self._registry_factory
+
+        def work(progress: Callable[[int, int], None]) -> int:
+            scanner = registry_factory().open(device)
+            try:
+                if replace is not None:
+                    image = next(iter(scanner.scan(request, cancel)))
+
+                    page = clean_page(image, request.mode, dpi=request.dpi)
+                    page_service.replace_page(ctx, replace.id, page, actor)
+                    progress(1, 1)
+                    return 1
+                stored = page_service.scan_to_dossier(
+                    ctx,
+                    scanner,
+                    code,
+                    request,
+                    actor,
+                    document=document,
+                    cancel=cancel,
+                    progress=lambda done, total: progress(done, total or 0),
+                )
+            finally:
+                scanner.close()
+            if insert_at is not None:
+                for offset, view in enumerate(stored):
+                    page_service.move_page(
+                        ctx, view.id, actor, document=document, position=insert_at + offset
+                    )
+            return len(stored)
+
+        self.progress.setRange(0, pages)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.status.setText(_("Đang quét…"))
+        self._update_buttons()
+        (
+            self._op(work)
+            .with_progress(self._progressed)
+            .on_success(self._scan_done)
+            .on_error(self._scan_failed)
+            .start()
+        )
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+            self.status.setText(_("Đang dừng sau trang hiện tại…"))
+
+    def _progressed(self, done: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.status.setText(_("Đã lưu trang {done}").format(done=done))
+        self.reload()  # pages appear as they are stored
+
+    def _finish(self, message: str) -> None:
+        self._cancel = None
+        self.progress.setVisible(False)
+        self.status.setText(message)
+        self._update_buttons()
+        self.reload()
+        self.pages_changed.emit(self._code)
+
+    def _scan_done(self, count: int) -> None:
+        self._finish(_("Đã quét {count} trang.").format(count=count))
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        self._finish(str(exc))  # pages stored before the failure stay and are shown
+
+    # --- files and page actions ---------------------------------------------------------
+
+    def _choose_files(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(
+            self,
+            _("Chọn tệp ảnh hoặc PDF"),
+            "",
+            _("Ảnh và PDF (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)"),
+        )
+        if names:
+            self.import_files([Path(name) for name in names])
+
+    def import_files(self, paths: list[Path]) -> None:
+        ctx, actor, code, document = self._ctx, self._actor, self._code, self._current_document()
+        self._op(
+            lambda: page_service.import_files(ctx, code, paths, actor, document=document)
+        ).on_success(
+            lambda views: self._finish(_("Đã nhập {count} trang.").format(count=len(views)))
+        ).on_error(lambda exc: self.status.setText(str(exc))).start()
+
+    def _page_action(self, action: Callable[[PageView], Any]) -> None:
+        page = self.selected_page()
+        if page is None:
+            return
+        self._op(lambda: action(page)).on_success(lambda _result: self._finish("")).on_error(
+            lambda exc: self.status.setText(str(exc))
+        ).start()
+
+    def _shift(self, step: int) -> None:
+        ctx, actor = self._ctx, self._actor
+        self._page_action(
+            lambda p: page_service.move_page(
+                ctx, p.id, actor, document=p.document, position=max(1, p.position + step)
+            )
+        )
+
+    def _move_to_other(self) -> None:
+        ctx, actor, target = self._ctx, self._actor, self.move_target.currentData()
+        self._page_action(
+            lambda p: page_service.move_page(ctx, p.id, actor, document=target, position=10_000)
+        )
+
+    def _rescan_selected(self) -> None:
+        page = self.selected_page()
+        if page is not None:
+            self.scan(replace=page)
+
+    def _insert_before_selected(self) -> None:
+        page = self.selected_page()
+        if page is not None:
+            self.scan(insert_at=page.position)
