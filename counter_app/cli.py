@@ -204,6 +204,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
         portal_code=args.portal_code,
         paper_reason=args.paper_reason,
         override_reason=args.override_reason,
+        competent_body=args.competent_body,
     )
     ctx = _context(args)
     try:
@@ -344,6 +345,53 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from counter_app.services.catalog import import_catalog
+
+    ctx = _context(args)
+    try:
+        with ctx.session() as session:
+            actor = _actor(ctx, args)
+            catalog = import_catalog(session, args.file, actor, ctx.clock())
+    finally:
+        ctx.close()
+    print(
+        _("Đã nhập danh mục phiên bản {version} ({n} thủ tục).").format(
+            version=catalog.version, n=len(catalog.procedures)
+        )
+    )
+    return 0
+
+
+def cmd_catalog_list(args: argparse.Namespace) -> int:
+    from counter_app.services.catalog import list_versions
+
+    ctx = _context(args)
+    try:
+        ctx.reload_catalog()  # a fresh database stores the bundled version first
+        with ctx.session() as session:
+            versions = list_versions(session)
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "version": v.version,
+                    "published": v.published.isoformat(),
+                    "procedures": v.procedures,
+                    "current": v.current,
+                }
+                for v in versions
+            ]
+        )
+    else:
+        for v in versions:
+            mark = "*" if v.current else " "
+            print(f"{mark} {v.version}\t{v.published:%d/%m/%Y}\t{v.procedures}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from counter_app.services.maintenance import backup
 
@@ -436,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--reason")
     intake.add_argument("--portal-code")
     intake.add_argument(
+        "--competent-body", help=_("cơ quan có thẩm quyền giải quyết, khi khác đơn vị tiếp nhận")
+    )
+    intake.add_argument(
         "--paper-reason", help="no_vneid|no_smartphone|elderly|prefers_paper|portal_down|other: …"
     )
     intake.add_argument("--override-reason", help=_("lãnh đạo cho phép nhận hồ sơ giấy"))
@@ -474,6 +525,19 @@ def build_parser() -> argparse.ArgumentParser:
     day.add_argument("--date", required=True, type=_parse_date)
     _json_flag(day)
     day.set_defaults(handler=cmd_report_day)
+
+    catalog = sub.add_parser("catalog", parents=[common], help=_("danh mục thủ tục"))
+    catalog_sub = catalog.add_subparsers(
+        dest="catalog_command", required=True, parser_class=OneLineParser
+    )
+    catalog_import = catalog_sub.add_parser(
+        "import", parents=[common], help=_("nhập một phiên bản danh mục (quản trị)")
+    )
+    catalog_import.add_argument("file", type=Path)
+    catalog_import.set_defaults(handler=cmd_catalog_import)
+    catalog_list = catalog_sub.add_parser("list", parents=[common], help=_("các phiên bản"))
+    _json_flag(catalog_list)
+    catalog_list.set_defaults(handler=cmd_catalog_list)
 
     verify = sub.add_parser("verify", parents=[common], help=_("kiểm tra toàn vẹn dữ liệu"))
     _json_flag(verify)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.domain.calendar import OfficeHours, WorkCalendar, load_overrides
-from counter_app.domain.catalog import Catalog, load_catalog
+from counter_app.domain.catalog import Catalog
 from counter_app.errors import ConfigError, CounterError, StorageError
 from counter_app.i18n import _
 from counter_app.services.clock import Clock, system_clock
@@ -72,7 +72,15 @@ class AppContext:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog()
+        """The catalog version in use (the newest imported; the bundled one at first)."""
+        from counter_app.services.catalog import current_catalog
+
+        with self.session() as session:
+            return current_catalog(session, self.clock())
+
+    def reload_catalog(self) -> Catalog:
+        self.__dict__.pop("catalog", None)
+        return self.catalog
 
     @cached_property
     def calendar(self) -> WorkCalendar:
