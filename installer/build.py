@@ -41,7 +41,8 @@ def build() -> Path:
         "--name", NAME, "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build"),
         "--specpath", str(ROOT / "build"),
         "--collect-data", "holidays", "--collect-data", "babel",
-        "--hidden-import", "ui.app",
+        # Commands and GUI pages are imported by name at run time: collect them all.
+        "--collect-submodules", "counter_app", "--collect-submodules", "ui",
         "--exclude-module", "tkinter", "--exclude-module", "numpy",
     ]  # fmt: skip
     for source, target in data_files():
