@@ -85,7 +85,6 @@ class DeskView(QWidget):
             self.due.setCurrentIndex(max(0, self.due.findData(preset.due)))
 
         filters = QHBoxLayout()
-        filters.addWidget(self.search, 3)
         filters.addWidget(self.status, 1)
         filters.addWidget(self.channel, 1)
         filters.addWidget(self.due, 1)
@@ -111,6 +110,7 @@ class DeskView(QWidget):
         self.table.activated.connect(lambda index: self._activate(index.row()))
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)

@@ -362,6 +362,7 @@ class IntakeView(QWidget):
         left.addWidget(self.picker)
         left.addWidget(self.procedure_label)
         left.addWidget(self.applicant)
+        left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(QLabel(_("Thành phần hồ sơ (Space để đánh dấu đã nhận)")))
         right.addWidget(self.documents, 1)

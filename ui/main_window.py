@@ -73,6 +73,7 @@ class DossierDeskPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([820, 420])
         QVBoxLayout(self).addWidget(splitter)
         self.desk.dossier_activated.connect(self.detail.load)
 
@@ -95,13 +96,15 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self._runner = runner
         self.nav = QListWidget()
-        self.nav.setMaximumWidth(200)
+        self.nav.setMinimumWidth(150)
+        self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([160, 1120])
         self.setCentralWidget(splitter)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
