@@ -320,8 +320,11 @@ class Hub:
             )
         accepted: list[str] = []
         duplicates: list[str] = []
+        uuids = [event["uuid"] for event in item["events"]]
+        held = session.execute(sa.select(HubEvent).where(HubEvent.uuid.in_(uuids))).scalars()
+        held_by_uuid = {row.uuid: row for row in held}
         for event in item["events"]:
-            known = session.get(HubEvent, event["uuid"])
+            known = held_by_uuid.get(event["uuid"])
             if known is not None:
                 if known.dossier_code != code or known.hash != event["hash"]:
                     raise HubRefusal(

@@ -322,26 +322,22 @@ def _sync_with(
         if ready:
             results = client.send_batch([item.payload for item in ready])
             by_code = {str(r.get("code")): r for r in results}
-            for item in ready:
-                result = by_code.get(item.code)
-                if result is None:
-                    problems.append(
-                        _fail(ctx, item, "no_answer", _("Hub không trả lời hồ sơ này."))
-                    )
-                elif result.get("ok"):
-                    with ctx.session() as session:
-                        mark_synced(session, item, ctx.clock())
-                    synced += 1
-                    events += len(result.get("accepted", ()))
-                else:
-                    problems.append(
-                        _fail(
-                            ctx,
-                            item,
-                            str(result.get("error", "refused")),
-                            str(result.get("message", "")),
-                        )
-                    )
+            now = ctx.clock()
+            with ctx.session() as session:  # one commit for the whole batch's answers
+                for item in ready:
+                    result = by_code.get(item.code) or {
+                        "error": "no_answer",
+                        "message": _("Hub không trả lời hồ sơ này."),
+                    }
+                    if result.get("ok"):
+                        mark_synced(session, item, now)
+                        synced += 1
+                        events += len(result.get("accepted", ()))
+                        continue
+                    reason_code = str(result.get("error", "refused"))
+                    reason = str(result.get("message", ""))
+                    mark_failed(session, item.dossier_id, item.outbox_ids, reason_code, reason, now)
+                    problems.append(DossierProblem(item.code, reason_code, reason))
         done += len(chunk_ids)
         if progress is not None:
             progress("dossiers", done, total)
