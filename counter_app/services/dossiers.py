@@ -318,7 +318,7 @@ def move(
     reason = nfc(reason) if reason else None
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
-        dossier = _load(session, code, for_update=True)
+        dossier = load_dossier(session, code, for_update=True)
         current = Status(dossier.status)
         check_move(current, target, reason)
         event_data: dict[str, Any] = dict(data or {})
@@ -369,7 +369,7 @@ def record_event(
 ) -> EventView:
     """An event that does not move the status (a print, a hand-over, a note)."""
     with ctx.session() as session:
-        dossier = _load(session, code, for_update=True)
+        dossier = load_dossier(session, code, for_update=True)
         if kind is EventKind.HANDED_OVER and data and data.get("to"):
             dossier.handler = str(data["to"])
         event = append_event(
@@ -386,7 +386,7 @@ def record_event(
         return EventView.from_row(event)
 
 
-def _load(session: Session, code: str, *, for_update: bool = False) -> Dossier:
+def load_dossier(session: Session, code: str, *, for_update: bool = False) -> Dossier:
     statement = sa.select(Dossier).where(Dossier.code == code.strip())
     if for_update:
         statement = statement.with_for_update()
@@ -444,7 +444,7 @@ def _view(session: Session, dossier: Dossier, *, with_details: bool) -> DossierV
 
 def get_dossier(ctx: AppContext, code: str) -> DossierView:
     with ctx.session() as session:
-        return _view(session, _load(session, code), with_details=True)
+        return _view(session, load_dossier(session, code), with_details=True)
 
 
 @dataclass(frozen=True)

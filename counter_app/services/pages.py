@@ -30,7 +30,7 @@ from counter_app.scanning.files import load_file
 from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
 from counter_app.services.audit import append_event
 from counter_app.services.context import AppContext
-from counter_app.services.dossiers import _load
+from counter_app.services.dossiers import load_dossier
 from counter_app.services.maintenance import page_path
 from counter_app.services.users import Actor
 from counter_app.store.models import Dossier, DossierDocument, Page
@@ -192,7 +192,7 @@ def _ordered_pages(session: Session, dossier: Dossier) -> list[Page]:
 def list_pages(ctx: AppContext, code: str) -> list[PageView]:
     """A dossier's pages in the order they are shown and exported."""
     with ctx.session() as session:
-        dossier = _load(session, code)
+        dossier = load_dossier(session, code)
         numbers = _document_numbers(session, dossier.id)
         return [
             _page_view(page, dossier.code, numbers) for page in _ordered_pages(session, dossier)
@@ -268,7 +268,7 @@ def attach_pages(
     hashes = [store_file(ctx.pages_dir, page.data) for page in pages]  # files first, then rows
     now = ctx.clock()
     with ctx.session() as session:
-        dossier = _load(session, code, for_update=True)
+        dossier = load_dossier(session, code, for_update=True)
         if is_result and Status(dossier.status) not in RESULT_STATUSES:
             raise ValidationError(
                 _("Chỉ đính kèm kết quả khi hồ sơ đang giải quyết hoặc đã giải quyết.")
@@ -430,7 +430,7 @@ def set_reused(
     """Mark a checklist line as taken from data already digitised (DuocTaiSuDung)."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
     with ctx.session() as session:
-        dossier = _load(session, code, for_update=True)
+        dossier = load_dossier(session, code, for_update=True)
         row = _document_row(session, dossier, document)
         assert row is not None
         row.reused = reused
@@ -454,7 +454,7 @@ def export_pdf(
     import pikepdf
 
     with ctx.session() as session:
-        dossier = _load(session, code)
+        dossier = load_dossier(session, code)
         pages = [
             (page.sha256, page.rotation)
             for page in _ordered_pages(session, dossier)
@@ -507,7 +507,7 @@ def scan_to_dossier(
     """
     cancel = cancel or CancelToken()
     with ctx.session() as session:
-        dossier = _load(session, code)
+        dossier = load_dossier(session, code)
         _document_row(session, dossier, document)  # a bad --document fails before scanning
     stored: list[PageView] = []
     for image in scanner.scan(request, cancel):
