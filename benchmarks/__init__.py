@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-MODULES: tuple[str, ...] = ("benchmarks.bench_core", "benchmarks.bench_scan", "benchmarks.bench_sync")
+MODULES: tuple[str, ...] = (
+    "benchmarks.bench_core",
+    "benchmarks.bench_scan",
+    "benchmarks.bench_sync",
+)
 
 
 @dataclass(frozen=True)
