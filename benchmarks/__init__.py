@@ -12,7 +12,9 @@ from typing import Any
 MODULES: tuple[str, ...] = (
     "benchmarks.bench_core",
     "benchmarks.bench_scan",
+    "benchmarks.bench_reports",
     "benchmarks.bench_sync",
+    "benchmarks.bench_forms",
 )
 
 

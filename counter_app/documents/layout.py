@@ -16,6 +16,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -394,13 +395,20 @@ def build_pdf(
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=16)
+def _qr_matrix(data: str, error: str) -> tuple[tuple[bool, ...], ...]:
+    """The modules of a QR code (cached: a receipt draws the same code on each copy)."""
+    import segno
+
+    code = segno.make(data, error=error, micro=False)
+    return tuple(tuple(bool(module) for module in row) for row in code.matrix)
+
+
 def qr_flowable(data: str, size: float, *, error: str = "m", quiet_modules: int = 2) -> Any:
     """A QR code drawn as vector squares (segno), `size` points wide including the margin."""
-    import segno
     from reportlab.platypus import Flowable
 
-    code = segno.make(nfc(data), error=error, micro=False)
-    rows = [list(row) for row in code.matrix]
+    rows = _qr_matrix(nfc(data), error)
 
     class _Qr(Flowable):  # type: ignore[misc]
         def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
