@@ -658,3 +658,40 @@ class BackgroundSync:
                     self.on_error(exc)
             self._wake.wait(self.next_delay())
             self._wake.clear()
+
+
+def describe_difference(difference: dict[str, Any]) -> list[str]:
+    """The day-close difference as Vietnamese lines for the day-close screen."""
+    lines = []
+    names = {
+        "received": _("Số hồ sơ tiếp nhận"),
+        "by_channel": _("Theo kênh"),
+        "by_status": _("Theo trạng thái"),
+        "by_procedure": _("Theo thủ tục"),
+    }
+    for key, label in names.items():
+        value = difference.get(key)
+        if value is None:
+            continue
+        if "counter" in value:
+            lines.append(
+                _("{label}: quầy {mine}, hub {hub}").format(
+                    label=label, mine=value["counter"], hub=value["hub"]
+                )
+            )
+            continue
+        for item, pair in value.items():
+            lines.append(
+                _("{label} “{item}”: quầy {mine}, hub {hub}").format(
+                    label=label, item=item, mine=pair["counter"], hub=pair["hub"]
+                )
+            )
+    lists = {
+        "missing_on_hub": _("Hub chưa có hồ sơ: {codes}"),
+        "unknown_to_counter": _("Hub có hồ sơ quầy không có: {codes}"),
+        "head_mismatch": _("Lịch sử hồ sơ khác với hub: {codes}"),
+    }
+    for key, text in lists.items():
+        if difference.get(key):
+            lines.append(text.format(codes=", ".join(difference[key])))
+    return lines
