@@ -11,6 +11,7 @@ from typing import Any
 
 MODULES: tuple[str, ...] = (
     "benchmarks.bench_core",
+    "benchmarks.bench_desk",
     "benchmarks.bench_scan",
     "benchmarks.bench_reports",
     "benchmarks.bench_sync",

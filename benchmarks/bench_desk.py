@@ -1,0 +1,159 @@
+"""The dossier desk over 1,000,000 dossiers (20,000 in quick mode).
+
+The dossiers are bulk-inserted with raw SQL, the FTS index rebuilt once, then the desk's
+own Qt model (offscreen) is driven as the clerk would: open, scroll deep, filter, search.
+Each figure is the time from the request to the model's signal; "GUI stall" is the longest
+gap between ticks of a 10 ms timer on the GUI thread meanwhile (the window never blocks
+when it stays near 10 ms).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from benchmarks import Result
+from benchmarks.bench_reports import _stamp
+from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.text import fold
+from counter_app.services.config import AppConfig, OfficeConfig, save_config
+from counter_app.services.context import open_context
+from counter_app.services.dossiers import DossierFilter, ensure_office
+from counter_app.store.engine import SQLITE_FILE_NAME
+
+OFFICE = OfficeConfig("22333", "000.00.22.H56", "Trung tâm PVHCC Phường Bắc Nha Trang")
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ")
+MIDDLE = ("Văn", "Thị", "Hữu", "Ngọc", "Minh", "Thanh", "Đức", "Kim")
+GIVEN = ("An", "Bình", "Đạt", "Hoa", "Hùng", "Lan", "Linh", "Nam", "Tâm", "Tuyết", "Phúc", "Oanh")
+STATUSES = ("returned",) * 80 + ("resolved", "processing", "received", "supplement") * 5
+CHANNELS = ("direct", "online", "assisted", "postal")
+
+
+def generate(database: Path, count: int, office_id: int, procedures: list[tuple[str, str]]) -> None:
+    """Raw executemany without the per-row FTS trigger, then one FTS rebuild."""
+    rng = random.Random(7)
+    start = NOW - timedelta(days=3 * 365)
+    step = (NOW - start).total_seconds() / count
+    rows = []
+    for i in range(1, count + 1):
+        received = start + timedelta(seconds=step * i)
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        id_number = f"0560{rng.randrange(10**8):08d}"
+        code = f"000.00.22.H56-{received:%y%m%d}-{i:07d}"
+        status = rng.choice(STATUSES)
+        procedure_code, procedure_name = rng.choice(procedures)
+        rows.append(
+            (
+                i, code, office_id, procedure_code, procedure_name, "2026.1",
+                rng.choice(CHANNELS), status, "person", name, id_number, "{}",
+                _stamp(received), _stamp(received), "tiepnhan1", _stamp(received),
+                _stamp(received + timedelta(days=rng.choice((1, 3, 5, 7, 15)))),
+                rng.choice(("tuphap", "diachinh", "vhxh", None)),
+                fold(f"{code} {name} {id_number}"),
+            )
+        )  # fmt: skip
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA synchronous=OFF")
+    connection.execute("DROP TRIGGER dossier_search_insert")
+    connection.executemany(
+        "INSERT INTO dossiers (id, code, office_id, procedure_code, procedure_name,"
+        " catalog_version, channel, status, applicant_kind, applicant_name,"
+        " applicant_id_number, applicant, submitted_at, received_at, received_by, entered_at,"
+        " due_at, handler, search_folded, procedure_field, late_entry, supplement_count,"
+        " fee_total, head_hash) VALUES (" + ",".join("?" * 19) + ", '', 0, 0, 0, '')",
+        rows,
+    )
+    connection.execute("INSERT INTO dossier_search(dossier_search) VALUES('rebuild')")
+    connection.execute(
+        "CREATE TRIGGER dossier_search_insert AFTER INSERT ON dossiers BEGIN "
+        "INSERT INTO dossier_search(rowid, search_folded) VALUES (new.id, new.search_folded); "
+        "END"
+    )
+    connection.commit()
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+def run(quick: bool, workdir: Path) -> list[Result]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.desk_model import PAGE_SIZE, DossierTableModel
+
+    app = QApplication.instance() or QApplication([])
+    data_dir = workdir / "desk-data"
+    data_dir.mkdir()
+    save_config(data_dir, AppConfig(office=OFFICE))
+    count = 20_000 if quick else 1_000_000
+    label = "1M" if count == 1_000_000 else f"{count // 1000}k"
+    ctx = open_context(data_dir, clock=lambda: NOW)
+    with ctx.session() as session:
+        office_id = ensure_office(session, ctx).id
+    procedures = [(p.code, p.name) for p in ctx.catalog.procedures]
+    started = time.perf_counter()
+    generate(data_dir / SQLITE_FILE_NAME, count, office_id, procedures)
+    results = [Result(f"desk_generate_{label}_dossiers_s", time.perf_counter() - started, "s")]
+
+    model = DossierTableModel(ctx)
+    stall = {"last": 0.0, "max": 0.0}
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if stall["last"]:
+            stall["max"] = max(stall["max"], now - stall["last"])
+        stall["last"] = now
+
+    ticker = QTimer()
+    ticker.setInterval(10)
+    ticker.timeout.connect(tick)
+    ticker.start()
+
+    def timed(name: str, signal: object, trigger: Callable[[], object], note: str = "") -> None:
+        loop = QEventLoop()
+        signal.connect(loop.quit)  # type: ignore[attr-defined]
+        stall["last"] = 0.0
+        stall["max"] = 0.0
+        started = time.perf_counter()
+        trigger()
+        loop.exec()
+        elapsed = time.perf_counter() - started
+        signal.disconnect(loop.quit)  # type: ignore[attr-defined]
+        results.append(Result(f"desk_{name}_{label}_ms", elapsed * 1000, "ms", note=note))
+        results.append(
+            Result(f"desk_{name}_{label}_gui_stall_ms", stall["max"] * 1000, "ms", target=50)
+        )
+
+    def filtered(name: str, flt: DossierFilter) -> None:
+        timed(f"{name}_count", model.count_loaded, lambda: model.set_filter(flt))
+        rows = model.rowCount()
+        if rows:
+            timed(f"{name}_first_page", model.page_loaded, lambda: model.dossier_at(0),
+                  note=f"{rows} rows")  # fmt: skip
+
+    filtered("open", DossierFilter())
+    timed("page_middle", model.page_loaded, lambda: model.dossier_at(count // 2))
+    timed("page_last", model.page_loaded, lambda: model.dossier_at(count - PAGE_SIZE // 2))
+    filtered("status_processing", DossierFilter(status=(Status.PROCESSING,)))
+    filtered("late", DossierFilter(due_before=NOW))
+    filtered(
+        "online_last_month",
+        DossierFilter(
+            channel=(Channel.ONLINE,),
+            received_from=date(2026, 10, 20),
+            received_to=date(2026, 11, 19),
+        ),
+    )
+    filtered("search_name", DossierFilter(search="nguyen van dat"))
+    filtered("search_broad", DossierFilter(search="tuyet"))
+    filtered("search_code", DossierFilter(search=f"{count - 30:07d}"))  # a code's number
+    ticker.stop()
+    ctx.close()
+    del app
+    return results
