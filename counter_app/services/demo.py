@@ -289,7 +289,9 @@ def generate_demo(
                         procedure = rng.choice(procedures)
                     else:
                         procedure = rng.choice(by_field[field])
-                    _one_dossier(ctx, clock, rng, procedure, moment, real_now, clerks, actors)
+                    _one_dossier(
+                        ctx, clock, rng, procedure, moment, real_now, clerks, actors, created
+                    )
                     created += 1
             day += timedelta(days=1)
         _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
@@ -325,6 +327,7 @@ def _one_dossier(
     real_now: datetime,
     clerks: list[Actor],
     actors: dict[str, Actor],
+    serial: int,
 ) -> None:
     clock.now = moment
     channel = _channel(rng, procedure)
@@ -333,9 +336,7 @@ def _one_dossier(
         if procedure.field == "Hộ kinh doanh" and rng.random() < 0.3
         else _person(rng, moment.date())
     )
-    portal_code = (
-        f"G22.{moment:%y%m%d}.{rng.randint(1, 99999):05d}" if channel is Channel.ASSISTED else None
-    )
+    portal_code = f"G22.{moment:%y%m%d}.{serial:05d}" if channel is Channel.ASSISTED else None
     paper_reason = (
         rng.choice(PAPER_REASONS)
         if channel is Channel.DIRECT and procedure.online_level == "full"
