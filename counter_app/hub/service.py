@@ -582,7 +582,8 @@ class Hub:
                 session.rollback()
                 return {
                     "error_code": "-3",
-                    "message": _("Hồ sơ {code} đã tồn tại.").format(code=record["MaHoSo"]),
+                    # The portal's own words, never translated: adapters match on them.
+                    "message": f"Hồ sơ {record['MaHoSo']} đã tồn tại.",
                 }
             if row is None:
                 row = HubPortalRecord(
