@@ -18,8 +18,9 @@ supplement request), all evaluated in SQL so a month over a million dossiers sta
   due on or after the last day = in time; else overdue.
 
 Known approximations, since the report reads today's row of each dossier: a due date
-later extended by a supplement pause, and a supplement pending at the end of a past period
-but completed since, are seen as they are now.
+later extended by a supplement pause, a supplement pending at the end of a past period but
+completed since, and a second supplement request made after the period, are seen as they
+are now.
 """
 
 from __future__ import annotations
