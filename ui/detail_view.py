@@ -63,6 +63,30 @@ def event_line(event: EventView) -> str:
     return f"{line} — {event.reason}" if event.reason else line
 
 
+def open_print_preview(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> None:
+    """The receipt's print preview (issue 5's dialog), when this build has it."""
+    try:
+        from counter_app.documents.templates import FormKind
+        from ui.print_preview import PrintPreviewDialog
+    except ImportError:
+        bus().info(_("Mã hồ sơ: {code}").format(code=code))
+        return
+    PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, code, parent=parent).open()
+
+
+def open_scan_view(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> None:
+    """The scanning screen (issue 4) for one dossier, in its own window."""
+    try:
+        from ui.scan_view import ScanView
+    except ImportError:
+        return
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(_("Số hóa hồ sơ {code}").format(code=code))
+    QVBoxLayout(dialog).addWidget(ScanView(ctx, actor, code, parent=dialog))
+    dialog.resize(1100, 750)
+    dialog.open()
+
+
 class ActionDialog(QDialog):
     """The small form of one action; `given` holds what was typed when accepted."""
 
@@ -165,6 +189,18 @@ class DossierDetailView(QWidget):
             button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
             self.buttons[action.key] = button
             grid.addWidget(button, number // 3, number % 3)
+        self.print_button = QPushButton(_("&In phiếu tiếp nhận"))
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(
+            lambda: self.view and open_print_preview(self, ctx, actor, self.view.code)
+        )
+        self.scan_button = QPushButton(_("&Quét giấy tờ"))
+        self.scan_button.setEnabled(False)
+        self.scan_button.clicked.connect(
+            lambda: self.view and open_scan_view(self, ctx, actor, self.view.code)
+        )
+        grid.addWidget(self.print_button, len(ACTIONS) // 3, 0)
+        grid.addWidget(self.scan_button, len(ACTIONS) // 3, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(QLabel(_("Thành phần hồ sơ")))
@@ -212,6 +248,8 @@ class DossierDetailView(QWidget):
         status = Status(view.status)
         for action in ACTIONS:
             self.buttons[action.key].setEnabled(action.available(status))
+        self.print_button.setEnabled(True)
+        self.scan_button.setEnabled(True)
         self.message.clear()
         self.loaded.emit(view)
 

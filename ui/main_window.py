@@ -42,11 +42,19 @@ class PlaceholderPage(QWidget):
         QVBoxLayout(self).addWidget(label)
 
 
-def register_builtin_pages() -> None:
-    """The pages of this issue; plugins registered later replace placeholders by key."""
+def intake_page(ctx: AppContext, actor: Actor) -> QWidget:
+    """Intake; each logged dossier opens its receipt's print preview."""
+    from ui.detail_view import open_print_preview
     from ui.intake_view import IntakeView
 
-    register_page("intake", N_("Tiếp nhận"), lambda c, a: IntakeView(c, a), order=10)
+    view = IntakeView(ctx, actor)
+    view.dossier_logged.connect(lambda v: open_print_preview(view, ctx, actor, v.code))
+    return view
+
+
+def register_builtin_pages() -> None:
+    """The pages of this issue; plugins registered later replace placeholders by key."""
+    register_page("intake", N_("Tiếp nhận"), intake_page, order=10)
     register_page("dossiers", N_("Hồ sơ"), lambda c, a: DossierDeskPage(c, a), order=20)
     register_page(
         "returns",
@@ -55,7 +63,12 @@ def register_builtin_pages() -> None:
         order=30,
     )
     register_page("reports", N_("Báo cáo"), lambda c, a: PlaceholderPage(_("Báo cáo")), order=40)
-    register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
+    try:
+        from ui.sync_view import SyncView
+
+        register_page("sync", N_("Đồng bộ"), lambda c, a: SyncView(c, lambda: a), order=50)
+    except ImportError:
+        register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
     from ui.settings_view import SettingsView
 
     register_page("settings", N_("Cài đặt"), lambda c, a: SettingsView(c, a), order=90)

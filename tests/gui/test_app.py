@@ -49,3 +49,23 @@ def test_gui_command_starts_and_quits(data_dir: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_pages_of_other_screens_are_hosted(qtbot: QtBot, ctx: AppContext) -> None:
+    from ui.main_window import PlaceholderPage
+    from ui.pages import Page, register_page, registered_pages
+
+    window = MainWindow(ctx, SYSTEM_ACTOR)
+    qtbot.add_widget(window)
+    keys = [page.key for page in registered_pages()]
+    assert keys[:3] == ["intake", "dossiers", "returns"]
+    assert not isinstance(window.pages["reports"], PlaceholderPage)  # the dashboard
+    assert not isinstance(window.pages["sync"], PlaceholderPage)
+    saved = {page.key: page for page in registered_pages()}
+    try:
+        register_page("sync", "Đồng bộ", lambda c, a: PlaceholderPage("thử"))
+        window.rebuild()
+        assert isinstance(window.pages["sync"], PlaceholderPage)
+    finally:
+        original: Page = saved["sync"]
+        register_page(original.key, original.title, original.factory, order=original.order)

@@ -167,3 +167,17 @@ def test_available_actions_follow_the_lifecycle() -> None:
     assert [a.key for a in available_actions(Status.RETURNED)] == []
     assert "return" in [a.key for a in available_actions(Status.RESOLVED)]
     assert "apology" not in [a.key for a in available_actions(Status.RESOLVED)]
+
+
+def test_print_and_scan_buttons_open_the_other_screens(
+    qtbot: QtBot, detail: DossierDetailView
+) -> None:
+    from ui.print_preview import PrintPreviewDialog
+    from ui.scan_view import ScanView
+
+    detail.print_button.click()
+    preview = detail.findChild(PrintPreviewDialog)
+    assert preview is not None
+    preview.close()
+    detail.scan_button.click()
+    assert detail.findChild(ScanView) is not None
