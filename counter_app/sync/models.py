@@ -31,7 +31,7 @@ class SyncDevice(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    clock_offset_seconds: Mapped[float] = mapped_column(default=0.0)
+    clock_offset_seconds: Mapped[float] = mapped_column(sa.Double(), default=0.0)
 
 
 class SyncDossierState(Base):

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 
 from counter_app.store.engine import make_engine
 from counter_app.store.migrate import alembic_config, current_revision, head_revision, upgrade
-from counter_app.store.models import Base
+from counter_app.store.registry import counter_metadata
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,7 +35,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_engine: sa.Engin
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision(empty_engine)
     with empty_engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(connection), counter_metadata())
     assert [d for d in diffs if not _ignored(d)] == []
     upgrade(empty_engine)  # a second start is a no-op
     command.downgrade(alembic_config(empty_engine), "base")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from counter_app.store.models import Base
+from counter_app.store.registry import counter_metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -18,7 +18,7 @@ if not isinstance(engine, sa.Engine):
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=counter_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("last_attempt_at", sa.DateTime(), nullable=True),
         sa.Column("last_success_at", sa.DateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("clock_offset_seconds", sa.Float(), nullable=False),
+        sa.Column("clock_offset_seconds", sa.Double(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_device")),
     )
     op.create_table(
