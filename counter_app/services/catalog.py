@@ -20,6 +20,7 @@ from counter_app.domain.lifecycle import Role
 from counter_app.errors import ValidationError
 from counter_app.i18n import _
 from counter_app.services.users import Actor
+from counter_app.store.dialects import insert_for
 from counter_app.store.models import CatalogVersion
 
 MAX_CATALOG_BYTES = 20 * 1024 * 1024
@@ -34,13 +35,16 @@ class CatalogVersionInfo:
 
 
 def _store(session: Session, catalog: Catalog, now: datetime) -> None:
-    session.add(
-        CatalogVersion(
+    # Insert-or-ignore: two counters opening a fresh shared database store it once.
+    session.execute(
+        insert_for(session)(CatalogVersion)
+        .values(
             version=catalog.version,
             published=catalog.published,
             imported_at=now,
             document=catalog_to_json(catalog),
         )
+        .on_conflict_do_nothing(index_elements=["version"])
     )
 
 

@@ -26,6 +26,7 @@ from counter_app.services.audit import append_event
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from counter_app.services.views import DocumentView, DossierView, EventView, FeeView
+from counter_app.store.dialects import insert_for
 from counter_app.store.models import (
     CodeSequence,
     Dossier,
@@ -92,7 +93,7 @@ def ensure_office(session: Session, ctx: AppContext) -> Office:
     if office is None:
         # Insert-or-ignore: two counters starting at once must not both create it.
         session.execute(
-            _insert_for(session)(Office)
+            insert_for(session)(Office)
             .values(
                 unit_code=office_config.unit_code,
                 electronic_id=office_config.electronic_id,
@@ -108,17 +109,6 @@ def ensure_office(session: Session, ctx: AppContext) -> Office:
     return office
 
 
-def _insert_for(session: Session) -> Any:
-    """The dialect's INSERT, which offers ON CONFLICT on SQLite and PostgreSQL alike."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 def next_sequence(session: Session, office_id: int, day: date, block: SequenceBlock) -> int:
     """Take the next number of the day atomically (an upsert that returns the value).
 
@@ -127,7 +117,7 @@ def next_sequence(session: Session, office_id: int, day: date, block: SequenceBl
     """
     table = cast(sa.Table, CodeSequence.__table__)
     statement = (
-        _insert_for(session)(table)
+        insert_for(session)(table)
         .values(office_id=office_id, day=day, last_value=block.first)
         .on_conflict_do_update(
             index_elements=[table.c.office_id, table.c.day],
