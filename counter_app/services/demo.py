@@ -1,4 +1,4 @@
-"""Believable demo data: an office, its staff, and N days of dossiers in every state.
+"""Believable demo data: an office, its staff, N days of dossiers in every state, scans.
 
 Volumes, channel shares, field mix and names follow shared/domain/VOLUMES.md §1 and §4
 (a large ward of Khánh Hòa). Everything goes through the real services, so demo data
@@ -20,9 +20,12 @@ from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role, Status
 from counter_app.domain.units import find_unit, load_units
 from counter_app.i18n import _
+from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
+from counter_app.scanning.samples import text_page
 from counter_app.services.config import OfficeConfig, save_config
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import IntakeRequest, intake, move
+from counter_app.services.pages import attach_pages, attach_result
 from counter_app.services.users import Actor, add_user
 from counter_app.store.models import Dossier, User
 
@@ -252,8 +255,9 @@ def generate_demo(
     if not has_users:
         for login, name, role in STAFF:
             add_user(ctx, login, DEMO_PASSWORD, role, name)
-    actors = {login: Actor(login, name, role) for login, name, role in STAFF}
-    clerks = [actors["tiepnhan1"], actors["tiepnhan2"]]
+    clerks = [
+        Actor(login, name, role) for login, name, role in STAFF if login.startswith("tiepnhan")
+    ]
 
     # Demo data is regenerable: trade the per-commit fsync for speed while generating.
     @sa.event.listens_for(ctx.engine, "connect")
@@ -263,6 +267,10 @@ def generate_demo(
 
     ctx.engine.dispose()
     rng = random.Random(options.seed)
+    # A few distinct synthetic pages; the page store keeps each once however often attached.
+    scans = [
+        clean_page(text_page(150, seed=seed, lines=30), ColourMode.BW, dpi=150) for seed in range(6)
+    ]
     real_clock = ctx.clock
     real_now = real_clock().astimezone(VN_TZ)
     procedures = list(ctx.catalog.procedures)
@@ -290,7 +298,7 @@ def generate_demo(
                     else:
                         procedure = rng.choice(by_field[field])
                     _one_dossier(
-                        ctx, clock, rng, procedure, moment, real_now, clerks, actors, created
+                        ctx, clock, rng, procedure, moment, real_now, clerks, scans, created
                     )
                     created += 1
             day += timedelta(days=1)
@@ -326,7 +334,7 @@ def _one_dossier(
     moment: datetime,
     real_now: datetime,
     clerks: list[Actor],
-    actors: dict[str, Actor],
+    scans: list[ProcessedPage],
     serial: int,
 ) -> None:
     clock.now = moment
@@ -351,6 +359,12 @@ def _one_dossier(
     )
     handler = HANDLER_BY_FIELD.get(procedure.field, "vhxh")
     clerk = rng.choice(clerks)
+    if not channel.is_online and rng.random() < 0.85:
+        # Paper dossiers are scanned at the counter, a page or two per required document.
+        clock.now = moment + timedelta(minutes=2)
+        for number in range(1, min(2, len(dossier.documents)) + 1):
+            pages = [rng.choice(scans) for _ in range(rng.randint(1, 2))]
+            attach_pages(ctx, dossier.code, pages, clerk, document=number)
     due = dossier.due_at or moment + timedelta(days=3)
     span = max(due - moment, timedelta(hours=2))
 
@@ -390,9 +404,12 @@ def _one_dossier(
         return
     late = rng.random() < 0.04
     resolve_at = moment + span * (rng.uniform(1.05, 1.8) if late else rng.uniform(0.3, 0.98))
-    if not step(max(resolve_at, at + timedelta(minutes=30)), Status.RESOLVED):
+    resolved_at = max(resolve_at, at + timedelta(minutes=30))
+    if not step(resolved_at, Status.RESOLVED):
         return
-    step(resolve_at + timedelta(hours=rng.randint(1, 72)), Status.RETURNED)
+    if rng.random() < 0.9:  # the electronic result, scanned when the signed paper comes back
+        attach_result(ctx, dossier.code, [rng.choice(scans)], clerk)
+    step(resolved_at + timedelta(hours=rng.randint(1, 72)), Status.RETURNED)
 
 
 def _late_entries(
