@@ -7,6 +7,8 @@ The catalogues are read with Babel at first use; no compile step is needed.
 
 from __future__ import annotations
 
+import gettext
+import io
 import os
 from functools import cache
 
@@ -31,26 +33,27 @@ def current_language() -> str:
 
 
 @cache
-def _catalogue(language: str) -> dict[str, str]:
+def _translations(language: str) -> gettext.NullTranslations:
+    """The catalogue of `language`, compiled in memory so plural forms follow its header."""
     if language == DEFAULT_LANGUAGE:
-        return {}
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     path = resource_path("locale", language, "messages.po")
     with open(path, "rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string
-    }
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=True)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def _(message: str) -> str:
     """Translate `message` into the current language (Vietnamese msgids)."""
     if _language == DEFAULT_LANGUAGE:
         return message
-    return _catalogue(_language).get(message, message)
+    return _translations(_language).gettext(message)
 
 
 def N_(message: str) -> str:
@@ -59,8 +62,8 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    """Plural forms: Vietnamese has one form, English two."""
+    """Plural forms: Vietnamese has one form; other languages follow their catalogue's
+    Plural-Forms header (an entry with msgid_plural)."""
     if _language == DEFAULT_LANGUAGE:
         return singular
-    key = singular if count == 1 else plural
-    return _catalogue(_language).get(key, key)
+    return _translations(_language).ngettext(singular, plural, count)

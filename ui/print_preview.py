@@ -55,7 +55,7 @@ def print_pdf(pdf: bytes, printer: QPrinter, copies: int = 1) -> int:
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document.load(buffer)
     if document.status() != QPdfDocument.Status.Ready or document.pageCount() == 0:
-        raise ValueError("the PDF could not be read")
+        raise ValueError(_("Không đọc được tệp PDF."))
     first = document.pagePointSize(0)
     orientation = (
         QPageLayout.Orientation.Landscape
@@ -74,7 +74,7 @@ def print_pdf(pdf: bytes, printer: QPrinter, copies: int = 1) -> int:
     printer.setCopyCount(max(1, min(copies, MAX_COPIES)))
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError("the printer could not be opened")
+        raise OSError(_("Không mở được máy in."))
     try:
         for page in range(document.pageCount()):
             if page:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, ngettext
 from counter_app.scanning.devices import (
     CancelToken,
     DeviceInfo,
@@ -338,7 +338,9 @@ class ScanView(QWidget):
         self.pages_changed.emit(self._code)
 
     def _scan_done(self, count: int) -> None:
-        self._finish(_("Đã quét {count} trang.").format(count=count))
+        self._finish(
+            ngettext("Đã quét {count} trang.", "Đã quét {count} trang.", count).format(count=count)
+        )
 
     def _scan_failed(self, exc: BaseException) -> None:
         self._finish(str(exc))  # pages stored before the failure stay and are shown
@@ -360,7 +362,11 @@ class ScanView(QWidget):
         self._op(
             lambda: page_service.import_files(ctx, code, paths, actor, document=document)
         ).on_success(
-            lambda views: self._finish(_("Đã nhập {count} trang.").format(count=len(views)))
+            lambda views: self._finish(
+                ngettext("Đã nhập {count} trang.", "Đã nhập {count} trang.", len(views)).format(
+                    count=len(views)
+                )
+            )
         ).on_error(lambda exc: self.status.setText(str(exc))).start()
 
     def _page_action(self, action: Callable[[PageView], Any]) -> None:

@@ -228,11 +228,11 @@ def _document(obj: object, where: str) -> RequiredDocument:
 
 
 def _procedure(obj: object, index: int) -> Procedure:
-    reader = _Reader(obj, f"thủ tục thứ {index + 1}")
+    reader = _Reader(obj, _("thủ tục thứ {number}").format(number=index + 1))
     code = reader.text("code")
     if not _CODE_RE.match(code):
-        raise _bad(f"mã thủ tục {code[:20]}")
-    reader.where = f"thủ tục {code}"
+        raise _bad(_("mã thủ tục {code}").format(code=code[:20]))
+    reader.where = _("thủ tục {code}").format(code=code)
     online_level = reader.optional_text("online_level")
     if online_level is not None and online_level not in ONLINE_LEVELS:
         raise reader.fail("online_level")

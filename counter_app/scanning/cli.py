@@ -51,7 +51,13 @@ def _report(args: argparse.Namespace, code: str, views: list[Any]) -> None:
     )
     blank = sum(1 for view in views if view.blank)
     if blank:
-        print(_("Có {count} trang trắng (đã đánh dấu).").format(count=blank))
+        print(
+            ngettext(
+                "Có {count} trang trắng (đã đánh dấu).",
+                "Có {count} trang trắng (đã đánh dấu).",
+                blank,
+            ).format(count=blank)
+        )
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
