@@ -9,20 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from counter_app.domain.applicants import Applicant, CccdCard, applicant_from_json
 from counter_app.domain.calendar import LimitUnit, TimeLimit
 from counter_app.domain.catalog import Catalog, Procedure
 from counter_app.domain.lifecycle import Channel
-from counter_app.errors import ValidationError
+from counter_app.errors import CounterError, ValidationError
+from counter_app.guidance.policy import OTHER
 from counter_app.i18n import N_, _
+from counter_app.scanning.devices import CancelToken, Registry, ScanRequest
+from counter_app.scanning.images import ColourMode
 from counter_app.services.dossiers import DocumentLine, FeeLine, IntakeRequest
+from counter_app.services.users import Actor
 
-PAYMENT_METHODS = (
-    ("cash", N_("Tiền mặt")),
-    ("transfer", N_("Chuyển khoản")),
-    ("", N_("Chưa thu / miễn phí")),
-)
+CARD_SCAN_DPI = 300  # TOOLING §5: a card QR decodes reliably from 300 dpi
 ONLINE_LEVEL_LABELS = {
     "full": N_("trực tuyến toàn trình"),
     "partial": N_("trực tuyến một phần"),
@@ -124,6 +125,34 @@ def card_fields(card: CccdCard) -> dict[str, str]:
     }
 
 
+def read_card_from_file(path: Path) -> CccdCard:
+    """The CCCD in a photo or scan of the card (any page of a PDF); off the GUI thread."""
+    from counter_app.scanning.files import load_file
+    from counter_app.scanning.qr import read_cccd
+
+    failure: CounterError | None = None
+    for image in load_file(path):
+        try:
+            return read_cccd(image)
+        except CounterError as exc:
+            failure = failure or exc
+    raise failure or ValidationError(_("Không tìm thấy mã QR trong ảnh."))
+
+
+def read_card_from_scanner(registry: Registry, device: str) -> CccdCard:
+    """Scan the card on the flatbed of `device` (one grey page at 300 dpi) and read its QR."""
+    from counter_app.scanning.qr import read_cccd
+
+    scanner = registry.open(device)
+    try:
+        request = ScanRequest(dpi=CARD_SCAN_DPI, mode=ColourMode.GRAY, pages=1)
+        for image in scanner.scan(request, CancelToken()):
+            return read_cccd(image)
+    finally:
+        scanner.close()
+    raise ValidationError(_("Máy quét không trả về trang nào."))
+
+
 # --- the draft -------------------------------------------------------------------------
 
 
@@ -151,9 +180,14 @@ class IntakeDraft:
     tax_code: str = ""
     documents: tuple[DocumentChoice, ...] = ()
     fee: int = 0
-    payment_method: str = ""
     channel: Channel = Channel.DIRECT
     portal_code: str = ""
+    paper_reason: str | None = None
+    """The guidance panel's choice: a reason code, "other", or "other: TEXT"."""
+    paper_reason_required: bool = False
+    """The procedure can be filed online (the clerk says why this one is on paper)."""
+    override_by: Actor | None = None
+    override_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -214,9 +248,18 @@ def build_request(draft: IntakeDraft, catalog: Catalog) -> IntakeRequest:
         raise ValidationError(_("Số tiền phí không được âm."))
     fees: tuple[FeeLine, ...] = ()
     if draft.fee > 0:
-        fees = (FeeLine(_("Phí, lệ phí theo quy định"), draft.fee, draft.payment_method or None),)
+        # Unpaid at intake: the clerk confirms cash / VietQR / portal afterwards.
+        fees = (FeeLine(_("Phí, lệ phí theo quy định"), draft.fee),)
     if draft.channel is Channel.ASSISTED and not draft.portal_code.strip():
         raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
+    paper = not draft.channel.is_online
+    paper_reason = draft.paper_reason if paper else None
+    if paper and draft.paper_reason_required and not paper_reason:
+        raise ValidationError(
+            _("Thủ tục này nộp trực tuyến được: chọn lý do công dân nộp hồ sơ giấy.")
+        )
+    if paper_reason == OTHER:
+        raise ValidationError(_("Ghi rõ lý do khác khiến công dân nộp hồ sơ giấy."))
     documents = tuple(
         DocumentLine(d.name, d.original_or_copy, d.copies, d.provided) for d in draft.documents
     )
@@ -227,5 +270,8 @@ def build_request(draft: IntakeDraft, catalog: Catalog) -> IntakeRequest:
         documents=documents or None,
         fees=fees,
         portal_code=draft.portal_code.strip() or None,
+        paper_reason=paper_reason,
+        override_reason=draft.override_reason.strip() or None,
+        override_by=draft.override_by,
         extra=dict(draft.extra),
     )

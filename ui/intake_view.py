@@ -1,14 +1,20 @@
 """Tiếp nhận: keyboard-first intake of one dossier.
 
 Keyboard path: type the procedure (diacritics optional), ↓/↑ to pick, Enter; scan the CCCD
-QR wherever the focus is in the applicant panel (or type the ID, Tab, the name ...); Tab
-through the checklist (Space ticks), fee, payment and channel; Ctrl+Enter logs the
-dossier. The form then clears for the next citizen with the focus back on the procedure.
+QR wherever the focus is in the applicant panel (or type the ID, Tab, the name ...), or read
+it from a photo or scan of the card ("Đọc CCCD từ ảnh"); Tab through the checklist (Space
+ticks), fee, channel and — for a procedure that can be filed online — the reason for paper;
+Ctrl+Enter logs the dossier. An online-only procedure taken on paper asks for a leader's
+sign-in first. When a fee is due the VietQR code is shown and the clerk confirms how it was
+paid; then the receipt. The form clears for the next citizen with the focus on the procedure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -16,6 +22,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,17 +30,21 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app.domain.applicants import FEMALE, MALE, parse_cccd_qr
+from counter_app.domain.applicants import FEMALE, MALE, CccdCard, parse_cccd_qr
 from counter_app.domain.catalog import Procedure
-from counter_app.domain.lifecycle import Channel
+from counter_app.domain.lifecycle import Channel, Role
 from counter_app.errors import CounterError
+from counter_app.guidance.payments import fee_due
+from counter_app.guidance.policy import OTHER
 from counter_app.i18n import _
+from counter_app.scanning.devices import DeviceInfo, Registry, default_registry
 from counter_app.services.context import AppContext
 from counter_app.services.desk import procedure_usage
 from counter_app.services.dossiers import (
@@ -46,8 +57,9 @@ from counter_app.services.users import Actor
 from counter_app.services.views import DossierView
 from ui.bus import Changes, bus
 from ui.errors import show_error
+from ui.guidance_panel import GuidancePanel
+from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog
 from ui.intake_logic import (
-    PAYMENT_METHODS,
     DocumentChoice,
     IntakeDraft,
     WedgeBuffer,
@@ -56,6 +68,8 @@ from ui.intake_logic import (
     money,
     procedure_summary,
     rank_procedures,
+    read_card_from_file,
+    read_card_from_scanner,
 )
 from ui.tasks import Op, TaskRunner
 
@@ -147,6 +161,8 @@ class ApplicantPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Người nộp hồ sơ"), parent)
         self.organisation = QCheckBox(_("&Tổ chức (doanh nghiệp, hợp tác xã…)"))
+        self.card_button = QPushButton(_("Đọc CCCD từ ả&nh"))
+        self.card_button.setToolTip(_("Đọc mã QR của thẻ căn cước từ tệp ảnh hoặc máy quét"))
         self.id_number = QLineEdit()
         self.id_number.setPlaceholderText(_("12 chữ số, hoặc quét mã QR căn cước"))
         self.tax_code = QLineEdit()
@@ -166,6 +182,7 @@ class ApplicantPanel(QGroupBox):
         self.returning.setWordWrap(True)
         self.form = QFormLayout()
         self.form.addRow(self.organisation)
+        self.form.addRow(self.card_button)
         self.form.addRow(_("Số định danh"), self.id_number)
         self.form.addRow(_("Mã số thuế"), self.tax_code)
         self.form.addRow(_("Họ tên / tên tổ chức"), self.name)
@@ -207,6 +224,7 @@ class ApplicantPanel(QGroupBox):
             (self.id_number, True),
             (self.birth_date, True),
             (self.gender, True),
+            (self.card_button, True),
             (self.tax_code, False),
         ):
             visible = person_only != organisation
@@ -255,6 +273,10 @@ class ApplicantPanel(QGroupBox):
         except CounterError as exc:
             self.message.setText(exc.message)
             return
+        self.fill_card(card)
+
+    def fill_card(self, card: CccdCard) -> None:
+        """Fill the person from a card: the wedge, a photo and a scan all end here."""
         self.organisation.setChecked(False)
         fields = card_fields(card)
         self.id_number.setText(fields["id_number"])
@@ -311,9 +333,12 @@ class ApplicantPanel(QGroupBox):
 class IntakeView(QWidget):
     """Signals:
     dossier_logged(object): the DossierView of the dossier just logged.
+    intake_finished(str): the dossier's code once the fee step is over (paid, or left for
+        later, or no fee): time for the receipt.
     """
 
     dossier_logged = Signal(object)
+    intake_finished = Signal(str)
 
     def __init__(
         self,
@@ -322,25 +347,29 @@ class IntakeView(QWidget):
         parent: QWidget | None = None,
         *,
         runner: TaskRunner | None = None,
+        registry_factory: Callable[[], Registry] = default_registry,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.actor = actor
         self._runner = runner
+        self._registry_factory = registry_factory
         self.procedure: Procedure | None = None
+        self._override: tuple[Actor, str] | None = None
+        self.override_dialog: LeaderOverrideDialog | None = None
+        self.payment_dialog: PaymentDialog | None = None
 
         self.picker = ProcedurePicker()
         self.procedure_label = QLabel(_("Chưa chọn thủ tục."))
         self.procedure_label.setWordWrap(True)
         self.applicant = ApplicantPanel()
+        self.guidance = GuidancePanel(ctx.catalog, ctx.data_dir)
+        self.guidance.setObjectName("intake_guidance")
         self.documents = QListWidget()
         self.fee = QSpinBox()
         self.fee.setRange(0, 100_000_000)
         self.fee.setSingleStep(1000)
         self.fee.setSuffix(" đ")
-        self.payment = QComboBox()
-        for value, label in PAYMENT_METHODS:
-            self.payment.addItem(_(label), value)
         self.channel = QComboBox()
         for channel in Channel:
             self.channel.addItem(channel.label, channel)
@@ -351,11 +380,20 @@ class IntakeView(QWidget):
         self.result_label = QLabel()
         self.result_label.setObjectName("result_label")
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #b00020")
         self.error_label.setWordWrap(True)
         self.confirm = QPushButton(_("Tiếp &nhận (Ctrl+Enter)"))
         self.confirm.clicked.connect(self.submit)
+
+        self.card_menu = QMenu(self)
+        self.card_file_action = self.card_menu.addAction(_("Chọn tệp ảnh thẻ…"))
+        self.card_file_action.triggered.connect(self.choose_card_file)
+        self.card_menu.addSeparator()
+        self._scanners_asked = False
+        self.card_menu.aboutToShow.connect(self._list_scanners)
+        self.applicant.card_button.setMenu(self.card_menu)
 
         left = QVBoxLayout()
         left.addWidget(QLabel(_("Thủ tục")))
@@ -363,25 +401,25 @@ class IntakeView(QWidget):
         left.addWidget(self.procedure_label)
         left.addWidget(self.applicant)
         left.addStretch(1)
-        right = QVBoxLayout()
-        right.addWidget(QLabel(_("Thành phần hồ sơ (Space để đánh dấu đã nhận)")))
-        right.addWidget(self.documents, 1)
-        money_form = QFormLayout()
-        money_form.addRow(_("Phí, lệ phí"), self.fee)
-        money_form.addRow(_("Hình thức thu"), self.payment)
-        money_form.addRow(_("Kênh nộp"), self.channel)
-        money_form.addRow(_("Mã trên Cổng"), self.portal_code)
-        money_form.addRow(_("Hẹn trả"), self.due_label)
-        right.addLayout(money_form)
-        right.addWidget(self.error_label)
-        right.addWidget(self.confirm)
-        right.addWidget(self.result_label)
+        middle = QVBoxLayout()
+        middle.addWidget(QLabel(_("Thành phần hồ sơ (Space để đánh dấu đã nhận)")))
+        middle.addWidget(self.documents, 1)
+        self.money_form = QFormLayout()
+        self.money_form.addRow(_("Phí, lệ phí"), self.fee)
+        self.money_form.addRow(_("Kênh nộp"), self.channel)
+        self.money_form.addRow(_("Mã trên Cổng"), self.portal_code)
+        self.money_form.addRow(_("Hẹn trả"), self.due_label)
+        middle.addLayout(self.money_form)
+        middle.addWidget(self.error_label)
+        middle.addWidget(self.confirm)
+        middle.addWidget(self.result_label)
         columns = QHBoxLayout(self)
         columns.addLayout(left, 3)
-        columns.addLayout(right, 2)
+        columns.addLayout(middle, 2)
+        columns.addWidget(self.guidance, 2)
 
         self.picker.picked.connect(self.choose_procedure)
-        self.channel.currentIndexChanged.connect(lambda _i: self.update_due())
+        self.channel.currentIndexChanged.connect(lambda _i: self._channel_changed())
         self.applicant.id_entered.connect(self._look_up_returning)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(sequence), self)
@@ -391,8 +429,24 @@ class IntakeView(QWidget):
         self._due_timer.setInterval(60_000)
         self._due_timer.timeout.connect(self.update_due)
         self._due_timer.start()
-        self.setTabOrder(self.picker.search, self.applicant.organisation)
+        panel, guidance = self.applicant, self.guidance
+        chain: list[QWidget] = [
+            self.picker.search,
+            panel.organisation,
+            panel.card_button,
+            *panel.inputs()[1:],
+            self.documents,
+            self.fee,
+            self.channel,
+            self.portal_code,
+            guidance.reason,
+            guidance.reason_text,
+            self.confirm,
+        ]
+        for first, second in pairwise(chain):
+            self.setTabOrder(first, second)
         self._busy = False
+        self._channel_changed()
         self.picker.set_catalog(ctx.catalog, {})
         self._load_usage()
 
@@ -407,6 +461,7 @@ class IntakeView(QWidget):
 
     def choose_procedure(self, procedure: Procedure) -> None:
         self.procedure = procedure
+        self._override = None
         self.procedure_label.setText(
             f"<b>{procedure.name}</b> ({procedure.code})<br>{procedure_summary(procedure)}"
         )
@@ -429,12 +484,40 @@ class IntakeView(QWidget):
             )
             self.documents.addItem(item)
         self.fee.setValue(procedure.fee_vnd or 0)
-        self.payment.setCurrentIndex(0 if procedure.fee_vnd else self.payment.count() - 1)
-        self.update_due()
+        try:
+            self.guidance.set_procedure(procedure.code, self.ctx.clock().date())
+        except CounterError as exc:  # the office's guidance corrections do not read
+            self.guidance.clear()
+            self.error_label.setText(exc.message)
+        self._channel_changed()
         self.applicant.id_number.setFocus()
 
     def current_channel(self) -> Channel:
         return Channel(self.channel.currentData())  # the combo hands back a plain str
+
+    def online_only(self) -> bool:
+        guide = self.guidance.guide
+        return guide is not None and guide.online_only
+
+    def paper_reason_required(self) -> bool:
+        guide = self.guidance.guide
+        return guide is not None and guide.guidance.can_file_online
+
+    def _channel_changed(self) -> None:
+        """Portal code for online filings, reason for paper ones; the due date follows."""
+        channel = self.current_channel()
+        online = channel.is_online
+        label = self.money_form.labelForField(self.portal_code)
+        for widget in (self.portal_code, label):
+            if widget is not None:
+                widget.setVisible(online)
+        guidance = self.guidance
+        asks = self.paper_reason_required() and not online
+        guidance.reason_label.setVisible(asks)
+        guidance.reason.setVisible(asks)
+        guidance.reason_text.setVisible(asks and guidance.reason.currentData() == OTHER)
+        self._override = None
+        self.update_due()
 
     def update_due(self) -> None:
         if self.procedure is None:
@@ -463,6 +546,66 @@ class IntakeView(QWidget):
             )
         ).start()
 
+    # --- the card from an image ---------------------------------------------------------
+
+    def choose_card_file(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Chọn ảnh chụp hoặc bản quét thẻ căn cước"),
+            "",
+            _("Ảnh và PDF (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)"),
+        )
+        if name:
+            self.read_card_file(Path(name))
+
+    def read_card_file(self, path: Path) -> None:
+        self._read_card(lambda: read_card_from_file(path))
+
+    def read_card_scanner(self, device: str) -> None:
+        factory = self._registry_factory
+        self._read_card(lambda: read_card_from_scanner(factory(), device))
+
+    def _read_card(self, work: Callable[[], CccdCard]) -> None:
+        panel = self.applicant
+        panel.message.setText(_("Đang đọc mã QR của thẻ…"))
+        panel.card_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            panel.card_button.setEnabled(True)
+            if isinstance(exc, CounterError):
+                panel.message.setText(exc.message)
+            else:
+                panel.message.clear()
+                show_error(self, exc)
+
+        def read(card: CccdCard) -> None:
+            panel.card_button.setEnabled(True)
+            panel.fill_card(card)
+
+        Op(self, work, db=False, runner=self._runner).on_success(read).on_error(failed).start()
+
+    def _list_scanners(self) -> None:
+        """The scanners, asked once, when the clerk first opens the card menu."""
+        if self._scanners_asked:
+            return
+        self._scanners_asked = True
+        factory = self._registry_factory
+        Op(self, lambda: factory().devices(), db=False, runner=self._runner).on_success(
+            self._add_scanners
+        ).on_error(lambda _exc: self._add_scanners([])).start()
+
+    def _add_scanners(self, devices: list[DeviceInfo]) -> None:
+        for info in devices:
+            action = self.card_menu.addAction(
+                _("Quét thẻ bằng {device}").format(device=info.model or info.name)
+            )
+            action.triggered.connect(lambda _c=False, name=info.name: self.read_card_scanner(name))
+        if not devices:
+            none = self.card_menu.addAction(_("Không tìm thấy máy quét"))
+            none.setEnabled(False)
+
+    # --- logging the dossier ------------------------------------------------------------
+
     def draft(self) -> IntakeDraft:
         panel = self.applicant
         documents = []
@@ -477,6 +620,7 @@ class IntakeView(QWidget):
                     item.checkState() == Qt.CheckState.Checked,
                 )
             )
+        leader, override_reason = self._override or (None, "")
         return IntakeDraft(
             procedure_code=self.procedure.code if self.procedure else None,
             organisation=panel.organisation.isChecked(),
@@ -490,9 +634,12 @@ class IntakeView(QWidget):
             tax_code=panel.tax_code.text(),
             documents=tuple(documents),
             fee=self.fee.value(),
-            payment_method=str(self.payment.currentData() or ""),
             channel=self.current_channel(),
             portal_code=self.portal_code.text(),
+            paper_reason=self.guidance.paper_reason(),
+            paper_reason_required=self.paper_reason_required(),
+            override_by=leader,
+            override_reason=override_reason,
         )
 
     def submit(self) -> None:
@@ -503,6 +650,9 @@ class IntakeView(QWidget):
         except CounterError as exc:
             self.error_label.setText(exc.message)
             return
+        if self.online_only() and not request.channel.is_online and self._override is None:
+            self._ask_leader()
+            return
         self.error_label.clear()
         self._busy = True
         self.confirm.setEnabled(False)
@@ -510,6 +660,25 @@ class IntakeView(QWidget):
         Op(self, lambda: intake(ctx, request, actor), runner=self._runner).on_success(
             self._logged
         ).on_error(self._failed).start()
+
+    def _ask_leader(self) -> None:
+        assert self.procedure is not None
+        login = self.actor.login if self.actor.role is Role.LEADER else ""
+        dialog = LeaderOverrideDialog(
+            self.ctx, self.procedure.name, self, login=login, runner=self._runner
+        )
+        self.override_dialog = dialog
+        self.error_label.setText(
+            _("Thủ tục chỉ nhận trực tuyến: cần lãnh đạo cho phép nhận hồ sơ giấy.")
+        )
+
+        def allowed() -> None:
+            assert dialog.leader is not None
+            self._override = (dialog.leader, dialog.reason_text)
+            self.submit()
+
+        dialog.accepted.connect(allowed)
+        dialog.open()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
@@ -532,17 +701,30 @@ class IntakeView(QWidget):
         bus().info(_("Đã tiếp nhận hồ sơ {code}.").format(code=view.code))
         self.dossier_logged.emit(view)
         self.reset()
+        if fee_due(view) > 0:
+            self.collect_fee(view.code)
+        else:
+            self.intake_finished.emit(view.code)
+
+    def collect_fee(self, code: str) -> None:
+        """The VietQR code and the payment confirmation; the receipt comes after."""
+        dialog = PaymentDialog(self.ctx, self.actor, code, self, runner=self._runner)
+        self.payment_dialog = dialog
+        dialog.finished.connect(lambda _result: self.intake_finished.emit(code))
+        dialog.open()
 
     def reset(self) -> None:
         """Ready for the next citizen; the result line stays until then."""
         self.procedure = None
+        self._override = None
         self.procedure_label.setText(_("Chưa chọn thủ tục."))
         self.documents.clear()
         self.fee.setValue(0)
-        self.payment.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.portal_code.clear()
         self.due_label.clear()
+        self.guidance.clear()
+        self._channel_changed()
         self.applicant.clear()
         self.picker.search.clear()
         self.picker.search.setFocus()

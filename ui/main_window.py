@@ -43,12 +43,12 @@ class PlaceholderPage(QWidget):
 
 
 def intake_page(ctx: AppContext, actor: Actor) -> QWidget:
-    """Intake; each logged dossier opens its receipt's print preview."""
+    """Intake; each logged dossier opens its receipt's print preview after the fee step."""
     from ui.detail_view import open_print_preview
     from ui.intake_view import IntakeView
 
     view = IntakeView(ctx, actor)
-    view.dossier_logged.connect(lambda v: open_print_preview(view, ctx, actor, v.code))
+    view.intake_finished.connect(lambda code: open_print_preview(view, ctx, actor, code))
     return view
 
 

@@ -71,10 +71,22 @@ def test_keyboard_only_intake_end_to_end(
     assert view.applicant.birth_date.text() == "15/03/1990"
     assert focused() is view.applicant.phone
     keys.type_text(focused(), "0905123456")
+    # The procedure can be filed online: the guidance says so, and paper needs a reason.
+    assert "trực tuyến" in view.guidance.headline.text()
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "lý do" in view.error_label.text()
+    for _tab in range(15):  # phone, e-mail, checklist, fee, channel, then the reason
+        if focused() is view.guidance.reason:
+            break
+        press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is view.guidance.reason
+    press(qtbot, Qt.Key.Key_Down)
+    assert view.guidance.paper_reason() == "no_vneid"
 
     with qtbot.wait_signal(view.dossier_logged, timeout=10000) as logged:
         press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     code = logged.args[0].code
+    assert get_dossier(ctx, code).paper_reason == "no_vneid"
     stored = get_dossier(ctx, code)
     assert stored.procedure == "1.001193"
     assert stored.applicant["name"] == "Nguyễn Văn Đức"
@@ -166,6 +178,7 @@ def test_organisation_by_tax_code(qtbot: QtBot, view: IntakeView, ctx: AppContex
     view.submit()
     assert "Mã số thuế" in view.error_label.text()
     view.applicant.tax_code.setText("4201234567")
+    view.guidance.reason.setCurrentIndex(view.guidance.reason.findData("prefers_paper"))
     with qtbot.wait_signal(view.dossier_logged, timeout=10000) as logged:
         view.submit()
     assert get_dossier(ctx, logged.args[0].code).applicant["tax_code"] == "4201234567"
