@@ -7,29 +7,13 @@ dossier's form is recorded on its history as a print, like a print from the GUI.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from counter_app.cli import _actor, _context, _json_flag, _parse_date, _parse_moment, _print_json
-from counter_app.errors import StorageError, ValidationError
+from counter_app.errors import ValidationError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise StorageError(
-            _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
 
 
 def cmd_print(args: argparse.Namespace) -> int:

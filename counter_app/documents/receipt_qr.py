@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import StorageError, ValidationError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
 
 KEY_DIR = "keys"
@@ -96,13 +96,7 @@ def load_or_create_key(data_dir: Path) -> Any:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_atomically(path, pem, mode=0o600)
         return key
     except OSError as exc:
         raise StorageError(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,26 +17,14 @@ from counter_app.cli import (
     _print_json,
 )
 from counter_app.domain.calendar import VN_TZ
-from counter_app.errors import StorageError, ValidationError
+from counter_app.errors import ValidationError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
 
 
 def _today(ctx: Any, args: argparse.Namespace) -> date:
     given: date | None = getattr(args, "date", None)
     return given or ctx.clock().astimezone(VN_TZ).date()
-
-
-def _write_file(path: Path, content: bytes) -> None:
-    """Write atomically: a temporary file beside the target, then a rename."""
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise StorageError(
-            _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
 
 
 def cmd_guide(args: argparse.Namespace) -> int:
@@ -52,7 +39,7 @@ def cmd_guide(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     if args.pdf:
-        _write_file(args.pdf, guide_sheet_pdf(guide, office))
+        write_atomically(args.pdf, guide_sheet_pdf(guide, office))
     if args.json:
         _print_json(guide.to_json())
         return 0
@@ -236,7 +223,7 @@ def cmd_vietqr(args: argparse.Namespace) -> int:
 
         buffer = io.BytesIO()
         segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
-        _write_file(args.png, buffer.getvalue())
+        write_atomically(args.png, buffer.getvalue())
     if args.json:
         code = parse_payload(payload)
         _print_json(

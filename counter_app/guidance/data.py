@@ -9,7 +9,6 @@ when, so the clerk can always see where a statement comes from.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from counter_app.domain.catalog import ONLINE_LEVELS, Procedure
 from counter_app.domain.lifecycle import Role
 from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, ValidationError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
 from counter_app.resources import read_json, resource_path
 from counter_app.services.context import AppContext
@@ -458,9 +458,7 @@ def save_correction(
         sections[key] = stamped
     path = data_dir / GUIDANCE_FILE
     book = build_book(document)  # a correction that breaks the data is refused here
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
     return book
 
 

@@ -8,13 +8,13 @@ code sequence, the language.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 from counter_app.errors import ConfigError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
 
 CONFIG_FILE_NAME = "config.json"
@@ -81,6 +81,4 @@ def save_config(data_dir: Path, config: AppConfig) -> None:
     extra = raw.pop("extra")
     raw.update(extra)
     path = data_dir / CONFIG_FILE_NAME
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(raw, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(raw, ensure_ascii=False, indent=2).encode("utf-8"))

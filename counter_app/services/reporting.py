@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from counter_app.domain.calendar import VN_TZ
-from counter_app.errors import StorageError, ValidationError
+from counter_app.errors import ValidationError
+from counter_app.files import write_atomically
 from counter_app.i18n import _
 from counter_app.reports.analytics import (
     LateDossier,
@@ -75,18 +75,8 @@ def pending_report_reminder(ctx: AppContext) -> ReportDue | None:
     return report_reminder(ctx.calendar, today, report_settings(ctx))
 
 
-def write_output(path: Path, data: bytes) -> Path:
-    """Write an exported file whole: a temporary file renamed over the target."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise StorageError(
-            _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    return path
+# The name the report commands use.
+write_output = write_atomically
 
 
 def export_periodic(
@@ -102,14 +92,16 @@ def export_periodic(
     today = ctx.clock().astimezone(VN_TZ).date()
     place = ctx.config.office.province_name.removeprefix("Tỉnh ") if ctx.config.office else ""
     if pdf is not None:
-        write_output(
+        write_atomically(
             pdf,
             report_pdf(
                 report, form=form, reporting_body=settings.reporting_body, place=place, day=today
             ),
         )
     if xlsx is not None:
-        write_output(xlsx, report_xlsx(report, form=form, reporting_body=settings.reporting_body))
+        write_atomically(
+            xlsx, report_xlsx(report, form=form, reporting_body=settings.reporting_body)
+        )
 
 
 def report_late(ctx: AppContext) -> list[LateDossier]:
