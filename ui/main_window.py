@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from ui.desk_view import DeskView
 from ui.detail_view import DossierDetailView
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
+from ui.sync_status import SyncStatus
 from ui.tasks import Op, TaskRunner
 
 COUNTS_REFRESH_MS = 60_000
@@ -124,7 +126,14 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.counts_label = QLabel()
         self.sync_label = QLabel()
+        self.sync_label.setObjectName("sync_state")
+        self.sync_button = QPushButton()
+        self.sync_button.setFlat(True)
+        self.sync_status = SyncStatus(ctx, self, runner=runner)
+        self.sync_status.state_changed.connect(self._sync_state)
+        self.sync_button.clicked.connect(self.sync_now)
         self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.sync_button)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.user_label)
         bus().notice.connect(self._notice)
@@ -140,6 +149,10 @@ class MainWindow(QMainWindow):
         self._switch_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self._switch_action.triggered.connect(self.switch_user_requested)
         self.addAction(self._switch_action)
+        self._sync_action = QAction(self)
+        self._sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self._sync_action.triggered.connect(self.sync_now)
+        self.addAction(self._sync_action)
 
         self._counts_timer = QTimer(self)
         self._counts_timer.setInterval(COUNTS_REFRESH_MS)
@@ -147,6 +160,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.start()
         self.resize(1280, 800)
         self.rebuild()
+        self.sync_status.start()
 
     def rebuild(self) -> None:
         """Build every page anew: after sign-in as another user or a language change."""
@@ -178,7 +192,8 @@ class MainWindow(QMainWindow):
         self.user_label.setText(
             _("Người dùng: {name} ({login})").format(name=self.actor.name, login=self.actor.login)
         )
-        self.sync_label.setText("")
+        self.sync_button.setText(_("Đồng bộ ngay (Ctrl+Shift+S)"))
+        self.sync_status.refresh()
         self.refresh_counts()
 
     def _build(self, page: Page) -> QWidget:
@@ -207,6 +222,18 @@ class MainWindow(QMainWindow):
     def set_sync_state(self, text: str) -> None:
         """For the sync panel: a short state shown in the status bar."""
         self.sync_label.setText(text)
+
+    def sync_now(self) -> None:
+        """On demand: wake the background sync (never runs on the GUI thread)."""
+        self.sync_status.sync_now()
+
+    def _sync_state(self, text: str, warning: bool) -> None:
+        self.sync_label.setText(text)
+        self.sync_label.setStyleSheet("color: #8a1c1c; font-weight: bold" if warning else "")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync_status.stop()
+        super().closeEvent(event)
 
     def refresh_counts(self) -> None:
         ctx = self.ctx
@@ -239,6 +266,8 @@ class MainWindow(QMainWindow):
     def _changes_applied(self, changes: Changes, initiator: QObject | None) -> None:
         if changes.counts:
             self.refresh_counts()
+        if changes.outbox and initiator is not self.sync_status:
+            self.sync_status.refresh()  # one more dossier waiting to be sent
 
 
 _builtins_registered = False
