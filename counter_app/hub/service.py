@@ -450,17 +450,8 @@ class Hub:
 
     def counts(self, office_unit: str, day: date, device_id: str | None = None) -> dict[str, Any]:
         """The day-close counts computed from what the hub holds, with head hashes."""
-        start, end = day_bounds(day)
         with self.session() as session:
-            statement = (
-                sa.select(HubDossier)
-                .where(
-                    HubDossier.office_unit == office_unit,
-                    HubDossier.received_at >= start,
-                    HubDossier.received_at < end,
-                )
-                .order_by(HubDossier.code)
-            )
+            statement = _office_day(office_unit, day)
             if device_id is not None:
                 statement = statement.where(HubDossier.device_id == device_id)
             rows = session.execute(statement).scalars().all()
@@ -496,17 +487,8 @@ class Hub:
 
     def portal_records(self, office_unit: str, day: date) -> list[PortalRecord]:
         """What the hub holds for one office and day, ready for the provincial adapter."""
-        start, end = day_bounds(day)
         with self.session() as session:
-            dossiers = session.execute(
-                sa.select(HubDossier)
-                .where(
-                    HubDossier.office_unit == office_unit,
-                    HubDossier.received_at >= start,
-                    HubDossier.received_at < end,
-                )
-                .order_by(HubDossier.code)
-            ).scalars()
+            dossiers = session.execute(_office_day(office_unit, day)).scalars()
             records = []
             for dossier in dossiers:
                 progress = session.execute(
@@ -695,3 +677,17 @@ def _portal_record_problem(record: Any) -> str | None:
     except ValueError:
         return _("NgayTiepNhan phải có dạng yyyyMMddHHmmss.")
     return None
+
+
+def _office_day(office_unit: str, day: date) -> sa.Select[HubDossier]:
+    """The dossiers one office received on `day`, by code."""
+    start, end = day_bounds(day)
+    return (
+        sa.select(HubDossier)
+        .where(
+            HubDossier.office_unit == office_unit,
+            HubDossier.received_at >= start,
+            HubDossier.received_at < end,
+        )
+        .order_by(HubDossier.code)
+    )
