@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.lifecycle import Channel, EventKind, Status
 from counter_app.errors import CounterError
+from counter_app.guidance.payments import fee_due
 from counter_app.i18n import _
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import get_dossier
+from counter_app.services.pages import RESULT_STATUSES
 from counter_app.services.users import Actor
 from counter_app.services.views import DossierView, EventView
 from ui.actions import (
@@ -74,17 +76,22 @@ def open_print_preview(parent: QWidget, ctx: AppContext, actor: Actor, code: str
     PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, code, parent=parent).open()
 
 
-def open_scan_view(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> None:
+def open_scan_view(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> QDialog | None:
     """The scanning screen (issue 4) for one dossier, in its own window."""
     try:
         from ui.scan_view import ScanView
     except ImportError:
-        return
+        return None
     dialog = QDialog(parent)
     dialog.setWindowTitle(_("Số hóa hồ sơ {code}").format(code=code))
-    QVBoxLayout(dialog).addWidget(ScanView(ctx, actor, code, parent=dialog))
+    view = ScanView(ctx, actor, code, parent=dialog)
+    view.pages_changed.connect(
+        lambda changed: bus().changes_applied.emit(Changes(dossiers=(changed,), counts=False), view)
+    )
+    QVBoxLayout(dialog).addWidget(view)
     dialog.resize(1100, 750)
     dialog.open()
+    return dialog
 
 
 class ActionDialog(QDialog):
@@ -194,13 +201,22 @@ class DossierDetailView(QWidget):
         self.print_button.clicked.connect(
             lambda: self.view and open_print_preview(self, ctx, actor, self.view.code)
         )
-        self.scan_button = QPushButton(_("&Quét giấy tờ"))
+        self.scan_button = QPushButton(_("&Quét / Trang"))
         self.scan_button.setEnabled(False)
         self.scan_button.clicked.connect(
             lambda: self.view and open_scan_view(self, ctx, actor, self.view.code)
         )
-        grid.addWidget(self.print_button, len(ACTIONS) // 3, 0)
-        grid.addWidget(self.scan_button, len(ACTIONS) // 3, 1)
+        self.fee_button = QPushButton(_("Thu &phí (VietQR)"))
+        self.fee_button.setEnabled(False)
+        self.fee_button.clicked.connect(self.collect_fee)
+        self.result_button = QPushButton(_("Đính kèm &kết quả"))
+        self.result_button.setEnabled(False)
+        self.result_button.clicked.connect(self.offer_result)
+        extra_row = len(ACTIONS) // 3
+        grid.addWidget(self.print_button, extra_row, 0)
+        grid.addWidget(self.scan_button, extra_row, 1)
+        grid.addWidget(self.fee_button, extra_row, 2)
+        grid.addWidget(self.result_button, extra_row + 1, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(QLabel(_("Thành phần hồ sơ")))
@@ -210,6 +226,8 @@ class DossierDetailView(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.message)
         self.dialog: ActionDialog | None = None
+        self.fee_dialog: QDialog | None = None
+        self.result_dialog: QDialog | None = None
         bus().changes_applied.connect(self._changes_applied)
 
     def load(self, code: str) -> None:
@@ -235,6 +253,9 @@ class DossierDetailView(QWidget):
                         due=due_text(view, now),
                         fee=money(view.fee_total),
                     ),
+                    _("Số trang đã số hóa: {pages} · Phí còn phải thu: {due}").format(
+                        pages=view.pages, due=money(fee_due(view))
+                    ),
                 )
             )
         )
@@ -250,6 +271,9 @@ class DossierDetailView(QWidget):
             self.buttons[action.key].setEnabled(action.available(status))
         self.print_button.setEnabled(True)
         self.scan_button.setEnabled(True)
+        self.scan_button.setText(_("&Quét / Trang ({n})").format(n=view.pages))
+        self.fee_button.setEnabled(fee_due(view) > 0)
+        self.result_button.setEnabled(status in RESULT_STATUSES)
         self.message.clear()
         self.loaded.emit(view)
 
@@ -273,6 +297,31 @@ class DossierDetailView(QWidget):
         bus().changes_applied.emit(Changes(dossiers=(code,)), self)
         self.load(code)
         self.action_done.emit(action.key)
+        if action.key == "resolve":
+            self.offer_result()
+
+    def offer_result(self) -> None:
+        """The electronic result: scan it or pick its file (REGULATIONS, digitisation)."""
+        if self.view is None:
+            return
+        from ui.result_dialog import ResultDialog
+
+        code = self.view.code
+        dialog = ResultDialog(self.ctx, self.actor, code, self, runner=self._runner)
+        dialog.attached.connect(lambda _n: self.load(code))
+        self.result_dialog = dialog
+        dialog.open()
+
+    def collect_fee(self) -> None:
+        if self.view is None:
+            return
+        from ui.intake_dialogs import PaymentDialog
+
+        code = self.view.code
+        dialog = PaymentDialog(self.ctx, self.actor, code, self, runner=self._runner)
+        dialog.paid.connect(lambda _view: self.load(code))
+        self.fee_dialog = dialog
+        dialog.open()
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, CounterError):
