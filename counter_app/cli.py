@@ -163,7 +163,7 @@ def cmd_office_set(args: argparse.Namespace) -> int:
         electronic_id=args.electronic_id,
         name=args.name or f"Trung tâm Phục vụ hành chính công {unit.name}",
         parent_body=args.parent_body or f"UBND {unit.name}",
-        province_name="Tỉnh Khánh Hòa",
+        province_name=unit.province_name,
     )
     from dataclasses import replace
 

@@ -50,6 +50,7 @@ class AdministrativeUnit:
     valid_to: date | None
     merged_from: tuple[PredecessorUnit, ...]
     aliases: tuple[str, ...]
+    province_name: str = ""
 
 
 def _bad(detail: str) -> ValidationError:
@@ -98,7 +99,7 @@ def _predecessor(obj: object) -> PredecessorUnit:
     )
 
 
-def _unit(obj: object, province_code: str) -> AdministrativeUnit:
+def _unit(obj: object, province_code: str, province_name: str = "") -> AdministrativeUnit:
     if not isinstance(obj, dict):
         raise _bad("units")
     code = _required(obj, "code")
@@ -124,6 +125,7 @@ def _unit(obj: object, province_code: str) -> AdministrativeUnit:
         valid_to=_date(obj, "valid_to", None),
         merged_from=tuple(_predecessor(item) for item in merged_from),
         aliases=tuple(aliases),
+        province_name=province_name,
     )
 
 
@@ -136,7 +138,8 @@ def units_from_json(data: object) -> tuple[AdministrativeUnit, ...]:
     if not isinstance(province, dict) or not isinstance(units, list):
         raise _bad("province/units")
     province_code = _required(province, "code")
-    result = tuple(_unit(item, province_code) for item in units)
+    province_name = str(province.get("name") or "")
+    result = tuple(_unit(item, province_code, province_name) for item in units)
     codes = [unit.code for unit in result]
     if len(set(codes)) != len(codes):
         raise _bad("code")

@@ -248,7 +248,7 @@ def generate_demo(
         electronic_id=DEMO_ELECTRONIC_ID,
         name=f"Trung tâm Phục vụ hành chính công {unit.name}",
         parent_body=f"UBND {unit.name}",
-        province_name="Tỉnh Khánh Hòa",
+        province_name=unit.province_name,
     )
     ctx.config = replace(ctx.config, office=office, demo=True)
     save_config(ctx.data_dir, ctx.config)
