@@ -358,3 +358,38 @@ def test_demo_search_and_verify_tamper(tmp_path: Path) -> None:
         )
     engine.dispose()
     assert "Kiểm tra thất bại" in fails("verify", "--data-dir", d)
+
+
+def test_office_set_on_a_fresh_directory(tmp_path: Path, applicant: Path) -> None:
+    d = str(tmp_path / "fresh")
+    assert "office set" in fails(
+        "intake", "--procedure", "1.004873", "--applicant-json", str(applicant), "--data-dir", d
+    ) or "không tồn tại" in fails("dossier", "list", "--data-dir", d)
+    fails(
+        "office",
+        "set",
+        "--unit",
+        "Không có xã này",
+        "--electronic-id",
+        "000.00.22.H56",
+        "--data-dir",
+        d,
+    )
+    fails("office", "set", "--unit", "22333", "--electronic-id", "có dấu cách", "--data-dir", d)
+    ok(
+        "office",
+        "set",
+        "--unit",
+        "bac nha trang",
+        "--electronic-id",
+        "000.00.22.H56",
+        "--data-dir",
+        d,
+    )
+    config = json.loads((Path(d) / "config.json").read_text(encoding="utf-8"))
+    assert config["office"]["unit_code"] == "22333"
+    assert config["office"]["province_name"] == "Tỉnh Khánh Hòa"
+    code = ok(
+        "intake", "--procedure", "1.004873", "--applicant-json", str(applicant), "--data-dir", d
+    ).strip()
+    assert code.startswith("000.00.22.H56-")
