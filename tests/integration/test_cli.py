@@ -361,10 +361,13 @@ def test_demo_search_and_verify_tamper(tmp_path: Path) -> None:
 
 
 def test_office_set_on_a_fresh_directory(tmp_path: Path, applicant: Path) -> None:
-    d = str(tmp_path / "fresh")
+    fresh = tmp_path / "fresh"
+    d = str(fresh)
+    assert "không tồn tại" in fails("dossier", "list", "--data-dir", d)
+    fresh.mkdir()
     assert "office set" in fails(
         "intake", "--procedure", "1.004873", "--applicant-json", str(applicant), "--data-dir", d
-    ) or "không tồn tại" in fails("dossier", "list", "--data-dir", d)
+    )
     fails(
         "office",
         "set",
