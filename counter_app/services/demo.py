@@ -33,6 +33,10 @@ DEMO_UNIT = "22333"  # Phường Bắc Nha Trang
 DEMO_ELECTRONIC_ID = "DEMO.56.22333"  # the real e-ID comes from the provincial system
 DEMO_PASSWORD = "demo1234"
 DEMO_WARD = "Phường Bắc Nha Trang"
+# Bodies that decide some of the dossiers received here (demo names, not an official list).
+PROVINCIAL_HOME_AFFAIRS = "Sở Nội vụ tỉnh Khánh Hòa"
+LAND_REGISTRATION_BRANCH = "Chi nhánh Văn phòng đăng ký đất đai khu vực Nha Trang"
+NEIGHBOUR_UNITS = ("Phường Nha Trang", "Phường Nam Nha Trang", "Phường Tây Nha Trang")
 
 STAFF = (
     ("quantri", "Trần Quốc Bảo", Role.ADMIN),
@@ -326,6 +330,17 @@ def generate_demo(
     }
 
 
+def _competent_body(rng: random.Random, procedure: Procedure) -> str | None:
+    """Since 1/7/2025 the centre receives regardless of boundary and routes (VOLUMES §3.3)."""
+    if "Sở Nội vụ" in procedure.agency:
+        return PROVINCIAL_HOME_AFFAIRS
+    if procedure.field == "Đất đai" and rng.random() < 0.5:
+        return LAND_REGISTRATION_BRANCH
+    if procedure.field == "Hộ tịch" and rng.random() < 0.05:
+        return f"UBND {rng.choice(NEIGHBOUR_UNITS)}"
+    return None
+
+
 def _one_dossier(
     ctx: AppContext,
     clock: _Clock,
@@ -353,7 +368,12 @@ def _one_dossier(
     dossier = intake(
         ctx,
         IntakeRequest(
-            procedure.code, applicant, channel, portal_code=portal_code, paper_reason=paper_reason
+            procedure.code,
+            applicant,
+            channel,
+            portal_code=portal_code,
+            paper_reason=paper_reason,
+            competent_body=_competent_body(rng, procedure),
         ),
         rng.choice(clerks),
     )
