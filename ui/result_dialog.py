@@ -79,6 +79,7 @@ class ResultDialog(QDialog):
         self._registry_factory = registry_factory
         self._runner = runner
         self.setWindowTitle(_("Đính kèm kết quả điện tử"))
+        self.setMinimumWidth(560)  # the wrapped introduction needs room to show whole
         intro = QLabel(
             _(
                 "Hồ sơ {code} đã có kết quả. Đính kèm bản điện tử của kết quả (quét hoặc chọn "

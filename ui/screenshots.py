@@ -15,8 +15,8 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QWidget
 
 from counter_app.i18n import set_language
-from counter_app.services.context import open_context
-from counter_app.services.users import authenticate
+from counter_app.services.context import AppContext, open_context
+from counter_app.services.users import Actor, authenticate
 from ui.app import application
 from ui.detail_view import ActionDialog
 from ui.intake_view import IntakeView
@@ -43,6 +43,28 @@ def grab(widget: QWidget, path: Path) -> None:
     settle()
     widget.grab().save(str(path))
     print(path)
+
+
+def _intake_extras(ctx: AppContext, actor: Actor, window: QWidget, out_dir: Path) -> None:
+    """The fee step with its VietQR code, and a leader's permission for paper."""
+    from counter_app.domain.applicants import Person
+    from counter_app.guidance.payments import set_bank_account
+    from counter_app.services.dossiers import IntakeRequest, intake
+    from counter_app.services.users import SYSTEM_ACTOR
+    from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog
+
+    set_bank_account(ctx, SYSTEM_ACTOR, "970436", "0011001800879", "UBND XA DEMO")
+    person = Person(name="Trần Thị Bích", id_number="056190001234")
+    paid = intake(ctx, IntakeRequest("2.000635", person, paper_reason="elderly"), actor)
+    payment = PaymentDialog(ctx, actor, paid.code, window)
+    payment.show()
+    grab(payment, out_dir / "13-thu-phi-vietqr.png")
+    payment.close()
+    override = LeaderOverrideDialog(ctx, "Đăng ký khai sinh", window, login="lanhdao")
+    override.reason.setPlainText("Cụ già 90 tuổi, không dùng điện thoại thông minh")
+    override.show()
+    grab(override, out_dir / "14-lanh-dao-cho-phep.png")
+    override.close()
 
 
 def main(out_dir: Path) -> int:
@@ -78,7 +100,9 @@ def main(out_dir: Path) -> int:
     intake.applicant.wedge.feed(SAMPLE_QR)
     intake.applicant.finish_wedge()
     intake.applicant.phone.setText("0905123456")
+    intake.guidance.reason.setCurrentIndex(intake.guidance.reason.findData("no_vneid"))
     grab(window, out_dir / "03-tiep-nhan-quet-qr.png")
+    _intake_extras(ctx, actor, window, out_dir)
 
     window.show_page("dossiers")
     desk_page = window.pages["dossiers"]
@@ -118,6 +142,15 @@ def main(out_dir: Path) -> int:
     grab(lock.dialog, out_dir / "11-mo-khoa.png")
     lock.dialog.actor = actor  # as if the password was typed
     lock.dialog.accept()
+
+    from ui.result_dialog import ResultDialog
+
+    resolved = desk_page.detail.view
+    if resolved is not None:
+        result = ResultDialog(ctx, actor, resolved.code, window)
+        result.show()
+        grab(result, out_dir / "15-dinh-kem-ket-qua.png")
+        result.close()
 
     set_language("en")
     window.rebuild()
