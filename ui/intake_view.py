@@ -161,7 +161,7 @@ class ApplicantPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Người nộp hồ sơ"), parent)
         self.organisation = QCheckBox(_("&Tổ chức (doanh nghiệp, hợp tác xã…)"))
-        self.card_button = QPushButton(_("Đọc CCCD từ ả&nh"))
+        self.card_button = QPushButton(_("Đọc &CCCD từ ảnh"))
         self.card_button.setToolTip(_("Đọc mã QR của thẻ căn cước từ tệp ảnh hoặc máy quét"))
         self.id_number = QLineEdit()
         self.id_number.setPlaceholderText(_("12 chữ số, hoặc quét mã QR căn cước"))
