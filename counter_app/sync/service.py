@@ -8,6 +8,7 @@ batches; one dossier the hub refuses never holds back the others.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,8 @@ from counter_app.sync.outbox import (
     page_already_sent,
     pending_dossier_ids,
 )
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_BYTES = 256 * 1024
 DEFAULT_BATCH_DOSSIERS = 50
@@ -656,6 +659,13 @@ class BackgroundSync:
                 self.failures += 1
                 if self.on_error:
                     self.on_error(exc)
+            except Exception as exc:  # a bug must not end background sync for the day
+                _log.exception("background sync failed")
+                self.failures += 1
+                if self.on_error:
+                    self.on_error(
+                        CounterError(_("Lỗi khi đồng bộ: {error}").format(error=type(exc).__name__))
+                    )
             self._wake.wait(self.next_delay())
             self._wake.clear()
 
