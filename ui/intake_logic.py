@@ -15,6 +15,7 @@ from counter_app.domain.applicants import Applicant, CccdCard, applicant_from_js
 from counter_app.domain.calendar import LimitUnit, TimeLimit
 from counter_app.domain.catalog import Catalog, Procedure
 from counter_app.domain.lifecycle import Channel
+from counter_app.domain.text import fold
 from counter_app.errors import CounterError, ValidationError
 from counter_app.guidance.policy import OTHER
 from counter_app.i18n import N_, _
@@ -60,9 +61,22 @@ def limit_text(limit: TimeLimit) -> str:
 
 def procedure_summary(procedure: Procedure) -> str:
     """One line for the picker: time limit, fee and online level."""
-    fee = money(procedure.fee_vnd) if procedure.fee_vnd else _("miễn phí / theo quy định")
-    online = _(ONLINE_LEVEL_LABELS.get(procedure.online_level or "none", N_("không rõ")))
-    return f"{limit_text(procedure.time_limit)} · {fee} · {online}"
+    if procedure.fee_vnd is None:
+        fee = _("phí theo quy định của tỉnh")  # the national figure is not one number
+    elif procedure.fee_vnd == 0:
+        fee = _("miễn phí")
+    else:
+        fee = money(procedure.fee_vnd)
+    return f"{limit_text(procedure.time_limit)} · {fee} · {online_text(procedure)}"
+
+
+def online_text(procedure: Procedure) -> str:
+    """The online level; an unknown level with an online channel is not "not online"."""
+    if procedure.online_level in ONLINE_LEVEL_LABELS:
+        return _(ONLINE_LEVEL_LABELS[procedure.online_level])
+    if any(fold(channel) == "truc tuyen" for channel in procedure.submission_channels):
+        return _("có nộp trực tuyến (chưa rõ mức)")
+    return _("chưa rõ có nộp trực tuyến")
 
 
 # --- the keyboard-wedge QR reader ------------------------------------------------------
