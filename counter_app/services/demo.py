@@ -153,6 +153,18 @@ FIELD_WEIGHTS = {
     "Người có công": 2,
     "Xây dựng": 2,
 }
+# Within a field, the everyday procedures dominate (VOLUMES §1 hộ tịch sub-mix; chứng thực
+# of copies and signatures is most of the counter's work). Unlisted procedures weigh 1.
+PROCEDURE_WEIGHTS = {
+    "1.001193": 50,  # khai sinh
+    "1.004873": 20,  # xác nhận tình trạng hôn nhân
+    "1.000894": 15,  # kết hôn
+    "1.000656": 14,  # khai tử
+    "2.000635": 6,  # bản sao trích lục
+    "2.000815": 60,  # chứng thực bản sao từ bản chính
+    "2.000884": 20,  # chứng thực chữ ký
+    "2.001035": 6,  # chứng thực giao dịch
+}
 PAPER_REASONS = ("no_vneid", "no_smartphone", "elderly", "prefers_paper", "portal_down")
 
 
@@ -300,7 +312,9 @@ def generate_demo(
                     if rng.random() < 0.06:
                         procedure = rng.choice(procedures)
                     else:
-                        procedure = rng.choice(by_field[field])
+                        choices = by_field[field]
+                        weights = [PROCEDURE_WEIGHTS.get(p.code, 1) for p in choices]
+                        procedure = rng.choices(choices, weights)[0]
                     _one_dossier(
                         ctx, clock, rng, procedure, moment, real_now, clerks, scans, created
                     )
