@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.calendar import WorkCalendar
+from counter_app.domain.calendar import VN_TZ, WorkCalendar
 from counter_app.domain.catalog import Catalog
 from counter_app.errors import ConfigError
 from counter_app.i18n import _
@@ -71,9 +71,18 @@ def late_dossiers(
         .order_by(Dossier.due_at)
     ).all()
     found = []
+    # Everything due on an earlier day is late by the same count: count once per day.
+    late_by_day: dict[date, int] = {}
+    today = now.astimezone(VN_TZ).date()
     for row in rows:
         due = vn_time(row.due_at)
         assert due is not None
+        if due.date() < today:
+            if due.date() not in late_by_day:
+                late_by_day[due.date()] = calendar.working_days_late(due, now)
+            days_late = late_by_day[due.date()]
+        else:
+            days_late = calendar.working_days_late(due, now)
         found.append(
             LateDossier(
                 code=row.code,
@@ -82,7 +91,7 @@ def late_dossiers(
                 handler=row.handler or row.received_by,
                 status=row.status,
                 due_at=due,
-                working_days_late=calendar.working_days_late(due, now),
+                working_days_late=days_late,
             )
         )
     return found

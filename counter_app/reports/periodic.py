@@ -25,7 +25,10 @@ are now.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +38,7 @@ from counter_app.domain.lifecycle import Channel, Status
 from counter_app.reports.day import day_bounds
 from counter_app.reports.periods import ReportPeriod
 from counter_app.reports.sql import vn_date
-from counter_app.store.models import Dossier, Event, Office
+from counter_app.store.models import Dossier, Event, Office, UtcDateTime
 
 COLUMNS: tuple[str, ...] = (
     "received",
@@ -127,106 +130,179 @@ def finished_at_column() -> sa.ColumnElement[Any]:
     )
 
 
-def period_dossiers(office: Office, period: ReportPeriod) -> sa.Subquery:
-    """The dossiers the period counts, one row each, from four index-driven parts."""
-    start, _ = day_bounds(period.date_from)
-    _, end = day_bounds(period.date_to)
+class Outcome(IntEnum):
+    """Where a counted dossier stands at the end of a period."""
+
+    EARLY = 1
+    ON_TIME = 2
+    LATE = 3
+    IN_TIME = 4
+    OVERDUE = 5
+
+
+FINISHED_OUTCOMES = (Outcome.EARLY, Outcome.ON_TIME, Outcome.LATE)
+
+
+def _outcome(ends: Any, last_day: Any) -> sa.ColumnElement[int]:
+    """A dossier's `Outcome` for a period ending at `ends` (a moment) on `last_day`, once
+    per row, so the aggregate only tallies small numbers."""
+    finished_at = finished_at_column()
+    finish_day, due_day = vn_date(finished_at), vn_date(Dossier.due_at)
+    second_supplement = Dossier.supplement_count >= SECOND_SUPPLEMENT
+    resolved = sa.case(
+        (Dossier.status.in_(_values(CLOSED_STATUSES)), Outcome.ON_TIME.value),
+        (second_supplement, Outcome.LATE.value),
+        (Dossier.due_at.is_(None), Outcome.ON_TIME.value),
+        (finish_day < due_day, Outcome.EARLY.value),
+        (finish_day == due_day, Outcome.ON_TIME.value),
+        else_=Outcome.LATE.value,
+    )
+    waiting = sa.and_(
+        Dossier.status == Status.SUPPLEMENT.value,
+        Dossier.paused_at.is_not(None),
+        Dossier.paused_at < ends,
+    )
+    in_progress = sa.case(
+        (second_supplement, Outcome.OVERDUE.value),
+        (waiting, Outcome.IN_TIME.value),
+        (Dossier.due_at.is_(None), Outcome.IN_TIME.value),
+        (due_day >= last_day, Outcome.IN_TIME.value),
+        else_=Outcome.OVERDUE.value,
+    )
+    return sa.case(
+        (sa.and_(finished_at.is_not(None), finished_at < ends), resolved), else_=in_progress
+    )
+
+
+# Later than any stored moment: the open upper end of the last bucket.
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _literal_table(name: str, rows: list[dict[str, Any]], types: dict[str, Any]) -> sa.Subquery:
+    selects = [
+        sa.select(*(sa.literal(row[key], types[key]).label(key) for key in types)) for row in rows
+    ]
+    if not selects:
+        raise ValueError(f"{name}: no rows")
+    table = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return table.subquery(name)
+
+
+def periods_table(periods: Sequence[ReportPeriod]) -> sa.Subquery:
+    """The periods as rows (idx, starts, ends, last_day): one query counts them all."""
+    rows = []
+    for index, period in enumerate(periods):
+        start, _ = day_bounds(period.date_from)
+        _, end = day_bounds(period.date_to)
+        rows.append({"idx": index, "starts": start, "ends": end, "last_day": period.date_to})
+    types = {"idx": sa.Integer(), "starts": UtcDateTime(), "ends": UtcDateTime()}
+    return _literal_table("periods", rows, {**types, "last_day": sa.Date()})
+
+
+def _start_buckets(periods: Sequence[ReportPeriod]) -> sa.Subquery:
+    """[lo, hi) between consecutive period starts, the last one open: each finished dossier
+    falls in one bucket, so it is read once however many periods it was carried through."""
+    starts = sorted({day_bounds(period.date_from)[0] for period in periods})
+    rows = [
+        {"lo": lo, "hi": hi} for lo, hi in zip(starts, [*starts[1:], _END_OF_TIME], strict=True)
+    ]
+    return _literal_table("buckets", rows, {"lo": UtcDateTime(), "hi": UtcDateTime()})
+
+
+def period_dossiers(office: Office, periods: Sequence[ReportPeriod]) -> sa.Subquery:
+    """The dossiers each period counts, one row per dossier and period, from four
+    index-driven parts; each row carries its period's idx and bounds."""
+    table = periods_table(periods)
+    p = table.c
     columns = (
-        Dossier.id,
         Dossier.procedure_field,
         Dossier.procedure_code,
         Dossier.procedure_name,
-        Dossier.channel,
-        Dossier.status,
-        Dossier.received_at,
-        Dossier.due_at,
-        Dossier.paused_at,
-        Dossier.supplement_count,
-        finished_at_column().label("finished_at"),
-        # Local dates once per row here, not in every CASE of the aggregate.
-        vn_date(finished_at_column()).label("finish_day"),
-        vn_date(Dossier.due_at).label("due_day"),
+        p.idx,
+        sa.case((Dossier.received_at >= p.starts, 1), else_=0).label("new"),
+        sa.case((Dossier.channel.in_(_values(ONLINE_CHANNELS)), 1), else_=0).label("online"),
+        _outcome(p.ends, p.last_day).label("outcome"),
     )
     counted = _values(OPEN_STATUSES + RESULT_STATUSES + CLOSED_STATUSES)
     in_period = sa.select(*columns).where(
         Dossier.office_id == office.id,
-        Dossier.received_at >= start,
-        Dossier.received_at < end,
+        Dossier.received_at >= p.starts,
+        Dossier.received_at < p.ends,
         Dossier.status.in_(counted),
     )
-    before = (Dossier.office_id == office.id, Dossier.received_at < start)
+    before = (Dossier.office_id == office.id, Dossier.received_at < p.starts)
     still_open = sa.select(*columns).where(*before, Dossier.status.in_(_values(OPEN_STATUSES)))
-    # Only a move to RESOLVED sets `resolved_at`, and RESOLVED only moves on to RETURNED:
-    # no status test here, so the search runs on the resolved_at index.
-    resolved_since = sa.select(*columns).where(*before, Dossier.resolved_at >= start)
-    closed_since = sa.select(*columns).where(
-        *before,
-        Dossier.status.in_(_values(CLOSED_STATUSES)),
-        Dossier.id.in_(
-            sa.select(Event.dossier_id).where(
-                Event.to_status.in_(_values(CLOSED_STATUSES)), Event.at >= start
-            )
-        ),
+    # Received before a period and resolved at or after its start. Only a move to RESOLVED
+    # sets `resolved_at`, and RESOLVED only moves on to RETURNED: no status test. Each
+    # dossier is found once, in the bucket of its result time, on the
+    # (resolved_at, received_at) index; then joined to every period it was carried into.
+    buckets = _start_buckets(periods)
+    resolved_since = (
+        sa.select(*columns)
+        .select_from(buckets)
+        .join(
+            Dossier,
+            sa.and_(
+                Dossier.resolved_at >= buckets.c.lo,
+                Dossier.resolved_at < buckets.c.hi,
+                Dossier.received_at < buckets.c.lo,
+            ),
+        )
+        .join(table, sa.and_(*before[1:], Dossier.resolved_at >= p.starts))
+        .where(before[0])
+    )
+    # Closed (refused, withdrawn, stopped) at or after a period's start: the latest closing
+    # move of each dossier closed since the first period began.
+    closings = (
+        sa.select(Event.dossier_id, sa.func.max(Event.at).label("last_at"))
+        .where(
+            Event.to_status.in_(_values(CLOSED_STATUSES)),
+            Event.at >= min(day_bounds(period.date_from)[0] for period in periods),
+        )
+        .group_by(Event.dossier_id)
+        .subquery("closings")
+    )
+    closed_since = (
+        sa.select(*columns)
+        .join_from(Dossier, closings, closings.c.dossier_id == Dossier.id)
+        .join(table, sa.and_(*before[1:], closings.c.last_at >= p.starts))
+        .where(before[0], Dossier.status.in_(_values(CLOSED_STATUSES)))
     )
     return sa.union_all(in_period, still_open, resolved_since, closed_since).subquery("counted")
 
 
-def _count_expressions(dossiers: sa.Subquery, period: ReportPeriod) -> list[sa.ColumnElement[Any]]:
-    start, _ = day_bounds(period.date_from)
-    _, end = day_bounds(period.date_to)
+def _count_expressions(dossiers: sa.Subquery) -> list[sa.ColumnElement[Any]]:
+    """The report's columns, tallied from each counted row's flags and outcome."""
     d = dossiers.c
-    new = d.received_at >= start
-    finished = sa.and_(d.finished_at.is_not(None), d.finished_at < end)
-    second_supplement = d.supplement_count >= SECOND_SUPPLEMENT
-    closed = d.status.in_(_values(CLOSED_STATUSES))
-    finish_day, due_day = d.finish_day, d.due_day
-    resolved_class = sa.case(
-        (closed, "on_time"),
-        (second_supplement, "late"),
-        (d.due_at.is_(None), "on_time"),
-        (finish_day < due_day, "early"),
-        (finish_day == due_day, "on_time"),
-        else_="late",
-    )
-    waiting = sa.and_(
-        d.status == Status.SUPPLEMENT.value, d.paused_at.is_not(None), d.paused_at < end
-    )
-    progress_class = sa.case(
-        (second_supplement, "overdue"),
-        (waiting, "in_time"),
-        (d.due_at.is_(None), "in_time"),
-        (due_day >= period.date_to, "in_time"),
-        else_="overdue",
-    )
 
     def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-    online = d.channel.in_(_values(ONLINE_CHANNELS))
+    finished = d.outcome.in_([o.value for o in FINISHED_OUTCOMES])
     return [
-        count(sa.true()).label("received"),
-        count(sa.and_(new, online)).label("received_online"),
-        count(sa.and_(new, sa.not_(online))).label("received_direct_postal"),
-        count(sa.not_(new)).label("carried_over"),
+        sa.func.count().label("received"),
+        count(sa.and_(d.new == 1, d.online == 1)).label("received_online"),
+        count(sa.and_(d.new == 1, d.online == 0)).label("received_direct_postal"),
+        count(d.new == 0).label("carried_over"),
         count(finished).label("resolved"),
-        count(sa.and_(finished, resolved_class == "early")).label("resolved_early"),
-        count(sa.and_(finished, resolved_class == "on_time")).label("resolved_on_time"),
-        count(sa.and_(finished, resolved_class == "late")).label("resolved_late"),
+        count(d.outcome == Outcome.EARLY.value).label("resolved_early"),
+        count(d.outcome == Outcome.ON_TIME.value).label("resolved_on_time"),
+        count(d.outcome == Outcome.LATE.value).label("resolved_late"),
         count(sa.not_(finished)).label("in_progress"),
-        count(sa.and_(sa.not_(finished), progress_class == "in_time")).label("in_progress_in_time"),
-        count(sa.and_(sa.not_(finished), progress_class == "overdue")).label("in_progress_overdue"),
+        count(d.outcome == Outcome.IN_TIME.value).label("in_progress_in_time"),
+        count(d.outcome == Outcome.OVERDUE.value).label("in_progress_overdue"),
     ]
 
 
 def periodic_report(session: Session, office: Office, period: ReportPeriod) -> PeriodicReport:
     """Biểu 06 for `office` over `period`: rows by field and procedure, and the totals."""
-    dossiers = period_dossiers(office, period)
+    dossiers = period_dossiers(office, [period])
     statement = (
         sa.select(
             dossiers.c.procedure_field,
             dossiers.c.procedure_code,
             sa.func.max(dossiers.c.procedure_name),
-            *_count_expressions(dossiers, period),
+            *_count_expressions(dossiers),
         )
         .group_by(dossiers.c.procedure_field, dossiers.c.procedure_code)
         .order_by(dossiers.c.procedure_field, dossiers.c.procedure_code)
@@ -249,3 +325,19 @@ def periodic_report(session: Session, office: Office, period: ReportPeriod) -> P
         totals=totals,
         rows=rows,
     )
+
+
+def period_totals(
+    session: Session, office: Office, periods: Sequence[ReportPeriod]
+) -> list[dict[str, int]]:
+    """The report's totals for each of `periods`, in one query grouped by period: the same
+    rows and rules as `periodic_report` (the dashboard's 12-month trend)."""
+    if not periods:
+        return []
+    dossiers = period_dossiers(office, periods)
+    statement = sa.select(dossiers.c.idx, *_count_expressions(dossiers)).group_by(dossiers.c.idx)
+    found = {int(row[0]): row[1:] for row in session.execute(statement)}
+    return [
+        {column: int(found[index][i]) if index in found else 0 for i, column in enumerate(COLUMNS)}
+        for index in range(len(periods))
+    ]

@@ -25,7 +25,7 @@ from counter_app.reports.analytics import (
 from counter_app.reports.book import BookRow, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
-from counter_app.reports.periodic import PeriodicReport, periodic_report
+from counter_app.reports.periodic import PeriodicReport, period_totals, periodic_report
 from counter_app.reports.periods import (
     PeriodKind,
     ReportDue,
@@ -181,22 +181,24 @@ def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
     settings = report_settings(ctx)
     now = ctx.clock().astimezone(VN_TZ)
     current = monthly_period_containing(now.date(), settings.window_start_day)
-    trend = []
-    for year, month in month_starts(date(current.year, current.number, 1), months):
-        period = report_period(PeriodKind.MONTHLY, year, month, start_day=settings.window_start_day)
-        trend.append(TrendPoint(f"{month:02d}/{year % 100:02d}", period, {}))
+    periods = [
+        report_period(PeriodKind.MONTHLY, year, month, start_day=settings.window_start_day)
+        for year, month in month_starts(date(current.year, current.number, 1), months)
+    ]
     with ctx.session() as session:
         office = ensure_office(session, ctx)
         today = day_counts(session, office, now.date())
-        reports = [periodic_report(session, office, point.period) for point in trend]
+        month = periodic_report(session, office, current)
+        # One query grouped by period, not a report per month.
+        totals = period_totals(session, office, periods)
         staff = staff_figures(session, office, current, now)
         late = late_dossiers(session, office, now, ctx.calendar, settings.near_due_working_days)
     return DashboardData(
         today=today,
-        month=reports[-1],
+        month=month,
         trend=tuple(
-            TrendPoint(point.label, point.period, report.totals)
-            for point, report in zip(trend, reports, strict=True)
+            TrendPoint(f"{period.number:02d}/{period.year % 100:02d}", period, figures)
+            for period, figures in zip(periods, totals, strict=True)
         ),
         staff=tuple(staff),
         late=tuple(late),

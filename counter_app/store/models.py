@@ -105,7 +105,7 @@ class Dossier(Base):
         sa.Index("ix_dossiers_status_due_at", "status", "due_at"),
         # The periodic report: open dossiers by receipt time, resolved ones by result time.
         sa.Index("ix_dossiers_status_received_at", "status", "received_at"),
-        sa.Index("ix_dossiers_resolved_at", "resolved_at"),
+        sa.Index("ix_dossiers_resolved_at_received_at", "resolved_at", "received_at"),
         # A returning citizen is recognised by ID number.
         sa.Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
     )
