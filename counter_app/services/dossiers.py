@@ -36,7 +36,7 @@ from counter_app.store.models import (
     Office,
     Page,
 )
-from counter_app.store.search import search_condition, searchable_text
+from counter_app.store.search import is_broad_search, search_condition, searchable_text
 
 MAX_REASON_LENGTH = 2000
 
@@ -456,7 +456,10 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), VN_TZ)
 
 
-def filter_statement(dialect: str, flt: DossierFilter) -> sa.Select[Dossier]:
+def filter_statement(
+    dialect: str, flt: DossierFilter, *, by_receipt_index: bool = False
+) -> sa.Select[Dossier]:
+    """The filter's query; `by_receipt_index` for a broad search (see `search_condition`)."""
     statement = sa.select(Dossier)
     if flt.status:
         statement = statement.where(Dossier.status.in_([s.value for s in flt.status]))
@@ -480,7 +483,7 @@ def filter_statement(dialect: str, flt: DossierFilter) -> sa.Select[Dossier]:
     if flt.procedure:
         statement = statement.where(Dossier.procedure_code == flt.procedure)
     if flt.search:
-        condition = search_condition(dialect, flt.search)
+        condition = search_condition(dialect, flt.search, by_receipt_index=by_receipt_index)
         if condition is not None:
             statement = statement.where(condition)
     return statement
@@ -493,8 +496,9 @@ def list_dossiers(
     if limit < 1:
         raise ValidationError(_("Giới hạn số dòng phải lớn hơn 0."))
     with ctx.session() as session:
+        broad = bool(flt.search) and is_broad_search(session, flt.search)
         statement = (
-            filter_statement(session.get_bind().dialect.name, flt)
+            filter_statement(session.get_bind().dialect.name, flt, by_receipt_index=broad)
             .order_by(Dossier.received_at.desc(), Dossier.id.desc())
             .limit(limit)
             .offset(offset)
@@ -507,7 +511,8 @@ def list_dossiers(
 def count_dossiers(ctx: AppContext, flt: DossierFilter) -> int:
     with ctx.session() as session:
         statement = filter_statement(session.get_bind().dialect.name, flt)
-        counted = sa.select(sa.func.count()).select_from(statement.subquery())
+        # count(*) over the filtered table itself: no row of every column to build first.
+        counted = statement.with_only_columns(sa.func.count(), maintain_column_froms=True)
         return int(session.execute(counted).scalar_one())
 
 
