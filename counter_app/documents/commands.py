@@ -14,6 +14,7 @@ from counter_app.cli import _actor, _context, _json_flag, _parse_date, _parse_mo
 from counter_app.errors import ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
+from counter_app.reports.book import BookScope
 
 
 def cmd_print(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         if kind is FormKind.BOOK:
             if args.code or args.date_from is None or args.date_to is None:
                 raise ValidationError(_("In sổ theo dõi cần --from và --to, không cần mã hồ sơ."))
-            rendered = render_book(ctx, args.date_from, args.date_to, options)
+            rendered = render_book(ctx, args.date_from, args.date_to, options, BookScope(args.book))
         else:
             if not args.code:
                 raise ValidationError(_("Cần mã hồ sơ để in mẫu “{form}”.").format(form=kind.value))
@@ -129,6 +130,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     printing.add_argument("code", nargs="?", help=_("mã hồ sơ (không dùng cho book)"))
     printing.add_argument("--pdf", required=True, type=Path, help=_("tệp PDF để ghi"))
     printing.add_argument("--from", dest="date_from", type=_parse_date)
+    printing.add_argument(
+        "--book",
+        choices=[scope.value for scope in BookScope],
+        default=BookScope.ALL.value,
+        help=_("sổ nào: tất cả, hồ sơ của đơn vị (own), hồ sơ chuyển nơi khác (routed)"),
+    )
     printing.add_argument("--to", dest="date_to", type=_parse_date)
     printing.add_argument("--reason", help=_("lý do (từ chối, bổ sung, dừng, xin lỗi)"))
     printing.add_argument(

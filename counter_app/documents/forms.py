@@ -43,7 +43,7 @@ from counter_app.domain.lifecycle import EventKind, Status
 from counter_app.domain.text import nfc
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
-from counter_app.reports.book import BookRow, tracking_book_rows
+from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import ensure_office, get_dossier, record_event
 from counter_app.services.users import Actor
@@ -578,6 +578,16 @@ def record_print(
 # --- the tracking book ------------------------------------------------------------------
 
 
+def _breakable_code(code: str) -> str:
+    """The code on two lines at its own joint: office ID, then day and number.
+
+    The book's code column is narrow; left to itself the code would break mid-number.
+    Office IDs hold no hyphen (`domain.codes`), so the first one is the joint.
+    """
+    unit, joint, rest = code.partition("-")
+    return f"{unit}-\n{rest}" if joint else code
+
+
 def _book_cell(row: BookRow, number: LedgerNumber | None, name: str) -> str:
     def when(moment: datetime | None, with_time: bool = False) -> str:
         if moment is None:
@@ -587,7 +597,7 @@ def _book_cell(row: BookRow, number: LedgerNumber | None, name: str) -> str:
     values: dict[str, str] = {
         "entry": str(number.entry) if number else str(row.number),
         "book": number.book if number else "",
-        "code": row.code,
+        "code": _breakable_code(row.code),
         "procedure_name": row.procedure_name,
         "procedure_code": row.procedure_code,
         "sets": f"{row.sets:02d}",
@@ -639,7 +649,11 @@ def _book_table(
 
 
 def render_book(
-    ctx: AppContext, date_from: date, date_to: date, options: FormOptions | None = None
+    ctx: AppContext,
+    date_from: date,
+    date_to: date,
+    options: FormOptions | None = None,
+    scope: BookScope = BookScope.ALL,
 ) -> RenderedForm:
     """The tracking book of the dossiers received from `date_from` to `date_to` inclusive."""
     if date_to < date_from:
@@ -653,7 +667,7 @@ def render_book(
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
         office = ensure_office(session, ctx)
-        rows = tracking_book_rows(session, office, date_from, date_to)
+        rows = tracking_book_rows(session, office, date_from, date_to, scope)
         dossiers = session.execute(
             sa.select(Dossier)
             .where(Dossier.code.in_([r.code for r in rows]))
@@ -693,6 +707,7 @@ def render_book(
         para(office.parent_body.upper(), st.header),
         para(office.name.upper(), st.header_bold),
         para(str(form["title"]), st.title),
+        *([para(scope.subtitle, st.body_center)] if scope.subtitle else []),
         para(
             f"Từ ngày {format_day(date_from)} đến ngày {format_day(date_to)} — "
             f"Quyển số: {', '.join(books)}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +17,35 @@ from sqlalchemy.orm import Session
 
 from counter_app.domain.lifecycle import EventKind
 from counter_app.domain.text import nfc
+from counter_app.i18n import N_, _
 from counter_app.reports.day import day_bounds
 from counter_app.services.views import vn_time
 from counter_app.store.models import Dossier, Event, Office
+
+
+class BookScope(StrEnum):
+    """Which book: all dossiers, those this office decides, or those it routes elsewhere.
+
+    Since 1/7/2025 a commune centre receives regardless of administrative boundary and
+    keeps the dossiers it routes to another competent body in a book of their own
+    (REGULATIONS §1.2, checklist 8).
+    """
+
+    ALL = "all"
+    OWN = "own"
+    ROUTED = "routed"
+
+    @property
+    def subtitle(self) -> str:
+        return _(_SCOPE_SUBTITLES[self]) if self in _SCOPE_SUBTITLES else ""
+
+
+_SCOPE_SUBTITLES = {
+    BookScope.OWN: N_("Hồ sơ thuộc thẩm quyền giải quyết của đơn vị"),
+    BookScope.ROUTED: N_(
+        "Hồ sơ tiếp nhận không phụ thuộc địa giới hành chính, chuyển cơ quan khác"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +79,11 @@ class BookRow:
 
 
 def tracking_book_rows(
-    session: Session, office: Office, date_from: date, date_to: date
+    session: Session,
+    office: Office,
+    date_from: date,
+    date_to: date,
+    scope: BookScope = BookScope.ALL,
 ) -> list[BookRow]:
     """Dossiers received by `office` from `date_from` to `date_to` (inclusive), in order."""
     start, _ = day_bounds(date_from)
@@ -71,6 +102,7 @@ def tracking_book_rows(
             Dossier.received_at >= start,
             Dossier.received_at < end,
         )
+        .where(*_scope_condition(scope))
         .order_by(Dossier.received_at, Dossier.id)
     ).all()
     book: list[BookRow] = []
@@ -101,6 +133,14 @@ def tracking_book_rows(
             )
         )
     return book
+
+
+def _scope_condition(scope: BookScope) -> tuple[sa.ColumnElement[bool], ...]:
+    if scope is BookScope.OWN:
+        return (Dossier.competent_body.is_(None),)
+    if scope is BookScope.ROUTED:
+        return (Dossier.competent_body.is_not(None),)
+    return ()
 
 
 BOOK_TITLE = "SỔ THEO DÕI HỒ SƠ"

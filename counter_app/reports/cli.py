@@ -12,6 +12,7 @@ from typing import Any
 
 from counter_app.cli import _context, _json_flag, _parse_date, _print_json
 from counter_app.i18n import _
+from counter_app.reports.book import BookScope
 
 
 def _report_group(subparsers: Any) -> Any:
@@ -58,6 +59,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     book.add_argument("--from", dest="date_from", required=True, type=_parse_date)
     book.add_argument("--to", dest="date_to", required=True, type=_parse_date)
     book.add_argument("--xlsx", type=Path)
+    book.add_argument(
+        "--book",
+        choices=[scope.value for scope in BookScope],
+        default=BookScope.ALL.value,
+        help=_("sổ nào: tất cả, hồ sơ của đơn vị (own), hồ sơ chuyển nơi khác (routed)"),
+    )
     _json_flag(book)
     book.set_defaults(handler=cmd_report_book)
 
@@ -134,7 +141,7 @@ def cmd_report_book(args: argparse.Namespace) -> int:
 
     ctx = _context(args)
     try:
-        rows = report_book(ctx, args.date_from, args.date_to)
+        rows = report_book(ctx, args.date_from, args.date_to, BookScope(args.book))
         if args.xlsx is not None:
             office = ctx.config.office
             write_output(

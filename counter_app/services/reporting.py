@@ -22,7 +22,7 @@ from counter_app.reports.analytics import (
     staff_figures,
     unused_procedures,
 )
-from counter_app.reports.book import BookRow, tracking_book_rows
+from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
 from counter_app.reports.periodic import PeriodicReport, period_totals, periodic_report
@@ -61,12 +61,14 @@ def report_periodic(ctx: AppContext, period: ReportPeriod) -> PeriodicReport:
         return periodic_report(session, ensure_office(session, ctx), period)
 
 
-def report_book(ctx: AppContext, date_from: date, date_to: date) -> list[BookRow]:
+def report_book(
+    ctx: AppContext, date_from: date, date_to: date, scope: BookScope = BookScope.ALL
+) -> list[BookRow]:
     """The tracking book (form 07) for a range of receipt dates."""
     if date_to < date_from:
         raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
     with ctx.session() as session:
-        return tracking_book_rows(session, ensure_office(session, ctx), date_from, date_to)
+        return tracking_book_rows(session, ensure_office(session, ctx), date_from, date_to, scope)
 
 
 def pending_report_reminder(ctx: AppContext) -> ReportDue | None:
