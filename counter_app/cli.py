@@ -173,19 +173,9 @@ def cmd_office_set(args: argparse.Namespace) -> int:
 
 
 def _read_applicant(path: Path) -> Any:
-    try:
-        size = path.stat().st_size
-        if size > MAX_APPLICANT_FILE_BYTES:
-            raise ValidationError(_("Tệp người nộp quá lớn ({size} byte).").format(size=size))
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(
-            _("Không đọc được tệp người nộp {path}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            _("Tệp người nộp không phải JSON hợp lệ: {error}").format(error=exc)
-        ) from exc
+    from counter_app.files import read_json_input
+
+    raw = read_json_input(path, max_bytes=MAX_APPLICANT_FILE_BYTES, what=_("người nộp"))
     return applicant_from_json(raw)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from counter_app.errors import StorageError
+from counter_app.errors import StorageError, ValidationError
 from counter_app.i18n import _
 
 
@@ -29,3 +30,28 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o666) -> Path:
             _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
         ) from exc
     return path
+
+
+def read_json_input(path: Path, *, max_bytes: int, what: str) -> object:
+    """A JSON document the user hands in (an applicant, a catalog), with one-line errors.
+
+    `what` names the file for the message ("người nộp", "danh mục"), already translated.
+    A file over `max_bytes` is refused before it is read.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ValidationError(
+                _("Tệp {what} quá lớn ({size} byte).").format(what=what, size=size)
+            )
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError(
+            _("Không đọc được tệp {what} {path}: {error}").format(
+                what=what, path=path, error=exc.strerror
+            )
+        ) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            _("Tệp {what} không phải JSON hợp lệ: {error}").format(what=what, error=exc)
+        ) from exc

@@ -7,7 +7,6 @@ change of time limit never rewrites history.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from counter_app.domain.catalog import Catalog, catalog_from_json, catalog_to_json, load_catalog
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import ValidationError
+from counter_app.files import read_json_input
 from counter_app.i18n import _
 from counter_app.services.users import Actor
 from counter_app.store.dialects import insert_for
@@ -64,18 +64,7 @@ def current_catalog(session: Session, now: datetime) -> Catalog:
 
 def import_catalog(session: Session, path: Path, actor: Actor, now: datetime) -> Catalog:
     actor.require(Role.ADMIN)
-    try:
-        if path.stat().st_size > MAX_CATALOG_BYTES:
-            raise ValidationError(_("Tệp danh mục quá lớn."))
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(
-            _("Không đọc được tệp danh mục {path}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            _("Tệp danh mục không phải JSON hợp lệ: {error}").format(error=exc)
-        ) from exc
+    document = read_json_input(path, max_bytes=MAX_CATALOG_BYTES, what=_("danh mục"))
     catalog = catalog_from_json(document)
     current_catalog(session, now)  # the bundled version is kept as the first
     exists = session.execute(
