@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from counter_app import __version__
 from counter_app.domain.applicants import applicant_from_json
@@ -20,6 +20,10 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.errors import CounterError, ValidationError
 from counter_app.i18n import _, set_language
+
+if TYPE_CHECKING:  # the services load lazily: `--version` and `--help` stay fast
+    from counter_app.services.context import AppContext
+    from counter_app.services.users import Actor
 
 MAX_APPLICANT_FILE_BYTES = 64 * 1024
 
@@ -91,13 +95,14 @@ def _positive(text: str) -> int:
 # --- handlers ---------------------------------------------------------------------------
 
 
-def _context(args: argparse.Namespace, *, create: bool = False) -> Any:
+def _context(args: argparse.Namespace, *, create: bool = False) -> AppContext:
+    """The data directory's context; use it in a `with` block so it is closed."""
     from counter_app.services.context import open_context
 
     return open_context(getattr(args, "data_dir", None), create=create)
 
 
-def _actor(ctx: Any, args: argparse.Namespace) -> Any:
+def _actor(ctx: AppContext, args: argparse.Namespace) -> Actor:
     from counter_app.services.users import resolve_actor
 
     return resolve_actor(ctx, getattr(args, "user", None))
@@ -117,13 +122,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.services.demo import DemoOptions, generate_demo
 
-    ctx = _context(args, create=True)
-    try:
+    with _context(args, create=True) as ctx:
         summary = generate_demo(
             ctx, DemoOptions(days=args.days, seed=args.seed), if_empty=args.if_empty
         )
-    finally:
-        ctx.close()
     if args.json:
         _print_json(summary)
     else:
@@ -136,12 +138,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     role = parse_role(args.role)
     password = sys.stdin.readline().rstrip("\r\n")
-    ctx = _context(args, create=True)
-    try:
+    with _context(args, create=True) as ctx:
         _actor(ctx, args).require(parse_role("admin"))
         actor = add_user(ctx, args.login, password, role, args.name or "")
-    finally:
-        ctx.close()
     print(
         _("Đã thêm người dùng {login} ({role}).").format(login=actor.login, role=actor.role.value)
     )
@@ -196,11 +195,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
         override_reason=args.override_reason,
         competent_body=args.competent_body,
     )
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         dossier = intake(ctx, request, _actor(ctx, args))
-    finally:
-        ctx.close()
     if args.json:
         _print_json(dossier.to_json())
     else:
@@ -211,11 +207,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
 def cmd_dossier_show(args: argparse.Namespace) -> int:
     from counter_app.services.dossiers import get_dossier
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         dossier = get_dossier(ctx, args.code)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(dossier.to_json())
         return 0
@@ -253,11 +246,8 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
         received_from=args.date_from,
         received_to=args.date_to,
     )
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         dossiers = list_dossiers(ctx, flt, limit=args.limit)
-    finally:
-        ctx.close()
     if args.json:
         _print_json([d.to_json() for d in dossiers])
     else:
@@ -271,13 +261,10 @@ def cmd_dossier_move(args: argparse.Namespace) -> int:
     from counter_app.services.dossiers import move
 
     target = Status.parse(args.to)
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         dossier = move(
             ctx, args.code, target, _actor(ctx, args), args.reason, handler=args.assignee
         )
-    finally:
-        ctx.close()
     if args.json:
         _print_json(dossier.to_json())
     else:
@@ -288,11 +275,8 @@ def cmd_dossier_move(args: argparse.Namespace) -> int:
 def cmd_report_day(args: argparse.Namespace) -> int:
     from counter_app.services.reporting import report_day
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         counts = report_day(ctx, args.date)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(counts)
     else:
@@ -305,11 +289,8 @@ def cmd_report_day(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from counter_app.services.maintenance import verify
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         report = verify(ctx)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(
             {
@@ -338,13 +319,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     from counter_app.services.catalog import import_catalog
 
-    ctx = _context(args)
-    try:
-        with ctx.session() as session:
-            actor = _actor(ctx, args)
-            catalog = import_catalog(session, args.file, actor, ctx.clock())
-    finally:
-        ctx.close()
+    with _context(args) as ctx, ctx.session() as session:
+        actor = _actor(ctx, args)
+        catalog = import_catalog(session, args.file, actor, ctx.clock())
     print(
         _("Đã nhập danh mục phiên bản {version} ({n} thủ tục).").format(
             version=catalog.version, n=len(catalog.procedures)
@@ -356,13 +333,10 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 def cmd_catalog_list(args: argparse.Namespace) -> int:
     from counter_app.services.catalog import list_versions
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         ctx.reload_catalog()  # a fresh database stores the bundled version first
         with ctx.session() as session:
             versions = list_versions(session)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(
             [
@@ -385,11 +359,8 @@ def cmd_catalog_list(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from counter_app.services.maintenance import backup
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         target = backup(ctx, args.file)
-    finally:
-        ctx.close()
     print(_("Đã sao lưu vào {path}").format(path=target))
     return 0
 
@@ -400,8 +371,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     restore(args.file, data_dir)
-    ctx = _context(args)  # applies migrations a newer version may need
-    ctx.close()
+    _context(args).close()  # applies the migrations a newer version may need
     print(_("Đã khôi phục vào {path}").format(path=data_dir))
     return 0
 

@@ -30,8 +30,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         paper=args.paper,
         draft=args.draft,
     )
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         if kind is FormKind.BOOK:
             if args.code or args.date_from is None or args.date_to is None:
                 raise ValidationError(_("In sổ theo dõi cần --from và --to, không cần mã hồ sơ."))
@@ -44,8 +43,6 @@ def cmd_print(args: argparse.Namespace) -> int:
         write_atomically(args.pdf, rendered.pdf)
         if kind is not FormKind.BOOK and not args.draft:
             record_print(ctx, rendered, actor, copies=1, printer=str(args.pdf.name), medium="pdf")
-    finally:
-        ctx.close()
     if args.json:
         _print_json(
             {
@@ -73,11 +70,8 @@ def _public_key(args: argparse.Namespace) -> Any:
             raise ValidationError(
                 _("Không đọc được tệp khóa công khai {path}.").format(path=args.public_key)
             ) from exc
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         return load_or_create_key(ctx.data_dir).public_key()
-    finally:
-        ctx.close()
 
 
 def cmd_receipt_verify(args: argparse.Namespace) -> int:
@@ -109,11 +103,8 @@ def cmd_receipt_verify(args: argparse.Namespace) -> int:
 def cmd_receipt_public_key(args: argparse.Namespace) -> int:
     from counter_app.documents.receipt_qr import load_or_create_key, public_key_pem
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         pem = public_key_pem(load_or_create_key(ctx.data_dir))
-    finally:
-        ctx.close()
     if args.out:
         write_atomically(args.out, pem)
         print(args.out)

@@ -31,13 +31,10 @@ def cmd_guide(args: argparse.Namespace) -> int:
     from counter_app.guidance.data import load_guidance
     from counter_app.guidance.sheet import guide_sheet_pdf, make_guide
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         procedure = ctx.catalog.get(args.procedure)
         guide = make_guide(load_guidance(ctx.data_dir), procedure, _today(ctx, args))
         office = ctx.config.office.name if ctx.config.office else ""
-    finally:
-        ctx.close()
     if args.pdf:
         write_atomically(args.pdf, guide_sheet_pdf(guide, office))
     if args.json:
@@ -84,11 +81,8 @@ def cmd_guidance_set(args: argparse.Namespace) -> int:
 def _correct(args: argparse.Namespace, section: str, key: str, entry: dict[str, Any]) -> int:
     from counter_app.guidance.data import admin_correct
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         admin_correct(ctx, _actor(ctx, args), section, key, entry)
-    finally:
-        ctx.close()
     print(_("Đã lưu sửa đổi dữ liệu hướng dẫn ({section} {key}).").format(section=section, key=key))
     return 0
 
@@ -103,11 +97,8 @@ def cmd_online_only_add(args: argparse.Namespace) -> int:
         "valid_to": _iso(args.date_to),
         "source": args.source,
     }
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         ctx.catalog.get(args.procedure)  # refuses an unknown code
-    finally:
-        ctx.close()
     return _correct(args, "online_only", args.procedure.strip(), entry)
 
 
@@ -120,11 +111,8 @@ def cmd_online_only_remove(args: argparse.Namespace) -> int:
 def cmd_online_only_list(args: argparse.Namespace) -> int:
     from counter_app.guidance.data import load_guidance
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         entries = sorted(load_guidance(ctx.data_dir).online_only.values(), key=lambda e: e.code)
-    finally:
-        ctx.close()
     rows = [
         {
             "procedure": e.code,
@@ -176,11 +164,8 @@ def cmd_target(args: argparse.Namespace) -> int:
 def cmd_bank(args: argparse.Namespace) -> int:
     from counter_app.guidance.payments import set_bank_account
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         bank = set_bank_account(ctx, _actor(ctx, args), args.bin, args.account, args.name or "")
-    finally:
-        ctx.close()
     print(
         _("Đã lưu tài khoản nhận phí {account} (BIN {bin}).").format(
             account=bank.account, bin=bank.bank_bin
@@ -193,13 +178,10 @@ def cmd_pay(args: argparse.Namespace) -> int:
     from counter_app.guidance.payments import PaymentMethod, record_payment
 
     method = PaymentMethod.parse(args.method)
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         dossier = record_payment(
             ctx, args.code, method, _actor(ctx, args), reference=args.reference
         )
-    finally:
-        ctx.close()
     if args.json:
         _print_json(dossier.to_json())
     else:
@@ -211,11 +193,8 @@ def cmd_vietqr(args: argparse.Namespace) -> int:
     from counter_app.guidance.payments import fee_qr_payload
     from counter_app.guidance.vietqr import parse_payload
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         payload = fee_qr_payload(ctx, args.code)
-    finally:
-        ctx.close()
     if args.png:
         import io
 
@@ -243,14 +222,11 @@ def cmd_vietqr(args: argparse.Namespace) -> int:
 def cmd_online(args: argparse.Namespace) -> int:
     from counter_app.reports.online import month_bounds, paper_reasons, target_progress
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         day = _today(ctx, args)
         progress = target_progress(ctx, day)
         first, _last = month_bounds(day)
         reasons = paper_reasons(ctx, first, day)
-    finally:
-        ctx.close()
     document = {**progress.to_json(), "paper_reasons": reasons.to_json()}
     if args.json:
         _print_json(document)

@@ -94,12 +94,9 @@ def _run_periodic(args: argparse.Namespace, kind: Any, year: int, number: int) -
     from counter_app.reports.forms import ReportForm
     from counter_app.services.reporting import export_periodic, period_for, report_periodic
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         report = report_periodic(ctx, period_for(ctx, kind, year, number))
         export_periodic(ctx, report, pdf=args.pdf, xlsx=args.xlsx, form=ReportForm(args.form))
-    finally:
-        ctx.close()
     if args.json:
         _print_json(report.to_json())
     else:
@@ -139,8 +136,7 @@ def cmd_report_book(args: argparse.Namespace) -> int:
     from counter_app.reports.book import book_xlsx
     from counter_app.services.reporting import report_book, write_output
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         rows = report_book(ctx, args.date_from, args.date_to, BookScope(args.book))
         if args.xlsx is not None:
             office = ctx.config.office
@@ -148,8 +144,6 @@ def cmd_report_book(args: argparse.Namespace) -> int:
                 args.xlsx,
                 book_xlsx(rows, office.name if office else "", args.date_from, args.date_to),
             )
-    finally:
-        ctx.close()
     if args.json:
         _print_json([row.to_json() for row in rows])
     else:
@@ -161,11 +155,8 @@ def cmd_report_late(args: argparse.Namespace) -> int:
     from counter_app.reports.analytics import late_by_person
     from counter_app.services.reporting import report_late
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         late = report_late(ctx)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(
             {
@@ -197,11 +188,8 @@ def cmd_report_late(args: argparse.Namespace) -> int:
 def cmd_report_unused(args: argparse.Namespace) -> int:
     from counter_app.services.reporting import report_unused
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         unused = report_unused(ctx)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(
             [
@@ -232,11 +220,8 @@ def _month_period(ctx: Any, text: str) -> Any:
 def cmd_report_online(args: argparse.Namespace) -> int:
     from counter_app.services.reporting import report_channels
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         figures = report_channels(ctx, _month_period(ctx, args.month))
-    finally:
-        ctx.close()
     if args.json:
         _print_json(figures)
     else:
@@ -253,11 +238,8 @@ def cmd_report_online(args: argparse.Namespace) -> int:
 def cmd_report_indicators(args: argparse.Namespace) -> int:
     from counter_app.services.reporting import report_indicators
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         preview = report_indicators(ctx, _month_period(ctx, args.month))
-    finally:
-        ctx.close()
     if args.json:
         _print_json(preview)
     else:

@@ -67,8 +67,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     request = ScanRequest(
         dpi=args.dpi, mode=ColourMode(args.mode), source=Source(args.source), pages=args.pages
     )
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         actor = _actor(ctx, args)
         scanner = default_registry().open(args.device)
         try:
@@ -91,8 +90,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
             )
         finally:
             scanner.close()
-    finally:
-        ctx.close()
     _report(args, args.dossier, views)
     return 0
 
@@ -100,8 +97,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_attach(args: argparse.Namespace) -> int:
     from counter_app.services.pages import import_files
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         views = import_files(
             ctx,
             args.code,
@@ -111,8 +107,6 @@ def cmd_attach(args: argparse.Namespace) -> int:
             mode=ColourMode(args.mode) if args.mode else None,
             is_result=args.result,
         )
-    finally:
-        ctx.close()
     _report(args, args.code, views)
     return 0
 

@@ -118,6 +118,12 @@ class AppContext:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def open_context(
     data_dir: Path | None = None, *, create: bool = False, clock: Clock = system_clock

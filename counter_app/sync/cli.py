@@ -23,11 +23,8 @@ PORTAL_ACCOUNTS_ENV = "COUNTER_APP_HUB_PORTAL_ACCOUNTS"
 def cmd_enroll(args: argparse.Namespace) -> int:
     from counter_app.sync.service import enroll
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         device = enroll(ctx, args.hub, args.code)
-    finally:
-        ctx.close()
     print(
         _("Đã ghi danh thiết bị {device} với hub; khối số hồ sơ {first}-{last}.").format(
             device=device.device_id, first=device.block_first, last=device.block_last
@@ -39,11 +36,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from counter_app.sync.service import run_sync
 
-    ctx = _context(args)
-    try:
+    with _context(args) as ctx:
         report = run_sync(ctx, hub_url=args.hub, close_day=args.close_day)
-    finally:
-        ctx.close()
     if args.json:
         _print_json(report.to_json())
     else:
