@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.codes import MAX_SEQUENCE, parse_code
 from counter_app.domain.lifecycle import Channel, Status
-from counter_app.errors import CounterError, ValidationError
+from counter_app.errors import CounterError, NotFoundError, ValidationError
 from counter_app.hub.models import (
     HUB_SCHEMA_VERSION,
     HubBase,
@@ -93,6 +93,14 @@ class DeviceView:
     label: str
     block_first: int
     block_last: int
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device: DeviceView
+    revoked: bool
+    enrolled_at: datetime
+    last_seen_at: datetime | None
 
 
 # --- database ---------------------------------------------------------------------------
@@ -206,6 +214,29 @@ class Hub:
             row.used_at = now
             row.device_id = device.id
             return _device_view(device), device.secret
+
+    def devices(self, office_unit: str | None = None) -> list[DeviceStatus]:
+        """The enrolled counters, for the province's administrator."""
+        with self.session() as session:
+            statement = sa.select(HubDevice).order_by(HubDevice.office_unit, HubDevice.block_first)
+            if office_unit:
+                statement = statement.where(HubDevice.office_unit == office_unit)
+            return [
+                DeviceStatus(_device_view(row), row.revoked, row.enrolled_at, row.last_seen_at)
+                for row in session.execute(statement).scalars()
+            ]
+
+    def revoke_device(self, device_id: str) -> DeviceView:
+        """Refuse every later request of a lost or replaced counter; its data stays.
+
+        Its block of the code sequence is not given again, so old codes stay unique.
+        """
+        with self.session() as session:
+            row = session.get(HubDevice, device_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(_("Không có thiết bị {id} trên hub.").format(id=device_id))
+            row.revoked = True
+            return _device_view(row)
 
     # --- authentication -----------------------------------------------------------------
 

@@ -136,6 +136,49 @@ def cmd_hub_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub_devices(args: argparse.Namespace) -> int:
+    hub = _open_hub(args)
+    try:
+        devices = hub.devices(args.office)
+    finally:
+        hub.engine.dispose()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": d.device.id,
+                    "office": d.device.office_unit,
+                    "label": d.device.label,
+                    "block": [d.device.block_first, d.device.block_last],
+                    "revoked": d.revoked,
+                    "enrolled_at": d.enrolled_at.isoformat(timespec="seconds"),
+                    "last_seen_at": d.last_seen_at.isoformat(timespec="seconds")
+                    if d.last_seen_at
+                    else None,
+                }
+                for d in devices
+            ]
+        )
+    else:
+        for d in devices:
+            state = _("đã thu hồi") if d.revoked else _("hoạt động")
+            print(
+                f"{d.device.id}\t{d.device.office_unit}\t{d.device.label}\t"
+                f"{d.device.block_first}-{d.device.block_last}\t{state}"
+            )
+    return 0
+
+
+def cmd_hub_revoke(args: argparse.Namespace) -> int:
+    hub = _open_hub(args)
+    try:
+        device = hub.revoke_device(args.device)
+    finally:
+        hub.engine.dispose()
+    print(_("Đã thu hồi thiết bị {id} ({office}).").format(id=device.id, office=device.office_unit))
+    return 0
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     enroll = sub.add_parser("enroll", parents=[common], help=_("ghi danh quầy với hub"))
     enroll.add_argument("--hub", required=True, help=_("địa chỉ hub"))
@@ -173,3 +216,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     counts.add_argument("--date", required=True, type=_parse_date)
     _json_flag(counts)
     counts.set_defaults(handler=cmd_hub_counts)
+    devices = hub_sub.add_parser(
+        "devices", parents=[common, hub_database], help=_("các quầy đã ghi danh")
+    )
+    devices.add_argument("--office", help=_("mã đơn vị hành chính"))
+    _json_flag(devices)
+    devices.set_defaults(handler=cmd_hub_devices)
+    revoke = hub_sub.add_parser(
+        "revoke-device",
+        parents=[common, hub_database],
+        help=_("thu hồi một quầy (mất máy, thay máy)"),
+    )
+    revoke.add_argument("device", help=_("mã thiết bị"))
+    revoke.set_defaults(handler=cmd_hub_revoke)

@@ -132,6 +132,17 @@ def test_serve_enroll_intake_sync_close_day_then_hub_counts_equal_report_day(tmp
     )
     assert unreachable.returncode == 1 and "hub" in unreachable.stderr
 
+    devices = json.loads(cli("hub", "devices", "--json", "--data-dir", str(hub_dir)).stdout)
+    assert [(d["office"], d["revoked"]) for d in devices] == [("22333", False)]
+    assert devices[0]["last_seen_at"] is not None
+    cli("hub", "revoke-device", devices[0]["id"], "--data-dir", str(hub_dir))
+    cli("intake", "--procedure", "1.001193", "--applicant-json", str(applicant),
+        "--data-dir", str(counter))  # fmt: skip
+    revoked = cli("sync", "--data-dir", str(counter), check=False)
+    assert revoked.returncode == 1 and "thu hồi" in revoked.stderr
+    missing = cli("hub", "revoke-device", "d-khong-co", "--data-dir", str(hub_dir), check=False)
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+
 
 def _slow_uploads(app):
     @app.middleware("http")

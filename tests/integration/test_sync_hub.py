@@ -15,14 +15,14 @@ import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role, Status
-from counter_app.errors import ConfigError, PermissionDeniedError, ValidationError
+from counter_app.errors import ConfigError, NotFoundError, PermissionDeniedError, ValidationError
 from counter_app.hub.models import HubDossier, HubEvent, HubPage
 from counter_app.reports.day import day_counts
 from counter_app.services.context import AppContext, open_context
 from counter_app.services.dossiers import ensure_office, move
 from counter_app.services.users import SYSTEM_ACTOR, Actor
 from counter_app.store.models import Event, OutboxItem
-from counter_app.sync.client import HubClient
+from counter_app.sync.client import HubClient, HubRefusedError
 from counter_app.sync.protocol import (
     HEADER_DEVICE,
     HEADER_NONCE,
@@ -300,3 +300,24 @@ def test_hub_refuses_tampered_events_and_bad_page_chunks(tmp_path, hub, clock):
     with hub.hub.session() as session:
         assert session.get_one(HubPage, sha).received_bytes == 500
     ctx.close()
+
+
+def test_a_revoked_counter_is_refused_and_keeps_its_block(tmp_path, hub, clock):
+    lost = _enrolled(_counter(tmp_path, "q1", clock), hub.url, hub.hub.create_enroll_code("22333"))
+    day_of_intake(lost, DAY, count=2)
+    assert run_sync(lost).ok
+    device_id = hub.hub.devices("22333")[0].device.id
+    hub.hub.revoke_device(device_id)
+    day_of_intake(lost, DAY + timedelta(hours=1), count=1)
+    with pytest.raises(HubRefusedError, match="thu hồi"):
+        run_sync(lost)
+    statuses = hub.hub.devices("22333")
+    assert [(s.device.id, s.revoked) for s in statuses] == [(device_id, True)]
+    replacement = _enrolled(
+        _counter(tmp_path, "q2", clock), hub.url, hub.hub.create_enroll_code("22333")
+    )
+    assert replacement.config.sequence_first == 1001  # the lost counter's codes stay unique
+    with pytest.raises(NotFoundError):
+        hub.hub.revoke_device("d-khong-co")
+    lost.close()
+    replacement.close()
