@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from counter_app.domain.text import nfc
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.reports.periodic import COLUMNS, PeriodicReport
 
 
@@ -87,6 +87,44 @@ def table_lines(report: PeriodicReport) -> list[TableLine]:
     return lines
 
 
+LATE_ENTRY_COLUMNS = (
+    N_("STT"),
+    N_("Mã hồ sơ"),
+    N_("Thủ tục"),
+    N_("Tiếp nhận lúc"),
+    N_("Nhập vào lúc"),
+    N_("Chậm (giờ)"),
+    N_("Chậm (ngày làm việc)"),
+    N_("Người nhập"),
+    N_("Lý do nhập muộn"),
+)
+
+
+def late_entry_note(report: PeriodicReport) -> str | None:
+    """The line under the table, or None when every dossier was entered on time."""
+    if not report.late_entries:
+        return None
+    return _("Trong kỳ có {n} hồ sơ nhập muộn (xem danh sách)").format(n=len(report.late_entries))
+
+
+def late_entry_rows(report: PeriodicReport) -> list[list[Any]]:
+    """The list of late entries, one row per dossier, numbers as numbers."""
+    return [
+        [
+            number,
+            entry.code,
+            f"{entry.procedure_name} ({entry.procedure})",
+            entry.received_at.strftime("%d/%m/%Y %H:%M"),
+            entry.entered_at.strftime("%d/%m/%Y %H:%M"),
+            entry.delay_hours,
+            entry.delay_working_days,
+            entry.entered_by,
+            entry.reason,
+        ]
+        for number, entry in enumerate(report.late_entries, start=1)
+    ]
+
+
 def _roman(n: int) -> str:
     numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
     out = ""
@@ -112,7 +150,7 @@ def report_pdf(
     day: date | None = None,
 ) -> bytes:
     """The form on A4 landscape, ready to sign."""
-    from reportlab.platypus import Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
     from counter_app.documents.layout import (
         PageSetup,
@@ -174,7 +212,28 @@ def report_pdf(
         ],
         setup,
     )
-    story = [top, Spacer(1, 6), table, signatures]
+    story = [top, Spacer(1, 6), table]
+    note = late_entry_note(report)
+    if note is not None:
+        story.append(para(note, st.body))
+    story.append(signatures)
+    if note is not None:
+        story.extend(
+            [
+                PageBreak(),
+                para(_("Danh sách hồ sơ nhập muộn"), st.title),
+                Spacer(1, 6),
+                grid_table(
+                    [[para(_(title), st.cell_head) for title in LATE_ENTRY_COLUMNS]]
+                    + [
+                        [para(str(value), st.cell) for value in row]
+                        for row in late_entry_rows(report)
+                    ],
+                    [0.5, 2.2, 3.2, 1.4, 1.4, 0.8, 1.0, 1.2, 3.0],
+                    setup,
+                ),
+            ]
+        )
     return build_pdf(
         story,
         setup,
@@ -260,8 +319,29 @@ def report_xlsx(
     for column in range(3, last_column + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 11
     sheet.freeze_panes = sheet.cell(row=head + 3, column=3)
+    note = late_entry_note(report)
+    if note is not None:
+        put(row_number, 2, note)
+        row_number += 1
     put(row_number + 1, 2, "NGƯỜI LẬP BIỂU", bold)
     put(row_number + 1, last_column - 3, "THỦ TRƯỞNG ĐƠN VỊ", bold)
+    if note is not None:
+        _late_entry_sheet(workbook, report, bold, plain)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _late_entry_sheet(workbook: Any, report: PeriodicReport, bold: Any, plain: Any) -> None:
+    """A second sheet listing the late entries the note under the table counts."""
+    sheet = workbook.create_sheet(nfc(_("Nhập muộn"))[:31])
+    sheet.append([nfc(_(title)) for title in LATE_ENTRY_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = bold
+    for row in late_entry_rows(report):
+        sheet.append([nfc(value) if isinstance(value, str) else value for value in row])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.font = plain
+    for letter, width in zip("ABCDEFGHI", (6, 24, 50, 17, 17, 11, 11, 14, 50), strict=True):
+        sheet.column_dimensions[letter].width = width

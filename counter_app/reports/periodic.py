@@ -34,8 +34,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from counter_app.domain.calendar import WorkCalendar
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.reports.day import day_bounds
+from counter_app.reports.late_entries import LateEntry, late_entries
 from counter_app.reports.periods import ReportPeriod
 from counter_app.reports.sql import vn_date
 from counter_app.store.models import Dossier, Event, Office, UtcDateTime
@@ -94,14 +96,17 @@ class PeriodicReport:
     parent_body: str
     totals: dict[str, int]
     rows: tuple[ReportRow, ...]
+    late_entries: tuple[LateEntry, ...] = ()
+    """Dossiers received in the period and logged after the fact (issue 2)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `report monthly --json` shape of DESIGN.md."""
+        """The `report monthly --json` shape of DESIGN.md, plus the late-entry count."""
         return {
             "period": self.period.to_json(),
             "office": self.office_code,
             "totals": dict(self.totals),
             "rows": [row.to_json() for row in self.rows],
+            "late_entries": len(self.late_entries),
         }
 
     def fields(self) -> list[tuple[str, dict[str, int], list[ReportRow]]]:
@@ -294,8 +299,11 @@ def _count_expressions(dossiers: sa.Subquery) -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def periodic_report(session: Session, office: Office, period: ReportPeriod) -> PeriodicReport:
-    """Biểu 06 for `office` over `period`: rows by field and procedure, and the totals."""
+def periodic_report(
+    session: Session, office: Office, period: ReportPeriod, calendar: WorkCalendar
+) -> PeriodicReport:
+    """Biểu 06 for `office` over `period`: rows by field and procedure, the totals, and the
+    late entries among the dossiers received in the period (their delay on `calendar`)."""
     dossiers = period_dossiers(office, [period])
     statement = (
         sa.select(
@@ -324,6 +332,9 @@ def periodic_report(session: Session, office: Office, period: ReportPeriod) -> P
         parent_body=office.parent_body,
         totals=totals,
         rows=rows,
+        late_entries=tuple(
+            late_entries(session, office, period.date_from, period.date_to, calendar)
+        ),
     )
 
 

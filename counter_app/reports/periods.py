@@ -145,6 +145,16 @@ def parse_month(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def parse_day(text: str) -> date:
+    """`YYYY-MM-DD` as a date; ValidationError (a one-line reason, exit 1) otherwise."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            _("ngày không hợp lệ: {value} (dạng YYYY-MM-DD)").format(value=text)
+        ) from None
+
+
 def monthly_period_containing(day: date, start_day: int = 15) -> ReportPeriod:
     """The monthly period whose data window contains `day`."""
     year, month = (day.year, day.month)

@@ -36,3 +36,22 @@ def _vn_date_sqlite(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
 def _vn_date_default(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
     inner = compiler.process(element.clauses, **kw)
     return f"CAST(({inner} + INTERVAL '{_OFFSET_HOURS} hours') AS DATE)"
+
+
+class hours_between(GenericFunction[float]):
+    """`hours_between(start, end)`: hours from one naive-UTC datetime column to another."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_between_sqlite(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_between_default(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"

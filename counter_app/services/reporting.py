@@ -25,6 +25,7 @@ from counter_app.reports.analytics import (
 from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
+from counter_app.reports.late_entries import LateEntry, late_entries
 from counter_app.reports.periodic import PeriodicReport, period_totals, periodic_report
 from counter_app.reports.periods import (
     PeriodKind,
@@ -58,17 +59,29 @@ def period_for(ctx: AppContext, kind: PeriodKind, year: int, number: int = 1) ->
 def report_periodic(ctx: AppContext, period: ReportPeriod) -> PeriodicReport:
     """Biểu 06 over `period` for the configured office."""
     with ctx.session() as session:
-        return periodic_report(session, ensure_office(session, ctx), period)
+        return periodic_report(session, ensure_office(session, ctx), period, ctx.calendar)
+
+
+def _check_range(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
 
 
 def report_book(
     ctx: AppContext, date_from: date, date_to: date, scope: BookScope = BookScope.ALL
 ) -> list[BookRow]:
     """The tracking book (form 07) for a range of receipt dates."""
-    if date_to < date_from:
-        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+    _check_range(date_from, date_to)
     with ctx.session() as session:
         return tracking_book_rows(session, ensure_office(session, ctx), date_from, date_to, scope)
+
+
+def report_late_entries(ctx: AppContext, date_from: date, date_to: date) -> list[LateEntry]:
+    """Dossiers received in a range of dates and logged after the fact, with who entered
+    each, when, why, and the delay."""
+    _check_range(date_from, date_to)
+    with ctx.session() as session:
+        return late_entries(session, ensure_office(session, ctx), date_from, date_to, ctx.calendar)
 
 
 def pending_report_reminder(ctx: AppContext) -> ReportDue | None:
@@ -190,7 +203,7 @@ def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
     with ctx.session() as session:
         office = ensure_office(session, ctx)
         today = day_counts(session, office, now.date())
-        month = periodic_report(session, office, current)
+        month = periodic_report(session, office, current, ctx.calendar)
         # One query grouped by period, not a report per month.
         totals = period_totals(session, office, periods)
         staff = staff_figures(session, office, current, now)
