@@ -12,18 +12,51 @@ from counter_app.i18n import _, ngettext
 from counter_app.scanning.images import ColourMode
 
 
+def _set_folder(args: argparse.Namespace) -> int:
+    from counter_app.services.scan_folder import set_scan_folder
+
+    with _context(args) as ctx:
+        folder = set_scan_folder(
+            ctx, _actor(ctx, args), Path(args.set_folder) if args.set_folder else None
+        )
+    if folder is None:
+        print(_("Đã bỏ thư mục quét."))
+    else:
+        print(_("Thư mục quét: {path}").format(path=folder))
+    return 0
+
+
+DEFAULT_FOLDER_WAIT = 60.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("cần một số giây: {value}").format(value=text)) from None
+    if not 0 <= value <= 24 * 3600:
+        raise argparse.ArgumentTypeError(_("cần một số giây: {value}").format(value=text))
+    return value
+
+
 def cmd_scanners(args: argparse.Namespace) -> int:
     from counter_app.scanning.devices import default_registry
+    from counter_app.services.config import load_config
+    from counter_app.services.context import default_data_dir
+    from counter_app.services.scan_folder import DEVICE_PREFIX, configured_folder, folder_device
 
+    if args.set_folder is not None:
+        return _set_folder(args)
     registry = default_registry(tuple(args.escl or ()))
     devices = registry.devices()
+    backends = [backend.name for backend in registry.available()]
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    folder = configured_folder(load_config(data_dir)) if data_dir.is_dir() else None
+    if folder is not None:
+        devices.append(folder_device(folder))
+        backends.append(DEVICE_PREFIX)
     if args.json:
-        _print_json(
-            {
-                "backends": [backend.name for backend in registry.available()],
-                "devices": [device.to_json() for device in devices],
-            }
-        )
+        _print_json({"backends": backends, "devices": [device.to_json() for device in devices]})
         return 0
     if not devices:
         print(_("Không tìm thấy máy quét nào."))
@@ -60,14 +93,45 @@ def _report(args: argparse.Namespace, code: str, views: list[Any]) -> None:
         )
 
 
+def _scan_folder(args: argparse.Namespace, ctx: Any, folder: Path) -> int:
+    from counter_app.services.scan_folder import take_from_folder
+
+    def progress(done: int, expected: int | None) -> None:
+        if not args.json:
+            total = f"/{expected}" if expected else ""
+            sys.stderr.write(_("Đã lấy trang {done}{total}").format(done=done, total=total) + "\n")
+
+    def rejected(name: str, reason: str) -> None:
+        sys.stderr.write(_("Tệp {name} bị từ chối: {reason}").format(name=name, reason=reason))
+        sys.stderr.write("\n")
+
+    intake = take_from_folder(
+        ctx,
+        folder,
+        args.dossier,
+        _actor(ctx, args),
+        document=args.document,
+        pages=args.pages,
+        wait=args.wait,
+        progress=progress,
+        on_reject=rejected,
+    )
+    _report(args, args.dossier, list(intake.pages))
+    return 0
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from counter_app.scanning.devices import ScanRequest, Source, default_registry
     from counter_app.services.pages import scan_to_dossier
+    from counter_app.services.scan_folder import folder_from_device
 
     request = ScanRequest(
         dpi=args.dpi, mode=ColourMode(args.mode), source=Source(args.source), pages=args.pages
     )
     with _context(args) as ctx:
+        folder = folder_from_device(ctx, args.device)
+        if folder is not None:
+            return _scan_folder(args, ctx, folder)
         actor = _actor(ctx, args)
         scanner = default_registry().open(args.device)
         try:
@@ -117,17 +181,32 @@ def register(sub: Any, common: OneLineParser) -> None:
     scanners.add_argument(
         "--escl", action="append", metavar="URL", help=_("máy quét mạng eSCL (AirScan) cần hỏi")
     )
+    scanners.add_argument(
+        "--set-folder",
+        type=str,
+        metavar="DIR",
+        help=_("đặt thư mục máy quét lưu tệp vào (chuỗi rỗng: bỏ)"),
+    )
     _json_flag(scanners)
     scanners.set_defaults(handler=cmd_scanners)
 
     scan = sub.add_parser("scan", parents=[common], help=_("quét trang vào hồ sơ"))
-    scan.add_argument("--device", required=True, help=_("tên máy quét (xem “scanners”)"))
+    scan.add_argument(
+        "--device", required=True, help=_("tên máy quét (xem “scanners”), hoặc folder[:THƯ_MỤC]")
+    )
     scan.add_argument("--dossier", required=True, help=_("mã hồ sơ"))
     scan.add_argument("--document", type=_positive, help=_("số thứ tự thành phần hồ sơ"))
     scan.add_argument("--pages", type=_positive, help=_("số trang cần quét"))
     scan.add_argument("--dpi", type=_positive, default=300)
     scan.add_argument("--mode", choices=modes, default=ColourMode.BW.value)
     scan.add_argument("--source", choices=["flatbed", "feeder", "duplex"], default="flatbed")
+    scan.add_argument(
+        "--wait",
+        type=_seconds,
+        default=DEFAULT_FOLDER_WAIT,
+        metavar="SECONDS",
+        help=_("với thư mục quét: chờ tệp mới tối đa bấy nhiêu giây"),
+    )
     _json_flag(scan)
     scan.set_defaults(handler=cmd_scan)
 

@@ -137,8 +137,20 @@ class WatchedFolder:
         shutil.move(str(entry), target)
         return target
 
-    def process(self, handle: Callable[[list[Image.Image], Path], None]) -> list[Path]:
-        """Hand each ready file's pages to `handle`; move it to done/ or rejected/."""
+    @property
+    def waiting(self) -> bool:
+        """True while a file seen by the last poll is still being written."""
+        return bool(self._sizes)
+
+    def process(
+        self,
+        handle: Callable[[list[Image.Image], Path], None],
+        rejected: Callable[[Path, str], None] | None = None,
+    ) -> list[Path]:
+        """Hand each ready file's pages to `handle`; move it to done/ or rejected/.
+
+        `rejected(moved_path, reason)` hears of each refused file.
+        """
         handled = []
         for entry in self.poll():
             try:
@@ -147,6 +159,8 @@ class WatchedFolder:
                 moved = self._move(entry, REJECTED_DIR)
                 moved.with_name(moved.name + ".txt").write_text(error.message + "\n", "utf-8")
                 self._sizes.pop(entry, None)
+                if rejected is not None:
+                    rejected(moved, error.message)
                 continue
             handled.append(self._move(entry, DONE_DIR))
             self._sizes.pop(entry, None)

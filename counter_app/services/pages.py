@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import VN_TZ
@@ -488,6 +489,17 @@ def export_pdf(
 # --- from a scanner or files -------------------------------------------------------------
 
 
+def check_target(ctx: AppContext, code: str, document: int | None) -> None:
+    """Raise now if the dossier or its checklist line `document` does not exist."""
+    with ctx.session() as session:
+        _document_row(session, load_dossier(session, code), document)
+
+
+def clean_imported(image: Image.Image, mode: ColourMode | None = None) -> ProcessedPage:
+    """A page from a file: the file's colour unless `mode` says otherwise, orientation kept."""
+    return clean_page(image, mode, detect_orientation=False)
+
+
 def scan_to_dossier(
     ctx: AppContext,
     scanner: Scanner,
@@ -506,9 +518,7 @@ def scan_to_dossier(
     Runs on any thread; the scanner must be used from the thread that opened it.
     """
     cancel = cancel or CancelToken()
-    with ctx.session() as session:
-        dossier = load_dossier(session, code)
-        _document_row(session, dossier, document)  # a bad --document fails before scanning
+    check_target(ctx, code, document)  # a bad --document fails before scanning
     stored: list[PageView] = []
     for image in scanner.scan(request, cancel):
         processed = clean_page(image, request.mode, dpi=request.dpi)
@@ -535,7 +545,7 @@ def import_files(
     processed: list[ProcessedPage] = []
     for path in paths:
         for image in load_file(path):
-            processed.append(clean_page(image, mode, detect_orientation=False))
+            processed.append(clean_imported(image, mode))
     if not processed:
         raise ValidationError(_("Không có trang nào để đính kèm."))
     views = attach_pages(ctx, code, processed, actor, document=document, is_result=is_result)
