@@ -179,6 +179,17 @@ class DashboardView(QWidget):
         self.late_table = _table(
             [_("Mã hồ sơ"), _("Người đang giữ"), _("Hạn trả"), _("Tình trạng"), _("Thủ tục")]
         )
+        self.late_entries_label = QLabel()
+        self.late_entries_label.setWordWrap(True)
+        self.late_entries_table = _table(
+            [
+                _("Mã hồ sơ"),
+                _("Người nhập"),
+                _("Nhập vào lúc"),
+                _("Tiếp nhận lúc"),
+                _("Lý do nhập muộn"),
+            ]
+        )
         self.refresh_button = QPushButton(_("&Làm mới"))
         self.refresh_button.clicked.connect(self.refresh)
         self.export_pdf_button = QPushButton(_("Xuất báo cáo tháng (&PDF)…"))
@@ -201,6 +212,15 @@ class DashboardView(QWidget):
         grid.addWidget(self._box(_("12 tháng gần đây"), None, self.trend_chart), 1, 0, 1, 2)
         grid.addWidget(self._box(_("Theo cán bộ"), None, self.staff_chart), 2, 0)
         grid.addWidget(self._box(_("Hồ sơ trễ hạn và sắp đến hạn"), None, self.late_table), 2, 1)
+        grid.addWidget(
+            self._box(
+                _("Hồ sơ nhập muộn trong kỳ"), self.late_entries_label, self.late_entries_table
+            ),
+            3,
+            0,
+            1,
+            2,
+        )
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.addWidget(self.reminder)
@@ -287,6 +307,25 @@ class DashboardView(QWidget):
                     d.procedure_name,
                 )
                 for d in data.late
+            ],
+        )
+        entries = month.late_entries
+        self.late_entries_label.setText(
+            _("Trong kỳ có {n} hồ sơ nhập muộn (xem danh sách)").format(n=len(entries))
+            if entries
+            else _("Không có hồ sơ nhập muộn trong kỳ.")
+        )
+        _fill(
+            self.late_entries_table,
+            [
+                (
+                    e.code,
+                    e.entered_by,
+                    e.entered_at.strftime("%d/%m/%Y %H:%M"),
+                    e.received_at.strftime("%d/%m/%Y %H:%M"),
+                    e.reason,
+                )
+                for e in entries
             ],
         )
         reminder = data.reminder

@@ -66,6 +66,23 @@ def due_text(view: DossierView, now: datetime) -> str:
     return text
 
 
+def received_text(view: DossierView) -> str:
+    """The receipt time, marked in words when the dossier was logged after the fact."""
+    text = view.received_at.strftime(DATE_TIME_FORMAT)
+    return f"{text} · {_('Nhập muộn')}" if view.late_entry else text
+
+
+def late_entry_text(view: DossierView) -> str | None:
+    """ "Nhập muộn lúc … bởi … — lý do …" for a late entry, else None."""
+    if not view.late_entry:
+        return None
+    return _("Nhập muộn lúc {entered} bởi {who} — lý do {reason}").format(
+        entered=view.entered_at.strftime(DATE_TIME_FORMAT),
+        who=view.received_by,
+        reason=view.late_entry_reason or "",
+    )
+
+
 def cell_text(view: DossierView, column: int, now: datetime) -> str:
     if column == 0:
         return view.code
@@ -78,7 +95,7 @@ def cell_text(view: DossierView, column: int, now: datetime) -> str:
     if column == 4:
         return Status(view.status).label
     if column == 5:
-        return view.received_at.strftime(DATE_TIME_FORMAT)
+        return received_text(view)
     if column == 6:
         return due_text(view, now)
     if column == 7:

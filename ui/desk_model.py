@@ -27,7 +27,7 @@ from counter_app.i18n import _
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import DossierFilter, count_dossiers, list_dossiers
 from counter_app.services.views import DossierView
-from ui.desk_logic import COLUMNS, DueState, cell_text, due_state
+from ui.desk_logic import COLUMNS, DueState, cell_text, due_state, late_entry_text
 from ui.tasks import Op, TaskRunner
 
 PAGE_SIZE = 100
@@ -161,11 +161,18 @@ class DossierTableModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole):
+        roles = (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+        )
+        if role not in roles:
             return None
         view = self.dossier_at(index.row())
         if view is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return late_entry_text(view)
         now = self._now()
         if role == Qt.ItemDataRole.DisplayRole:
             return cell_text(view, index.column(), now)

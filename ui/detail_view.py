@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from PySide6.QtCore import QDate, QObject, Signal
@@ -41,7 +42,7 @@ from ui.actions import (
     perform,
 )
 from ui.bus import Changes, bus
-from ui.desk_logic import DATE_TIME_FORMAT, due_text
+from ui.desk_logic import DATE_TIME_FORMAT, due_text, late_entry_text
 from ui.errors import show_error
 from ui.intake_logic import money
 from ui.tasks import Op, TaskRunner
@@ -241,11 +242,15 @@ class DossierDetailView(QWidget):
         now = self.ctx.clock()
         applicant = view.applicant
         identity = applicant.get("id_number") or applicant.get("tax_code") or ""
+        late = late_entry_text(view)
+        # Said in words, in bold, right under the code: catching up must stay visible.
+        late_line = (f"<b>{html.escape(late)}</b>",) if late else ()
         self.header.setText(
             "<br>".join(
                 (
                     f"<b>{view.code}</b> · {Status(view.status).label} · "
                     f"{Channel(view.channel).label}",
+                    *late_line,
                     f"{view.applicant_name} ({identity})",
                     f"{view.procedure_name}",
                     _("Nhận: {received} · Hẹn trả: {due} · Phí: {fee}").format(
