@@ -7,12 +7,13 @@ cancelled between pages. Pages appear as they are stored.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QHideEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -41,8 +42,9 @@ from counter_app.services import pages as page_service
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import get_dossier
 from counter_app.services.pages import PageView
+from counter_app.services.scan_folder import scan_folder, take_from_folder
 from counter_app.services.users import Actor
-from ui.tasks import Op, TaskRunner
+from ui.tasks import Op, TaskRunner, default_runner
 
 THUMBNAIL_SIDE = 160
 MODE_LABELS = {
@@ -76,6 +78,8 @@ class ScanView(QWidget):
         self._registry_factory = registry_factory
         self._runner = runner
         self._cancel: CancelToken | None = None
+        self._folder_notices: deque[str] = deque()
+        self._folder_taken = 0
         self._pages: list[PageView] = []
 
         self.device = QComboBox(accessibleName=_("Máy quét"))
@@ -92,6 +96,10 @@ class ScanView(QWidget):
         self.scan_button = QPushButton(_("&Quét"))
         self.cancel_button = QPushButton(_("&Hủy quét"), enabled=False)
         self.import_button = QPushButton(_("&Nhập tệp…"))
+        self.folder_button = QPushButton(_("Lấy từ thư &mục quét"))
+        self.folder_button.setToolTip(
+            _("Theo dõi thư mục máy quét lưu tệp vào (đặt trong Cài đặt) cho đến khi hủy")
+        )
         self.progress = QProgressBar(visible=False)
         self.status = QLabel()
 
@@ -114,7 +122,13 @@ class ScanView(QWidget):
         for widget in (self.device, self.source, self.mode, self.dpi, self.count):
             settings.addWidget(widget)
         actions = QHBoxLayout()
-        for widget in (self.scan_button, self.cancel_button, self.import_button, self.progress):
+        for widget in (
+            self.scan_button,
+            self.cancel_button,
+            self.import_button,
+            self.folder_button,
+            self.progress,
+        ):
             actions.addWidget(widget)
         page_actions = QHBoxLayout()
         for widget in (
@@ -140,6 +154,7 @@ class ScanView(QWidget):
         self.scan_button.clicked.connect(lambda: self.scan())
         self.cancel_button.clicked.connect(self.cancel)
         self.import_button.clicked.connect(self._choose_files)
+        self.folder_button.clicked.connect(self.watch_folder)
         self.rotate_button.clicked.connect(
             lambda: self._page_action(lambda p: page_service.rotate_page(ctx, p.id, actor, 90))
         )
@@ -242,6 +257,7 @@ class ScanView(QWidget):
         has_page = self.selected_page() is not None
         self.scan_button.setEnabled(not busy and self.device.count() > 0)
         self.import_button.setEnabled(not busy)
+        self.folder_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         for button in (
             self.rotate_button,
@@ -316,6 +332,81 @@ class ScanView(QWidget):
             .on_error(self._scan_failed)
             .start()
         )
+
+    def watch_folder(self) -> None:
+        """Take the files arriving in the office's scan folder into the chosen checklist line.
+
+        Runs on the parallel pool until cancelled or the view is hidden; each file's pages
+        are stored through the database thread as it arrives.
+        """
+        ctx, actor, code, document = self._ctx, self._actor, self._code, self._current_document()
+        runner = self._runner or default_runner()
+        cancel = self._cancel = CancelToken()
+        self.destroyed.connect(cancel.cancel)  # a closed window stops watching
+        notices = self._folder_notices = deque[str]()
+        taken = [0]
+
+        def work(progress: Callable[[int, int], None]) -> int:
+            def stored(done: int, _expected: int | None) -> None:
+                taken[0] = done
+                progress(done, 0)
+
+            def rejected(name: str, reason: str) -> None:
+                notices.append(
+                    _("Tệp {name} bị từ chối: {reason}").format(name=name, reason=reason)
+                )
+                progress(taken[0], 0)
+
+            result = take_from_folder(
+                ctx,
+                scan_folder(ctx),  # checked here: a network folder may be slow to answer
+                code,
+                actor,
+                document=document,
+                keep_watching=True,
+                cancel=cancel,
+                progress=stored,
+                on_reject=rejected,
+                run_db=runner.call_db,
+            )
+            return len(result.pages)
+
+        self._folder_taken = 0
+        self.progress.setRange(0, 0)  # busy: the number of pages is not known
+        self.progress.setVisible(True)
+        self.status.setText(_("Đang theo dõi thư mục quét…"))
+        self._update_buttons()
+        (
+            self._op(work, db=False)
+            .with_progress(self._folder_progressed)
+            .on_success(self._folder_done)
+            .on_error(self._scan_failed)
+            .start()
+        )
+
+    def _folder_progressed(self, done: int, _total: int) -> None:
+        message = _("Đang theo dõi thư mục quét: đã lấy {count} trang.").format(count=done)
+        if self._folder_notices:
+            message += " " + self._folder_notices.popleft()
+        self.status.setText(message)
+        if done != self._folder_taken:
+            self._folder_taken = done
+            self.reload()
+            self.pages_changed.emit(self._code)
+
+    def _folder_done(self, count: int) -> None:
+        self._finish(
+            ngettext(
+                "Đã lấy {count} trang từ thư mục quét.",
+                "Đã lấy {count} trang từ thư mục quét.",
+                count,
+            ).format(count=count)
+        )
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()  # the folder is watched only while the view is open
+        super().hideEvent(event)
 
     def cancel(self) -> None:
         if self._cancel is not None:

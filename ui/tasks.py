@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
 import shiboken6
@@ -45,6 +46,24 @@ class TaskRunner(QObject):
         self._running.add(op)
         pool = self.db_pool if op.uses_db else self.parallel_pool
         pool.start(_Job(op))
+
+    def call_db(self, func: Callable[[], T]) -> T:
+        """Run `func` on the database thread and wait for its result (or exception).
+
+        Thread affinity: call it only from a parallel job, never from the GUI or the
+        database thread (which would wait for itself). A long job that polls, like the
+        scan-folder watch, uses it so its database work stays serialised.
+        """
+        future: Future[T] = Future()
+
+        def job() -> None:
+            try:
+                future.set_result(func())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.db_pool.start(job)
+        return future.result()
 
     def forget(self, op: Op[Any]) -> None:
         self._running.discard(op)
