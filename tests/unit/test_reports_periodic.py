@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from counter_app.services.dossiers import (
 )
 from counter_app.services.reporting import period_for, report_periodic
 from counter_app.services.users import SYSTEM_ACTOR
+from tests.report_recount import recount
 
 PERSON = Person(name="Nguyễn Văn An", id_number="056090012345", address="12 Trần Phú")
 
@@ -100,64 +100,6 @@ def build_cases(ctx: Any, clock: Any) -> dict[str, str]:
 
 
 # --- the independent recount ----------------------------------------------------------
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(VN_TZ)
-
-
-def _finished(d: dict[str, Any]) -> datetime | None:
-    if d["status"] in ("resolved", "returned"):
-        return _moment(d["resolved_at"])
-    if d["status"] in ("refused", "withdrawn", "stopped"):
-        return min(_moment(e["at"]) for e in d["events"] if e["to_status"] == d["status"])
-    return None
-
-
-def recount(
-    dossiers: list[dict[str, Any]], first: date, last: date
-) -> dict[tuple[str, str], Counter[str]]:
-    rows: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for d in dossiers:
-        received = _moment(d["received_at"])
-        assert received is not None
-        finished = _finished(d)
-        if d["status"] == "submitted" or received.date() > last:
-            continue
-        if finished is not None and finished.date() < first:
-            continue
-        row = rows[(d["field"], d["procedure"])]
-        row["received"] += 1
-        if received.date() < first:
-            row["carried_over"] += 1
-        elif d["channel"] in ("online", "assisted"):
-            row["received_online"] += 1
-        else:
-            row["received_direct_postal"] += 1
-        due = _moment(d["due_at"])
-        twice = d["supplement_count"] >= 2
-        if finished is not None and finished.date() <= last:
-            row["resolved"] += 1
-            if d["status"] in ("refused", "withdrawn", "stopped"):
-                kind = "on_time"
-            elif twice:
-                kind = "late"
-            elif due is None or finished.date() == due.date():
-                kind = "on_time"
-            else:
-                kind = "early" if finished.date() < due.date() else "late"
-            row["resolved_" + kind] += 1
-        else:
-            row["in_progress"] += 1
-            waiting = d["status"] == "supplement"
-            if twice:
-                kind = "overdue"
-            elif waiting or due is None or due.date() >= last:
-                kind = "in_time"
-            else:
-                kind = "overdue"
-            row["in_progress_" + kind] += 1
-    return rows
 
 
 def raw_dossiers(ctx: Any) -> list[dict[str, Any]]:

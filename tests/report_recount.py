@@ -1,0 +1,78 @@
+"""The Biểu 06 rules written again as a plain loop over dossier JSON, for the report tests.
+
+Kept apart from `counter_app.reports` on purpose: a figure is right when this independent
+recount and the SQL of the report agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from counter_app.domain.calendar import VN_TZ
+
+Rows = dict[tuple[str, str], Counter[str]]
+
+
+def local(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(VN_TZ)
+
+
+def finished_from_events(d: dict[str, Any]) -> datetime | None:
+    """When a dossier left the counter's hands: resolved, or closed by its first move there."""
+    if d["status"] in ("resolved", "returned"):
+        return local(d["resolved_at"])
+    if d["status"] in ("refused", "withdrawn", "stopped"):
+        return min(local(e["at"]) for e in d["events"] if e["to_status"] == d["status"])
+    return None
+
+
+def recount(
+    dossiers: list[dict[str, Any]],
+    first: date,
+    last: date,
+    finished_of: Callable[[dict[str, Any]], datetime | None] = finished_from_events,
+) -> Rows:
+    rows: Rows = defaultdict(Counter)
+    for d in dossiers:
+        received = local(d["received_at"])
+        assert received is not None
+        finished = finished_of(d)
+        if d["status"] == "submitted" or received.date() > last:
+            continue
+        if finished is not None and finished.date() < first:
+            continue
+        row = rows[(d["field"], d["procedure"])]
+        row["received"] += 1
+        if received.date() < first:
+            row["carried_over"] += 1
+        elif d["channel"] in ("online", "assisted"):
+            row["received_online"] += 1
+        else:
+            row["received_direct_postal"] += 1
+        due = local(d["due_at"])
+        twice = d["supplement_count"] >= 2
+        if finished is not None and finished.date() <= last:
+            row["resolved"] += 1
+            if d["status"] in ("refused", "withdrawn", "stopped"):
+                kind = "on_time"
+            elif twice:
+                kind = "late"
+            elif due is None or finished.date() == due.date():
+                kind = "on_time"
+            else:
+                kind = "early" if finished.date() < due.date() else "late"
+            row["resolved_" + kind] += 1
+        else:
+            row["in_progress"] += 1
+            waiting = d["status"] == "supplement"
+            if twice:
+                kind = "overdue"
+            elif waiting or due is None or due.date() >= last:
+                kind = "in_time"
+            else:
+                kind = "overdue"
+            row["in_progress_" + kind] += 1
+    return rows
