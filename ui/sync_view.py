@@ -172,12 +172,16 @@ class SyncView(QWidget):
     def sync_now(self) -> None:
         ctx = self._ctx
         self.sync_button.setEnabled(False)
-        Op(self, lambda: run_sync(ctx)).on_success(self._synced).on_error(self._failed).start()
+        # run_sync opens its own short sessions and spends most of its time on HTTP, like
+        # the background sync: on the parallel pool it never holds up other database jobs.
+        Op(self, lambda: run_sync(ctx), db=False).on_success(self._synced).on_error(
+            self._failed
+        ).start()
 
     def close_day(self) -> None:
         ctx, day = self._ctx, self.selected_day()
         self.close_button.setEnabled(False)
-        Op(self, lambda: run_sync(ctx, close_day=day)).on_success(self._synced).on_error(
+        Op(self, lambda: run_sync(ctx, close_day=day), db=False).on_success(self._synced).on_error(
             self._failed
         ).start()
 
