@@ -146,6 +146,33 @@ class ScanRequest:
     """How many pages to take; None: one from the flatbed, all from a feeder."""
 
 
+def take_pages(
+    request: ScanRequest,
+    cancel: CancelToken,
+    take_one: Callable[[], tuple[Image.Image, bool]],
+) -> Iterator[Image.Image]:
+    """Pages as a driver hands them over, the batch rule shared by every backend.
+
+    As many as asked; without a count, one from the flatbed or all the feeder holds.
+    `take_one` returns the next page and whether the driver says more follow, and raises
+    ScannerError; an empty feeder after at least one page ends the batch normally.
+    """
+    wanted = request.pages or (1 if request.source is Source.FLATBED else None)
+    taken = 0
+    while wanted is None or taken < wanted:
+        cancel.raise_if_cancelled()
+        try:
+            image, more = take_one()
+        except ScannerError as error:
+            if getattr(error, "failure", None) is Failure.FEEDER_EMPTY and taken:
+                return
+            raise
+        taken += 1
+        yield image
+        if not more:
+            return
+
+
 class Scanner(Protocol):
     info: DeviceInfo
 

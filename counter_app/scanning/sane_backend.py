@@ -21,6 +21,7 @@ from counter_app.scanning.devices import (
     ScanRequest,
     Source,
     scanner_error,
+    take_pages,
 )
 from counter_app.scanning.images import ColourMode, check_image
 
@@ -152,22 +153,7 @@ class SaneScanner:
     def scan(self, request: ScanRequest, cancel: CancelToken) -> Iterator[Image.Image]:
         self._configure(request)
         cancel.raise_if_cancelled()
-        if request.source is Source.FLATBED:
-            for _index in range(request.pages or 1):
-                cancel.raise_if_cancelled()
-                yield self._one()
-            return
-        taken = 0
-        while request.pages is None or taken < request.pages:
-            cancel.raise_if_cancelled()
-            try:
-                image = self._one()
-            except ScannerError as error:
-                if getattr(error, "failure", None) is Failure.FEEDER_EMPTY and taken:
-                    return  # the feeder ran out after at least one page: the batch is done
-                raise
-            taken += 1
-            yield image
+        yield from take_pages(request, cancel, lambda: (self._one(), True))
 
     def _one(self) -> Image.Image:
         try:

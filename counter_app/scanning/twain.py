@@ -23,6 +23,7 @@ from counter_app.scanning.devices import (
     Source,
     WindowsBackend,
     scanner_error,
+    take_pages,
 )
 from counter_app.scanning.images import ColourMode, check_image, open_images
 
@@ -106,24 +107,17 @@ class TwainScanner:
             self._source.request_acquire(show_ui=False, modal_ui=False)
         except Exception as exc:
             raise translate_error(exc) from exc
-        wanted = request.pages or (1 if request.source is Source.FLATBED else None)
-        taken = 0
-        while wanted is None or taken < wanted:
-            cancel.raise_if_cancelled()
-            try:
-                handle, more = self._source.xfer_image_natively()
-                data = _dib_to_bmp(handle)
-            except Exception as exc:
-                error = translate_error(exc)
-                if getattr(error, "failure", None) is Failure.FEEDER_EMPTY and taken:
-                    return
-                raise error from exc
-            image = next(open_images(data, "TWAIN"))
-            check_image(image)
-            taken += 1
-            yield image
-            if not more:
-                return
+        yield from take_pages(request, cancel, self._take_one)
+
+    def _take_one(self) -> tuple[Image.Image, bool]:
+        try:
+            handle, more = self._source.xfer_image_natively()
+            data = _dib_to_bmp(handle)
+        except Exception as exc:
+            raise translate_error(exc) from exc
+        image = next(open_images(data, "TWAIN"))
+        check_image(image)
+        return image, bool(more)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the DSM may have closed it already

@@ -21,6 +21,7 @@ from counter_app.scanning.devices import (
     Source,
     WindowsBackend,
     scanner_error,
+    take_pages,
 )
 from counter_app.scanning.images import ColourMode, check_image, open_images
 
@@ -135,22 +136,18 @@ class WiaScanner:
             _set_properties(item.Properties, item_values)
         except Exception as exc:
             raise self._translate(exc) from exc
-        wanted = request.pages or (1 if request.source is Source.FLATBED else None)
-        taken = 0
-        while wanted is None or taken < wanted:
-            cancel.raise_if_cancelled()
+
+        def take_one() -> tuple[Image.Image, bool]:
             try:
                 image_file = item.Transfer(FORMAT_PNG)
                 data = bytes(image_file.FileData.BinaryData)
             except Exception as exc:
-                error = self._translate(exc)
-                if getattr(error, "failure", None) is Failure.FEEDER_EMPTY and taken:
-                    return
-                raise error from exc
+                raise self._translate(exc) from exc
             image = next(open_images(data, "WIA"))
             check_image(image)
-            taken += 1
-            yield image
+            return image, True  # WIA says nothing of what follows: the feeder tells
+
+        yield from take_pages(request, cancel, take_one)
 
     @staticmethod
     def _translate(exc: Exception) -> ScannerError:
