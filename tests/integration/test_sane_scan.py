@@ -104,11 +104,40 @@ def test_unknown_device_is_one_clear_line(ctx: AppContext, data_dir: Path) -> No
 def test_driver_failures_become_messages(
     ctx: AppContext, data_dir: Path, status: str, message: str
 ) -> None:
-    """The test backend returns a chosen status: a real driver failure, not a mock."""
+    """The test backend returns a chosen status: a real driver failure, not a mock.
+
+    The backend cancels its reader thread asynchronously; a cancel that lands while
+    that thread is still inside malloc deadlocks glibc (seen under load in CI, stack
+    in pthread_join). So the harness lets the reader reach its blocking pipe write
+    before the first read returns the failure; the app's code path is unchanged.
+    """
     script = f"""
+import os, time
 import sane
 from counter_app.scanning.devices import CancelToken, ScanRequest, ScannerError
 from counter_app.scanning.sane_backend import SaneBackend
+
+def reader_is_blocked():
+    tasks = [t for t in os.listdir("/proc/self/task") if t != str(os.getpid())]
+    for task in tasks:
+        stat = open(f"/proc/self/task/{{task}}/stat").read()
+        if stat.rsplit(")", 1)[1].split()[0] == "S":
+            return True
+    return False
+
+def start_and_settle(start=sane.SaneDev.start):
+    def wrapped(self):
+        start(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if reader_is_blocked():
+                time.sleep(0.05)
+                if reader_is_blocked():
+                    return
+            time.sleep(0.01)
+    return wrapped
+
+sane.SaneDev.start = start_and_settle()
 scanner = SaneBackend().open("test:1")
 scanner._device.enable_test_options = True
 scanner._device.read_return_value = {status!r}
