@@ -23,6 +23,7 @@ def data_files() -> list[tuple[Path, str]]:
     return [
         (ROOT / "resources", "resources"),
         (ROOT / "counter_app" / "store" / "migrations", "counter_app/store/migrations"),
+        (ROOT / "counter_app" / "hub" / "migrations", "counter_app/hub/migrations"),
     ]
 
 

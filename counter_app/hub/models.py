@@ -1,21 +1,35 @@
 """The hub's tables: a MetaData of their own, apart from the counter's schema.
 
 The hub is a separate database (SQLite for a test or a district, PostgreSQL for a
-province). Its schema is created with `create_all` and stamped in `hub_meta`; a hub that
-finds another stamp refuses to start rather than guess.
+province). Its schema changes only through its own Alembic migrations
+(`counter_app/hub/migrations/`, version table `hub_alembic_version`, so a hub may share a
+PostgreSQL database with counters); `open_hub_database` upgrades to the head on start.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from counter_app.store.migrate import MigrationSet
 from counter_app.store.models import JsonDocument, UtcDateTime
 
-HUB_SCHEMA_VERSION = "1"
+HUB_MIGRATIONS = MigrationSet(
+    Path(__file__).resolve().parent / "migrations", version_table="hub_alembic_version"
+)
+# Before Alembic, `create_all` built the schema of h0001 and stamped "1" in `hub_meta`.
+PRE_ALEMBIC_STAMP = "1"
+PRE_ALEMBIC_REVISION = "h0001"
+
+
+def is_hub_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's `include_name`: a hub may share its database with counters, and a schema
+    comparison looks at the hub's tables only."""
+    return type_ != "table" or (name or "").startswith("hub_")
 
 
 class HubBase(DeclarativeBase):
@@ -30,6 +44,14 @@ class HubBase(DeclarativeBase):
 
 
 class HubMeta(HubBase):
+    """Key/value facts about the hub database.
+
+    `schema_version` is kept as a guard for pre-Alembic hub programs: `open_hub_database`
+    writes the Alembic revision there, so such a program (which wants "1") refuses a
+    migrated database instead of writing into a schema it does not know. A database that
+    has the "1" stamp and no version table is a pre-Alembic one and is adopted at h0001.
+    """
+
     __tablename__ = "hub_meta"
 
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

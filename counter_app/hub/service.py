@@ -26,8 +26,9 @@ from counter_app.domain.codes import MAX_SEQUENCE, parse_code
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.errors import CounterError, NotFoundError, ValidationError
 from counter_app.hub.models import (
-    HUB_SCHEMA_VERSION,
-    HubBase,
+    HUB_MIGRATIONS,
+    PRE_ALEMBIC_REVISION,
+    PRE_ALEMBIC_STAMP,
     HubDayClose,
     HubDevice,
     HubDossier,
@@ -107,25 +108,64 @@ class DeviceStatus:
 
 
 def open_hub_database(url: str) -> sa.Engine:
-    """Connect, create the hub's tables if absent, and check the schema stamp."""
+    """Connect and bring the hub's schema to the head of its migrations (a hub upgrades on
+    start).
+
+    A pre-Alembic hub database (tables from `create_all`, `hub_meta` stamped "1", no version
+    table) is stamped at h0001 and upgraded from there, its rows kept. A database at a
+    revision this program does not know, written by a newer hub, is refused. The revision
+    reached is mirrored into `hub_meta.schema_version` (see `HubMeta` for why).
+    """
     engine = make_engine(url)
-    HubBase.metadata.create_all(engine)
-    with engine.begin() as connection:
-        stamp = connection.execute(
-            sa.select(HubMeta.value).where(HubMeta.key == "schema_version")
-        ).scalar()
-        if stamp is None:
-            connection.execute(
-                sa.insert(HubMeta).values(key="schema_version", value=HUB_SCHEMA_VERSION)
-            )
-        elif stamp != HUB_SCHEMA_VERSION:
-            engine.dispose()
+    try:
+        current = HUB_MIGRATIONS.current_revision(engine)
+        if current is None:
+            _adopt_pre_alembic(engine)
+        elif not HUB_MIGRATIONS.knows(current):
             raise ValidationError(
-                _("Cơ sở dữ liệu hub có phiên bản lược đồ {found}, cần {needed}.").format(
-                    found=stamp, needed=HUB_SCHEMA_VERSION
-                )
+                _(
+                    "Cơ sở dữ liệu hub có phiên bản lược đồ {found}, mới hơn bản {needed} mà "
+                    "chương trình này biết; hãy cập nhật chương trình hub."
+                ).format(found=current, needed=HUB_MIGRATIONS.head_revision())
             )
+        HUB_MIGRATIONS.upgrade(engine)
+        _mirror_revision(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def _stamp_query() -> sa.Select[str]:
+    return sa.select(HubMeta.value).where(HubMeta.key == "schema_version")
+
+
+def _adopt_pre_alembic(engine: sa.Engine) -> None:
+    """Stamp a database built by the pre-Alembic hub; an empty one is left to the migrations."""
+    if not sa.inspect(engine).has_table(HubMeta.__tablename__):
+        return
+    with engine.connect() as connection:
+        stamp = connection.execute(_stamp_query()).scalar()
+    # No stamp: the old hub stopped between `create_all` (one transaction) and the stamp.
+    if stamp not in (None, PRE_ALEMBIC_STAMP):
+        raise ValidationError(
+            _("Cơ sở dữ liệu hub có phiên bản lược đồ {found}, cần {needed}.").format(
+                found=stamp, needed=PRE_ALEMBIC_STAMP
+            )
+        )
+    HUB_MIGRATIONS.stamp(engine, PRE_ALEMBIC_REVISION)
+
+
+def _mirror_revision(engine: sa.Engine) -> None:
+    revision = HUB_MIGRATIONS.current_revision(engine)
+    with engine.begin() as connection:
+        stamp = connection.execute(_stamp_query()).scalar()
+        if stamp is None:
+            connection.execute(sa.insert(HubMeta).values(key="schema_version", value=revision))
+        elif stamp != revision:
+            connection.execute(
+                sa.update(HubMeta).where(HubMeta.key == "schema_version").values(value=revision)
+            )
 
 
 class Hub:
