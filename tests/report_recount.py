@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from counter_app.domain.calendar import VN_TZ
@@ -29,6 +29,27 @@ def finished_from_events(d: dict[str, Any]) -> datetime | None:
     return None
 
 
+def as_it_stood(d: dict[str, Any], end: datetime) -> tuple[int, bool, datetime | None]:
+    """(supplement requests, waiting for one, due date) of a dossier at `end`, replayed from
+    its history: the due date is today's, taken back through every pause that ended since
+    (each resumption records the due date it replaced)."""
+    if d["supplement_count"] == 0:
+        return 0, False, local(d["due_at"])
+    history = sorted(enumerate(d["events"]), key=lambda item: (local(item[1]["at"]), item[0]))
+    events = [event for _index, event in history]
+    before = [e for e in events if e["to_status"] and local(e["at"]) < end]
+    requests = sum(1 for e in before if e["to_status"] == "supplement")
+    waiting = bool(before) and before[-1]["to_status"] == "supplement"
+    due = local(d["due_at"])
+    for event in reversed(events):
+        moment = local(event["at"])
+        assert moment is not None
+        if moment >= end and event["from_status"] == "supplement":
+            replaced = event["data"].get("previous_due_at")
+            due = local(replaced) if replaced else local(d["due_at"])
+    return requests, waiting, due
+
+
 def recount(
     dossiers: list[dict[str, Any]],
     first: date,
@@ -36,6 +57,7 @@ def recount(
     finished_of: Callable[[dict[str, Any]], datetime | None] = finished_from_events,
 ) -> Rows:
     rows: Rows = defaultdict(Counter)
+    end = datetime.combine(last + timedelta(days=1), time(0), VN_TZ)
     for d in dossiers:
         received = local(d["received_at"])
         assert received is not None
@@ -67,8 +89,8 @@ def recount(
             row["resolved_" + kind] += 1
         else:
             row["in_progress"] += 1
-            waiting = d["status"] == "supplement"
-            if twice:
+            requests, waiting, due = as_it_stood(d, end)
+            if requests >= 2:
                 kind = "overdue"
             elif waiting or due is None or due.date() >= last:
                 kind = "in_time"

@@ -39,7 +39,7 @@ from counter_app.domain.lifecycle import Channel, Status
 from counter_app.reports.day import day_bounds
 from counter_app.reports.late_entries import LateEntry, late_entries
 from counter_app.reports.periods import ReportPeriod
-from counter_app.reports.sql import vn_date
+from counter_app.reports.sql import iso_moment, vn_date
 from counter_app.store.models import Dossier, Event, Office, UtcDateTime
 
 COLUMNS: tuple[str, ...] = (
@@ -148,30 +148,87 @@ class Outcome(IntEnum):
 FINISHED_OUTCOMES = (Outcome.EARLY, Outcome.ON_TIME, Outcome.LATE)
 
 
+def _moves_before(ends: Any) -> sa.Select[Any]:
+    """The status moves of the outer row's dossier made before `ends`, as a base query."""
+    return (
+        sa.select()
+        .where(Event.dossier_id == Dossier.id, Event.to_status.is_not(None), Event.at < ends)
+        .correlate_except(Event)
+    )
+
+
+def _as_of(ends: Any) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], Any]:
+    """The outer row's dossier as it stood at `ends`, from its events: (two or more
+    supplement requests, waiting for a supplement, the due date then in force).
+
+    Each part tests the current row first (requests are only ever added; a dossier never
+    asked for one has its first due date), so the events are read only for the few
+    dossiers that had a supplement request.
+    """
+    requests = (
+        _moves_before(ends)
+        .add_columns(sa.func.count())
+        .where(Event.to_status == Status.SUPPLEMENT.value)
+        .scalar_subquery()
+    )
+    second_supplement = sa.and_(
+        Dossier.supplement_count >= SECOND_SUPPLEMENT, requests >= SECOND_SUPPLEMENT
+    )
+    last_move_to = (
+        _moves_before(ends)
+        .add_columns(Event.to_status)
+        .order_by(Event.at.desc(), Event.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    waiting = sa.and_(Dossier.supplement_count > 0, last_move_to == Status.SUPPLEMENT.value)
+    # The due date moves only when a supplement pause ends, and that move records the
+    # date it replaced: the first such move at or after `ends` holds the date in force
+    # then; none since means today's date. Moves recorded before the previous due date was
+    # written to the event carry none: today's date is used for them.
+    replaced_due = (
+        sa.select(Event.data["previous_due_at"].as_string())
+        .where(
+            Event.dossier_id == Dossier.id,
+            Event.from_status == Status.SUPPLEMENT.value,
+            Event.at >= ends,
+        )
+        .correlate_except(Event)
+        .order_by(Event.at, Event.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    due_at = sa.case(
+        (Dossier.supplement_count == 0, Dossier.due_at),
+        else_=sa.func.coalesce(iso_moment(replaced_due), Dossier.due_at),
+    )
+    return second_supplement, waiting, due_at
+
+
 def _outcome(ends: Any, last_day: Any) -> sa.ColumnElement[int]:
     """A dossier's `Outcome` for a period ending at `ends` (a moment) on `last_day`, once
-    per row, so the aggregate only tallies small numbers."""
+    per row, so the aggregate only tallies small numbers.
+
+    A dossier finished before `ends` is read from today's row: nothing that the outcome
+    depends on changes after a result or a close. One still in progress at `ends` is read
+    as it stood then (`_as_of`), so a closed period's figures do not change later.
+    """
     finished_at = finished_at_column()
     finish_day, due_day = vn_date(finished_at), vn_date(Dossier.due_at)
-    second_supplement = Dossier.supplement_count >= SECOND_SUPPLEMENT
     resolved = sa.case(
         (Dossier.status.in_(_values(CLOSED_STATUSES)), Outcome.ON_TIME.value),
-        (second_supplement, Outcome.LATE.value),
+        (Dossier.supplement_count >= SECOND_SUPPLEMENT, Outcome.LATE.value),
         (Dossier.due_at.is_(None), Outcome.ON_TIME.value),
         (finish_day < due_day, Outcome.EARLY.value),
         (finish_day == due_day, Outcome.ON_TIME.value),
         else_=Outcome.LATE.value,
     )
-    waiting = sa.and_(
-        Dossier.status == Status.SUPPLEMENT.value,
-        Dossier.paused_at.is_not(None),
-        Dossier.paused_at < ends,
-    )
+    second_supplement_then, waiting_then, due_then = _as_of(ends)
     in_progress = sa.case(
-        (second_supplement, Outcome.OVERDUE.value),
-        (waiting, Outcome.IN_TIME.value),
+        (second_supplement_then, Outcome.OVERDUE.value),
+        (waiting_then, Outcome.IN_TIME.value),
         (Dossier.due_at.is_(None), Outcome.IN_TIME.value),
-        (due_day >= last_day, Outcome.IN_TIME.value),
+        (vn_date(due_then) >= last_day, Outcome.IN_TIME.value),
         else_=Outcome.OVERDUE.value,
     )
     return sa.case(

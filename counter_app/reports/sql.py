@@ -55,3 +55,23 @@ def _hours_between_sqlite(element: hours_between, compiler: SQLCompiler, **kw: A
 def _hours_between_default(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+class iso_moment(GenericFunction[datetime]):
+    """`iso_moment(text)`: an ISO 8601 text with its UTC offset (as the services write
+    times into event data) as a naive-UTC moment, like the stored datetime columns."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+
+
+@compiles(iso_moment, "sqlite")
+def _iso_moment_sqlite(element: iso_moment, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite applies the text's offset, giving UTC (to the second: enough for a date).
+    return f"datetime({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(iso_moment)
+def _iso_moment_default(element: iso_moment, compiler: SQLCompiler, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"(CAST({inner} AS TIMESTAMP WITH TIME ZONE) AT TIME ZONE 'UTC')"

@@ -320,9 +320,12 @@ def move(
                 event_data["second_supplement"] = True
         if current is Status.SUPPLEMENT and dossier.paused_at is not None:
             if dossier.due_at is not None:
+                # Both dates, so a past period's report can see the due date then in force.
+                event_data["previous_due_at"] = dossier.due_at.astimezone(VN_TZ).isoformat()
                 dossier.due_at = ctx.calendar.extend_for_pause(
                     dossier.due_at, dossier.paused_at, now
                 )
+                event_data["due_at"] = dossier.due_at.astimezone(VN_TZ).isoformat()
             event_data["paused_from"] = dossier.paused_at.astimezone(VN_TZ).isoformat()
             dossier.paused_at = None
         if target is Status.RESOLVED:
