@@ -25,7 +25,7 @@ from counter_app.i18n import _
 from counter_app.services.clock import Clock, system_clock
 from counter_app.services.config import AppConfig, load_config
 from counter_app.store.engine import make_engine, make_session_factory, sqlite_url
-from counter_app.store.migrate import upgrade
+from counter_app.store.migrate import COUNTER_MIGRATIONS, upgrade
 
 DATA_DIR_ENV = "COUNTER_APP_DATA_DIR"
 
@@ -134,6 +134,15 @@ def open_context(
     url = config.database_url or sqlite_url(directory)
     try:
         engine = make_engine(url)
+        current = COUNTER_MIGRATIONS.current_revision(engine)
+        if current is not None and not COUNTER_MIGRATIONS.knows(current):
+            engine.dispose()  # written by a newer program: migrating down would lose data
+            raise StorageError(
+                _(
+                    "Cơ sở dữ liệu có phiên bản lược đồ {found}, mới hơn bản {needed} mà "
+                    "chương trình này biết; hãy cập nhật chương trình."
+                ).format(found=current, needed=COUNTER_MIGRATIONS.head_revision())
+            )
         upgrade(engine)
     except sa.exc.SQLAlchemyError as exc:
         raise StorageError(

@@ -8,9 +8,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from counter_app.store.engine import make_engine
+from counter_app.errors import StorageError
+from counter_app.services.context import open_context
+from counter_app.store.engine import make_engine, sqlite_url
 from counter_app.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from counter_app.store.registry import counter_metadata
+from tests.conftest import make_data_dir
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -42,3 +45,17 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_engine: sa.Engin
     assert current_revision(empty_engine) is None
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision(empty_engine)
+
+
+def test_a_database_from_a_newer_program_is_refused_untouched(tmp_path) -> None:
+    """Migrating down what a newer program wrote would lose data: refuse, in one line."""
+    data_dir = make_data_dir(tmp_path)
+    open_context(data_dir).close()
+    engine = make_engine(sqlite_url(data_dir))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StorageError) as refused:
+        open_context(data_dir)
+    assert "0099" in refused.value.message and "\n" not in refused.value.message
+    assert current_revision(engine) == "0099"
+    engine.dispose()
