@@ -2,11 +2,13 @@
 
 The dossiers are bulk-inserted straight into SQLite (three years of receipts, most
 returned, some refused/withdrawn/stopped with their closing event, the last two months
-partly open), then the report runs through the same service the CLI calls.
+partly open, about 6 % with one or two supplement requests and their moves, as `move`
+records them), then the report runs through the same service the CLI calls.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import time
@@ -30,6 +32,31 @@ HANDLERS = ("tuphap", "diachinh", "vhxh", "tiepnhan1", None)
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _event(
+    uuid: str, dossier_id: int, moved: tuple[str, str], at: datetime, data: str
+) -> tuple[object, ...]:
+    return (uuid, dossier_id, "moved", *moved, "tiepnhan1", "clerk", _stamp(at), data, "", "", uuid)
+
+
+def _supplement_moves(
+    i: int, received: datetime, due: datetime, requests: int, status: str
+) -> tuple[list[tuple[object, ...]], datetime, datetime | None]:
+    """The moves of `requests` supplement requests: (events, the due date after them, the
+    pause still open for a dossier waiting now)."""
+    events = []
+    for n in range(1, requests + 1):
+        asked = received + timedelta(hours=2 * n - 1)
+        events.append(_event(f"s{i:029d}-{n:05d}", i, ("processing", "supplement"), asked, "{}"))
+        if status == "supplement" and n == requests:
+            return events, due, asked
+        extended = due + timedelta(hours=2)
+        data = json.dumps({"previous_due_at": due.isoformat(), "due_at": extended.isoformat()})
+        moved = ("supplement", "processing")
+        events.append(_event(f"r{i:029d}-{n:05d}", i, moved, asked + timedelta(hours=2), data))
+        due = extended
+    return events, due, None
 
 
 def generate(
@@ -56,7 +83,14 @@ def generate(
             resolved = received + timedelta(days=rng.uniform(0.1, 9))
             returned = resolved + timedelta(days=1) if status == "returned" else None
         supplements = 2 if rng.random() < 0.01 else (1 if rng.random() < 0.05 else 0)
-        paused = received + timedelta(days=1) if status == "supplement" else None
+        if status == "supplement":
+            supplements = max(supplements, 1)
+        # Each request waits two hours, and pushes the due date (and any result) as far.
+        history, due, paused = _supplement_moves(i, received, due, supplements, status)
+        events.extend(history)
+        if resolved is not None:
+            resolved += timedelta(hours=2 * supplements)
+            returned = resolved + timedelta(days=1) if status == "returned" else None
         dossiers.append(
             (
                 i,
@@ -88,7 +122,7 @@ def generate(
             )
         )
         if status in ("refused", "withdrawn", "stopped"):
-            closed = received + timedelta(days=rng.uniform(0, 4))
+            closed = received + timedelta(days=rng.uniform(0, 4), hours=2 * supplements)
             events.append(
                 (
                     f"{i:036d}",

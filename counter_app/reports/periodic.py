@@ -13,14 +13,22 @@ supplement request), all evaluated in SQL so a month over a million dossiers sta
   with two or more supplement requests is late; else the finishing date against the due
   date, date only (Vietnam time): before = early, same day or no due date = on time,
   after = late.
-- In progress at the end of the period (not finished by then): two or more supplement
-  requests = overdue; waiting for a supplement since before the end, or no due date, or
-  due on or after the last day = in time; else overdue.
+- In progress at the end of the period (not finished by then), read as it stood at that
+  moment from its events, so a closed period keeps its figures however often it is re-run:
+  two or more supplement requests made before the end = overdue; waiting for a supplement
+  at the end (its last move before the end went to `supplement`) = in time; no due date,
+  or the due date then in force on or after the last day = in time; else overdue. The due
+  date then in force is the one the first resumption after the end replaced (each move out
+  of a supplement pause records `previous_due_at` and the new `due_at` in its event data),
+  or today's when there has been none since.
 
-Known approximations, since the report reads today's row of each dossier: a due date
-later extended by a supplement pause, a supplement pending at the end of a past period but
-completed since, and a second supplement request made after the period, are seen as they
-are now.
+A finished dossier is read from today's row: its result or close is final, and nothing the
+outcome depends on (requests, due date) changes after it.
+
+What can still change a closed period's figures: a dossier logged late, after the period,
+with a receipt time inside it (it is counted, and listed among the late entries); and a
+resumption recorded before the due dates went into the event data (an older data
+directory), for which today's due date stands in for the one then in force.
 """
 
 from __future__ import annotations
