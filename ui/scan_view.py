@@ -100,6 +100,8 @@ class ScanView(QWidget):
         self.folder_button.setToolTip(
             _("Theo dõi thư mục máy quét lưu tệp vào (đặt trong Cài đặt) cho đến khi hủy")
         )
+        self.export_button = QPushButton(_("Xuất &PDF…"))
+        self.export_button.setToolTip(_("Ghi tất cả các trang của hồ sơ vào một tệp PDF"))
         self.progress = QProgressBar(visible=False)
         self.status = QLabel()
 
@@ -127,6 +129,7 @@ class ScanView(QWidget):
             self.cancel_button,
             self.import_button,
             self.folder_button,
+            self.export_button,
             self.progress,
         ):
             actions.addWidget(widget)
@@ -155,6 +158,7 @@ class ScanView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.import_button.clicked.connect(self._choose_files)
         self.folder_button.clicked.connect(self.watch_folder)
+        self.export_button.clicked.connect(self._choose_export_file)
         self.rotate_button.clicked.connect(
             lambda: self._page_action(lambda p: page_service.rotate_page(ctx, p.id, actor, 90))
         )
@@ -258,6 +262,7 @@ class ScanView(QWidget):
         self.scan_button.setEnabled(not busy and self.device.count() > 0)
         self.import_button.setEnabled(not busy)
         self.folder_button.setEnabled(not busy)
+        self.export_button.setEnabled(not busy and bool(self._pages))
         self.cancel_button.setEnabled(busy)
         for button in (
             self.rotate_button,
@@ -459,6 +464,56 @@ class ScanView(QWidget):
                 )
             )
         ).on_error(lambda exc: self.status.setText(str(exc))).start()
+
+    def _choose_export_file(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Xuất các trang của hồ sơ ra PDF"), f"{self._code}.pdf", _("PDF (*.pdf)")
+        )
+        if name:
+            self.export_pages(Path(name))
+
+    def export_pages(self, target: Path) -> None:
+        """Write every page of the dossier to `target` off the GUI thread; cancellable."""
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(target.name + ".pdf")
+        ctx, code = self._ctx, self._code
+        cancel = self._cancel = CancelToken()
+
+        def work(progress: Callable[[int, int], None]) -> int:
+            return page_service.export_pdf(
+                ctx, code, target, cancel=cancel, progress=lambda d, t: progress(d, t or 0)
+            )
+
+        def done(count: int) -> None:
+            self._export_ended(
+                ngettext(
+                    "Đã xuất {count} trang vào {path}.", "Đã xuất {count} trang vào {path}.", count
+                ).format(count=count, path=target)
+            )
+
+        self.progress.setRange(0, max(1, len(self._pages)))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.status.setText(_("Đang xuất PDF…"))
+        self._update_buttons()
+        (
+            self._op(work)
+            .with_progress(self._export_progressed)
+            .on_success(done)
+            .on_error(lambda exc: self._export_ended(str(exc)))
+            .start()
+        )
+
+    def _export_progressed(self, done: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _export_ended(self, message: str) -> None:
+        self._cancel = None  # the pages did not change: no reload
+        self.progress.setVisible(False)
+        self.status.setText(message)
+        self._update_buttons()
 
     def _page_action(self, action: Callable[[PageView], Any]) -> None:
         page = self.selected_page()

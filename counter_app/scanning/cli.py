@@ -175,6 +175,26 @@ def cmd_attach(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_pages(args: argparse.Namespace) -> int:
+    from counter_app.services.pages import export_pdf
+
+    with _context(args) as ctx:
+        count = export_pdf(
+            ctx, args.code, args.pdf, skip_blank=args.skip_blank, results=not args.no_results
+        )
+    if args.json:
+        _print_json({"dossier": args.code, "pdf": str(args.pdf), "pages": count})
+    else:
+        print(
+            ngettext(
+                "Đã xuất {count} trang của hồ sơ {code} vào {path}.",
+                "Đã xuất {count} trang của hồ sơ {code} vào {path}.",
+                count,
+            ).format(count=count, code=args.code, path=args.pdf)
+        )
+    return 0
+
+
 def register(sub: Any, common: OneLineParser) -> None:
     modes = [mode.value for mode in ColourMode]
     scanners = sub.add_parser("scanners", parents=[common], help=_("liệt kê máy quét"))
@@ -220,3 +240,15 @@ def register(sub: Any, common: OneLineParser) -> None:
     )
     _json_flag(attach)
     attach.set_defaults(handler=cmd_attach)
+
+    export = sub.add_parser(
+        "export-pages", parents=[common], help=_("xuất các trang của hồ sơ thành một tệp PDF")
+    )
+    export.add_argument("code", help=_("mã hồ sơ"))
+    export.add_argument("--pdf", required=True, type=Path, help=_("tệp PDF để ghi"))
+    export.add_argument("--skip-blank", action="store_true", help=_("bỏ các trang trắng"))
+    export.add_argument(
+        "--no-results", action="store_true", help=_("không kèm kết quả giải quyết (bản điện tử)")
+    )
+    _json_flag(export)
+    export.set_defaults(handler=cmd_export_pages)

@@ -448,9 +448,19 @@ def set_reused(
 
 
 def export_pdf(
-    ctx: AppContext, code: str, target: Path, *, skip_blank: bool = False, results: bool = True
+    ctx: AppContext,
+    code: str,
+    target: Path,
+    *,
+    skip_blank: bool = False,
+    results: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> int:
-    """Write the dossier's pages as one PDF (images embedded as stored); returns the count."""
+    """Write the dossier's pages as one PDF (images embedded as stored); returns the count.
+
+    `progress` is told after each page read; a `cancel` between pages writes nothing.
+    """
     import img2pdf
     import pikepdf
 
@@ -463,7 +473,13 @@ def export_pdf(
         ]
     if not pages:
         raise ValidationError(_("Hồ sơ {code} chưa có trang nào.").format(code=code))
-    images = [read_page_file(ctx, sha256) for sha256, _rotation in pages]
+    images: list[bytes] = []
+    for sha256, _rotation in pages:
+        if cancel is not None and cancel.cancelled:
+            raise ValidationError(_("Đã hủy xuất PDF; không ghi tệp nào."))
+        images.append(read_page_file(ctx, sha256))
+        if progress is not None:
+            progress(len(images), len(pages))
     try:
         pdf_bytes = img2pdf.convert(images, rotation=img2pdf.Rotation.ifvalid)
     except (img2pdf.ImageOpenError, ValueError) as exc:
