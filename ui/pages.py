@@ -43,6 +43,7 @@ PLUGIN_MODULES = (
     "ui.guidance_panel",
     "ui.sync_view",
     "ui.dashboard",
+    "ui.receipt_verify",
 )
 
 

@@ -20,13 +20,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import StorageError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
+
+if TYPE_CHECKING:
+    from counter_app.services.context import AppContext
 
 KEY_DIR = "keys"
 KEY_FILE = "office-ed25519.pem"
@@ -215,23 +218,97 @@ def read_qr_texts(image: Any) -> list[str]:
     return [result.text for result in found if result.valid]
 
 
-def verify_image(path: Path, public_key: Any) -> ReceiptClaim:
-    """Find the receipt QR in a photo or scan and check its signature."""
-    from PIL import Image, UnidentifiedImageError
+RECEIPT_PDF_DPI = 300
+"""A scanned receipt PDF is rendered at this resolution: its 21 mm QR then has about
+4 pixels a module, which zxing-cpp reads without the fallbacks (TOOLING §5)."""
+MAX_RECEIPT_PAGES = 10
 
-    try:
-        with Image.open(path) as opened:
-            image = opened.convert("L")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise ValidationError(_("Không đọc được ảnh {path}.").format(path=path.name)) from exc
-    texts = read_qr_texts(image)
+
+def qr_texts_in_file(path: Path) -> list[str]:
+    """The QR texts on every page of a photo, an image scan or a scanned PDF."""
+    from counter_app.scanning.files import load_file
+
+    images = load_file(path, pdf_dpi=RECEIPT_PDF_DPI, max_pdf_pages=MAX_RECEIPT_PAGES)
+    texts: list[str] = []
+    for image in images:
+        texts.extend(read_qr_texts(image.convert("L")))
     if not texts:
-        raise ValidationError(_("Không tìm thấy mã QR trong ảnh {path}.").format(path=path.name))
-    error: ValidationError | None = None
+        raise ValidationError(_("Không tìm thấy mã QR trong tệp {path}.").format(path=path.name))
+    return texts
+
+
+def verify_texts(texts: list[str], public_key: Any) -> ReceiptClaim:
+    """The claims of the first text that is a receipt signed with `public_key`.
+
+    When none is, the error of the first receipt-like text is raised (a bad signature
+    says more than "not a receipt" when a page holds another QR as well).
+    """
+    errors: list[ValidationError] = []
     for text in texts:
         try:
             return verify_payload(text, public_key)
         except ValidationError as exc:
-            error = error or exc
-    assert error is not None
-    raise error
+            errors.append(exc)
+    receipt_like = [e for text, e in zip(texts, errors, strict=True) if _looks_like_receipt(text)]
+    raise (receipt_like or errors)[0]
+
+
+def _looks_like_receipt(text: str) -> bool:
+    try:
+        parse_payload(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def verify_image(path: Path, public_key: Any) -> ReceiptClaim:
+    """Find the receipt QR in a photo, a scan or a scanned PDF and check its signature."""
+    return verify_texts(qr_texts_in_file(path), public_key)
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """What the verify screen shows about one receipt."""
+
+    valid: bool
+    problem: str
+    """Why the receipt is not valid (one line), empty when it is."""
+    claim: ReceiptClaim | None
+    """What the QR claims; shown as unproven when the signature fails."""
+    status: str | None = None
+    """The dossier's current status in this database (valid receipts only)."""
+
+
+def check_receipt(
+    ctx: AppContext, *, path: Path | None = None, text: str | None = None
+) -> ReceiptCheck:
+    """Verify a receipt from a file or from its QR text against this office's key.
+
+    An unreadable file or a file without a QR raises ValidationError; a QR that is not
+    a valid receipt gives `valid=False` with the reason.
+    """
+    from counter_app.errors import NotFoundError
+    from counter_app.services.dossiers import get_dossier
+
+    if path is not None:
+        texts = qr_texts_in_file(path)
+    elif text is not None and text.strip():
+        texts = [text.strip()]
+    else:
+        raise ValidationError(_("Chưa có ảnh, tệp PDF hay nội dung mã QR để kiểm tra."))
+    try:
+        claim = verify_texts(texts, load_or_create_key(ctx.data_dir).public_key())
+    except ValidationError as exc:
+        claimed = None
+        for candidate in texts:
+            try:
+                claimed = parse_payload(candidate).claim
+                break
+            except ValidationError:
+                continue
+        return ReceiptCheck(False, exc.message, claimed)
+    try:
+        status: str | None = get_dossier(ctx, claim.code).status
+    except NotFoundError:
+        status = None
+    return ReceiptCheck(True, "", claim, status)

@@ -36,7 +36,9 @@ DONE_DIR = "done"
 REJECTED_DIR = "rejected"
 
 
-def _pdf_pages(data: bytes, name: str) -> list[Image.Image]:
+def _pdf_pages(
+    data: bytes, name: str, dpi: int = PDF_RENDER_DPI, max_pages: int = MAX_PDF_PAGES
+) -> list[Image.Image]:
     import pypdfium2
 
     try:
@@ -52,10 +54,10 @@ def _pdf_pages(data: bytes, name: str) -> list[Image.Image]:
     try:
         if len(document) == 0:
             raise ValidationError(_("Tệp PDF {name} không có trang nào.").format(name=name))
-        if len(document) > MAX_PDF_PAGES:
+        if len(document) > max_pages:
             raise ValidationError(_("Tệp {name} có quá nhiều trang.").format(name=name))
         images = []
-        scale = PDF_RENDER_DPI / 72
+        scale = dpi / 72
         for page in document:
             width, height = page.get_size()
             pixels_w, pixels_h = round(width * scale), round(height * scale)
@@ -64,14 +66,16 @@ def _pdf_pages(data: bytes, name: str) -> list[Image.Image]:
                     _("Trang PDF trong {name} quá lớn để quét lại.").format(name=name)
                 )
             image = page.render(scale=scale, grayscale=False).to_pil()
-            image.info["dpi"] = (PDF_RENDER_DPI, PDF_RENDER_DPI)
+            image.info["dpi"] = (dpi, dpi)
             images.append(image)
         return images
     finally:
         document.close()
 
 
-def load_file(path: Path) -> list[Image.Image]:
+def load_file(
+    path: Path, *, pdf_dpi: int = PDF_RENDER_DPI, max_pdf_pages: int = MAX_PDF_PAGES
+) -> list[Image.Image]:
     """Every page of an image or PDF file, checked; raises ValidationError for a bad file."""
     suffix = path.suffix.lower()
     if suffix not in IMPORTABLE_SUFFIXES:
@@ -82,7 +86,7 @@ def load_file(path: Path) -> list[Image.Image]:
         )
     data = read_image_file(path)
     if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
-        return _pdf_pages(data, path.name)
+        return _pdf_pages(data, path.name, pdf_dpi, max_pdf_pages)
     images = list(open_images(data, path.name))
     for image in images:
         check_image(image)
