@@ -119,6 +119,13 @@ class OfficeHours:
 DEFAULT_OFFICE_HOURS = OfficeHours()
 
 
+class DayKind(StrEnum):
+    """The two kinds of entry of the overrides table (the file's `days_off`/`working_days`)."""
+
+    DAY_OFF = "day_off"
+    WORKING_DAY = "working_day"
+
+
 @dataclass(frozen=True)
 class CalendarOverrides:
     """Admin-maintained corrections on top of the `holidays` package.
@@ -491,6 +498,18 @@ class _OverridesReader:
         target.add(day)
         if name:
             self.names[day] = name
+
+
+def overrides_from_days(days: Iterable[tuple[date, DayKind, str]]) -> CalendarOverrides:
+    """The overrides of the applied entries of a holiday table: (date, kind, name) each."""
+    days_off: set[date] = set()
+    working_days: set[date] = set()
+    names: dict[date, str] = {}
+    for day, kind, name in days:
+        (days_off if kind is DayKind.DAY_OFF else working_days).add(day)
+        if name:
+            names[day] = name
+    return CalendarOverrides(frozenset(days_off), frozenset(working_days), names)
 
 
 def default_calendar() -> WorkCalendar:

@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from counter_app.domain.calendar import OfficeHours, WorkCalendar, load_overrides
+from counter_app.domain.calendar import OfficeHours, WorkCalendar
 from counter_app.domain.catalog import Catalog
 from counter_app.errors import ConfigError, CounterError, StorageError
 from counter_app.i18n import _
@@ -27,7 +28,16 @@ from counter_app.services.config import AppConfig, load_config
 from counter_app.store.engine import make_engine, make_session_factory, sqlite_url
 from counter_app.store.migrate import COUNTER_MIGRATIONS, upgrade
 
+if TYPE_CHECKING:
+    from counter_app.services.holidays import CalendarCache
+
 DATA_DIR_ENV = "COUNTER_APP_DATA_DIR"
+
+
+def _new_calendar_cache() -> CalendarCache:
+    from counter_app.services.holidays import CalendarCache  # it imports this module
+
+    return CalendarCache()
 
 
 def default_data_dir() -> Path:
@@ -69,6 +79,9 @@ class AppContext:
     engine: sa.Engine
     session_factory: sessionmaker[Session]
     clock: Clock = field(default=system_clock)
+    _calendar_cache: CalendarCache = field(
+        default_factory=_new_calendar_cache, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -82,13 +95,21 @@ class AppContext:
         self.__dict__.pop("catalog", None)
         return self.catalog
 
-    @cached_property
+    @property
     def calendar(self) -> WorkCalendar:
+        """The office's calendar: its hours and the database's holiday table.
+
+        Cached; rebuilt after this context changes the table, and when another counter has
+        (see services.holidays.CalendarCache).
+        """
         morning_start, morning_end, afternoon_start, afternoon_end = (
             self.config.office_hours_times()
         )
         hours = OfficeHours(morning_start, morning_end, afternoon_start, afternoon_end)
-        return WorkCalendar(hours, load_overrides())
+        return self._calendar_cache.get(self, hours)
+
+    def invalidate_calendar(self) -> None:
+        self._calendar_cache.invalidate()
 
     @property
     def pages_dir(self) -> Path:

@@ -16,6 +16,8 @@ MODEL_MODULES = (
     "counter_app.store.models",
     "counter_app.sync.models",
     "counter_app.documents.ledger",
+    "counter_app.store.holidays",
+    "counter_app.guidance.models",
 )
 
 
