@@ -13,7 +13,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.applicants import Applicant, Organisation, Person, applicant_to_json
+from counter_app.domain.applicants import Applicant, applicant_to_json
 from counter_app.domain.calendar import VN_TZ, TimeLimit
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.codes import SequenceBlock, format_code
@@ -22,7 +22,7 @@ from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, NotFoundError, ValidationError
 from counter_app.guidance.policy import check_intake
 from counter_app.i18n import _
-from counter_app.services.audit import append_event
+from counter_app.services.audit import append_event, cached_columns
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from counter_app.services.views import DocumentView, DossierView, EventView, FeeView
@@ -36,7 +36,7 @@ from counter_app.store.models import (
     Office,
     Page,
 )
-from counter_app.store.search import is_broad_search, search_condition, searchable_text
+from counter_app.store.search import is_broad_search, search_condition
 
 MAX_REASON_LENGTH = 2000
 
@@ -78,6 +78,9 @@ class IntakeRequest:
     competent_body: str | None = None
     handler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    awaiting_receipt: bool = False
+    """An online registration logged as `submitted`: not received yet, so no due date; the
+    clock starts when it moves to `received`."""
 
 
 def ensure_office(session: Session, ctx: AppContext) -> Office:
@@ -159,12 +162,6 @@ def _check_late_entry(ctx: AppContext, request: IntakeRequest, now: datetime) ->
     return received_at.astimezone(VN_TZ)
 
 
-def _applicant_identity(applicant: Applicant) -> str | None:
-    if isinstance(applicant, Person):
-        return applicant.id_number
-    return None
-
-
 def time_limit_for(procedure: Procedure, channel: Channel) -> TimeLimit:
     """The processing time that applies: the online one for online filings when it differs."""
     if channel.is_online and procedure.online_time_limit is not None:
@@ -182,7 +179,14 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
     decision = check_intake(ctx, request, procedure, actor, received_at.date())
     if request.channel is Channel.ASSISTED and not (request.portal_code or "").strip():
         raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
-    due_at = ctx.calendar.due_at(received_at, time_limit_for(procedure, request.channel))
+    if request.awaiting_receipt and request.channel is not Channel.ONLINE:
+        raise ValidationError(_("Chỉ hồ sơ nộp trực tuyến mới có thể chờ tiếp nhận."))
+    status = Status.SUBMITTED if request.awaiting_receipt else Status.RECEIVED
+    due_at = (
+        None
+        if request.awaiting_receipt
+        else ctx.calendar.due_at(received_at, time_limit_for(procedure, request.channel))
+    )
     documents = request.documents
     if documents is None:
         documents = tuple(
@@ -201,8 +205,6 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             raise ValidationError(_("Số tiền phí không được âm."))
     block = SequenceBlock(ctx.config.sequence_first, ctx.config.sequence_last)
     applicant_json = applicant_to_json(request.applicant)
-    id_number = _applicant_identity(request.applicant)
-    tax_code = request.applicant.tax_code if isinstance(request.applicant, Organisation) else None
 
     with ctx.session() as session:
         office = ensure_office(session, ctx)
@@ -218,10 +220,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             procedure_field=procedure.field,
             catalog_version=ctx.catalog.version,
             channel=request.channel.value,
-            status=Status.RECEIVED.value,
-            applicant_kind=applicant_json["kind"],
-            applicant_name=request.applicant.name,
-            applicant_id_number=id_number,
+            status=status.value,
             applicant=applicant_json,
             submitted_at=received_at,
             received_at=received_at,
@@ -238,14 +237,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             paper_reason=decision.paper_reason,
             fee_total=sum(fee.amount for fee in fees),
             payment_method=next((f.payment_method for f in fees if f.payment_method), None),
-            search_folded=searchable_text(
-                code,
-                request.applicant.name,
-                id_number,
-                tax_code,
-                request.applicant.phone,
-                request.portal_code,
-            ),
+            **cached_columns(code, applicant_json, request.portal_code),
             head_hash="",
         )
         session.add(dossier)
@@ -283,7 +275,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             actor=actor.login,
             actor_role=actor.role.value,
             at=now,
-            to_status=Status.RECEIVED.value,
+            to_status=status.value,
             reason=dossier.late_entry_reason,
             data=data,
         )
@@ -307,6 +299,7 @@ def move(
         raise ValidationError(_("Lý do quá dài."))
     reason = nfc(reason) if reason else None
     now = ctx.clock().astimezone(VN_TZ)
+    catalog = ctx.catalog if target is Status.RECEIVED else None  # read before the write lock
     with ctx.session() as session:
         dossier = load_dossier(session, code, for_update=True)
         current = Status(dossier.status)
@@ -328,6 +321,14 @@ def move(
                 event_data["due_at"] = dossier.due_at.astimezone(VN_TZ).isoformat()
             event_data["paused_from"] = dossier.paused_at.astimezone(VN_TZ).isoformat()
             dossier.paused_at = None
+        if current is Status.SUBMITTED and catalog is not None:
+            # The centre receives an online registration: its clock starts now.
+            dossier.received_at = now
+            dossier.received_by = actor.login
+            procedure = catalog.get(dossier.procedure_code)
+            dossier.due_at = ctx.calendar.due_at(
+                now, time_limit_for(procedure, Channel(dossier.channel))
+            )
         if target is Status.RESOLVED:
             dossier.resolved_at = now
         if target is Status.RETURNED:
