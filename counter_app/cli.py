@@ -385,6 +385,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "counter_app.reports.cli",
     "counter_app.sync.cli",
     "counter_app.documents.commands",
+    "counter_app.calendar_cli",
 )
 
 
