@@ -34,6 +34,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("date", help="YYYY-MM-DD")
     add.add_argument("--kind", required=True, help="day_off | working_day")
     add.add_argument("--name", required=True, help=_("tên ngày, ví dụ: Tết Nguyên đán"))
+    add.add_argument(
+        "--proposed", action="store_true", help=_("chỉ đề xuất: chưa áp dụng đến khi xác nhận")
+    )
     add.add_argument("--force", action="store_true", help=force_help)
     _json_flag(add)
     add.set_defaults(handler=cmd_calendar_add)
@@ -88,7 +91,9 @@ def cmd_calendar_add(args: argparse.Namespace) -> int:
     with _context(args) as ctx:
         actor = _actor(ctx, args)
         try:
-            entry = holidays.add_holiday(ctx, day, kind, args.name, actor, force=args.force)
+            entry = holidays.add_holiday(
+                ctx, day, kind, args.name, actor, proposed=args.proposed, force=args.force
+            )
         except PastDateError as exc:
             raise _force_hint(exc) from None
     return _done(args, entry, _("Đã thêm ngày {day}: {name}."))

@@ -9,7 +9,7 @@ Rules:
 - Anyone may read the table; only an admin changes it.
 - One entry per date. An entry is `proposed` (not applied), `confirmed` (applied) or
   `removed` (kept for the history; the date may be added again). An entry an admin adds is
-  confirmed at once.
+  confirmed at once unless added as proposed.
 - A make-up working day must fall on a day the office would otherwise be closed: a weekly
   rest day or a holiday of the `holidays` package. Anything else is refused.
 - A change that alters the applied calendar on a date already begun (today or earlier,
@@ -175,15 +175,26 @@ def list_holidays(
 
 
 def add_holiday(
-    ctx: AppContext, day: date, kind: DayKind, name: str, actor: Actor, *, force: bool = False
+    ctx: AppContext,
+    day: date,
+    kind: DayKind,
+    name: str,
+    actor: Actor,
+    *,
+    proposed: bool = False,
+    force: bool = False,
 ) -> HolidayEntry:
-    """Add a confirmed entry (a removed date is brought back with the new kind and name)."""
+    """Add an entry, confirmed, or `proposed` (e.g. announced dates awaiting the notice).
+
+    A removed date is brought back with the new kind and name.
+    """
     actor.require(Role.ADMIN)
     _check_year(day)
     name = _check_name(name)
     if kind is DayKind.WORKING_DAY:
         _check_closed_without_table(ctx, day)
-    _check_not_begun(ctx, day, force)
+    if not proposed:  # a proposal changes no deadline
+        _check_not_begun(ctx, day, force)
     try:
         with ctx.session() as session:
             row = _row(session, day)
@@ -199,7 +210,8 @@ def add_holiday(
                 row = CalendarDay(day=day, source=None)
                 session.add(row)
             row.kind, row.name = kind.value, name
-            entry = _record(ctx, session, row, HolidayStatus.CONFIRMED, "added", actor, force)
+            status = HolidayStatus.PROPOSED if proposed else HolidayStatus.CONFIRMED
+            entry = _record(ctx, session, row, status, "added", actor, force)
     except sa.exc.IntegrityError:  # another admin added the same date at the same moment
         raise ValidationError(
             _("Ngày {day} vừa được thêm ở máy khác.").format(day=_shown(day))
