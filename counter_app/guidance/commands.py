@@ -219,7 +219,64 @@ def cmd_vietqr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_guidance_log(args: argparse.Namespace) -> int:
+    from counter_app.guidance.sessions import record_guidance
+
+    with _context(args) as ctx:
+        record = record_guidance(
+            ctx,
+            args.procedure,
+            args.outcome,
+            _actor(ctx, args),
+            reason=args.reason,
+            dossier_code=args.dossier,
+        )
+    if args.json:
+        _print_json(record.to_json())
+    else:
+        print(
+            _("Đã ghi nhận hướng dẫn nộp trực tuyến: {code} — {outcome}.").format(
+                code=record.procedure_code, outcome=record.outcome.label
+            )
+        )
+    return 0
+
+
+def cmd_guidance_report(args: argparse.Namespace) -> int:
+    from counter_app.guidance.sessions import GuidanceOutcome
+    from counter_app.reports.guidance import guidance_figures
+
+    with _context(args) as ctx:
+        day = _today(ctx, args)
+        figures = guidance_figures(ctx, args.date_from or day.replace(day=1), args.date_to or day)
+    if args.json:
+        _print_json(figures.to_json())
+        return 0
+    print(_guided_line(figures))
+    for outcome in GuidanceOutcome:
+        print(f"  {outcome.label}: {figures.by_outcome[outcome.value]}")
+    for code, counts in figures.by_procedure.items():
+        print(f"  {code}\t" + "\t".join(f"{o}={n}" for o, n in sorted(counts.items())))
+    return 0
+
+
+def _guided_line(figures: Any) -> str:
+    share = figures.received.share
+    return _(
+        "Từ {start} đến {end}: đã hướng dẫn nộp trực tuyến {guided} lượt; "
+        "tiếp nhận {received} hồ sơ, trong đó trực tuyến {online} ({share})."
+    ).format(
+        start=f"{figures.start:%d/%m/%Y}",
+        end=f"{figures.end:%d/%m/%Y}",
+        guided=figures.guided,
+        received=figures.received.received,
+        online=figures.received.online,
+        share="—" if share is None else f"{share * 100:.1f}%",
+    )
+
+
 def cmd_online(args: argparse.Namespace) -> int:
+    from counter_app.reports.guidance import guidance_figures
     from counter_app.reports.online import month_bounds, paper_reasons, target_progress
 
     with _context(args) as ctx:
@@ -227,7 +284,12 @@ def cmd_online(args: argparse.Namespace) -> int:
         progress = target_progress(ctx, day)
         first, _last = month_bounds(day)
         reasons = paper_reasons(ctx, first, day)
-    document = {**progress.to_json(), "paper_reasons": reasons.to_json()}
+        guided = guidance_figures(ctx, first, day)
+    document = {
+        **progress.to_json(),
+        "paper_reasons": reasons.to_json(),
+        "guided_month": guided.to_json(),
+    }
     if args.json:
         _print_json(document)
         return 0
@@ -249,6 +311,7 @@ def cmd_online(args: argparse.Namespace) -> int:
     )
     for code, count in reasons.by_reason.items():
         print(f"  {code}: {count}")
+    print(_guided_line(guided))
     return 0
 
 
@@ -320,6 +383,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     target.add_argument("percent", type=float)
     target.add_argument("--source", required=True)
     target.set_defaults(handler=cmd_target)
+
+    log = gsub.add_parser(
+        "log", parents=[common], help=_("ghi nhận một lần hướng dẫn nộp trực tuyến")
+    )
+    log.add_argument("--procedure", required=True)
+    log.add_argument("--outcome", required=True, help="assisted|at_home|could_not")
+    log.add_argument("--reason", help=_("lý do không nộp trực tuyến được (could_not)"))
+    log.add_argument("--dossier", help=_("mã hồ sơ đã hỗ trợ nộp trực tuyến (assisted)"))
+    _json_flag(log)
+    log.set_defaults(handler=cmd_guidance_log)
+    report = gsub.add_parser(
+        "report", parents=[common], help=_("số lượt hướng dẫn nộp trực tuyến theo kỳ")
+    )
+    report.add_argument("--from", dest="date_from", type=_parse_date)
+    report.add_argument("--to", dest="date_to", type=_parse_date)
+    _json_flag(report)
+    report.set_defaults(handler=cmd_guidance_report)
 
     bank = gsub.add_parser("bank", parents=[common], help=_("tài khoản nhận phí VietQR"))
     bank.add_argument("--bin", required=True)

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "counter_app.sync.models",
     "counter_app.documents.ledger",
     "counter_app.store.holidays",
+    "counter_app.guidance.models",
 )
 
 
