@@ -9,6 +9,7 @@ the intake service (`guidance.policy.check_intake`), the payment by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,8 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.documents.forms import FormOptions
+from counter_app.documents.templates import FormKind
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
+from counter_app.guidance.payment_slip import payment_slip, payment_slip_pdf, record_slip_print
 from counter_app.guidance.payments import PaymentMethod, fee_due, fee_qr_payload, record_payment
 from counter_app.i18n import _
 from counter_app.services.context import AppContext
@@ -36,6 +40,7 @@ from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.guidance_panel import qr_pixmap
 from ui.intake_logic import money
+from ui.print_preview import PrintPreviewDialog
 from ui.tasks import Op, TaskRunner
 
 _ERROR_STYLE = "color: #b00020"
@@ -187,6 +192,11 @@ class PaymentDialog(QDialog):
         self.qr.setAccessibleName(_("Mã VietQR nộp phí"))
         self.qr_note = QLabel()
         self.qr_note.setWordWrap(True)
+        self.print_qr_button = QPushButton(_("&In mã QR thanh toán…"))
+        self.print_qr_button.setEnabled(False)
+        self.print_qr_button.setAutoDefault(False)
+        self.print_qr_button.clicked.connect(self.print_qr)
+        self.slip_preview: PaymentSlipPreview | None = None
         self.reference = QLineEdit()
         self.reference.setPlaceholderText(_("Mã giao dịch ngân hàng (nếu có)"))
         self.message = _error_label()
@@ -211,6 +221,7 @@ class PaymentDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.qr)
         layout.addWidget(self.qr_note)
+        layout.addWidget(self.print_qr_button, 0, Qt.AlignmentFlag.AlignCenter)
         form = QFormLayout()
         form.addRow(_("Mã giao dịch"), self.reference)
         layout.addLayout(form)
@@ -246,9 +257,17 @@ class PaymentDialog(QDialog):
         else:
             self.qr.clear()
             self.qr_note.setText(state.qr_problem or "")
+        self.print_qr_button.setEnabled(state.payload is not None)
         for method, button in self.method_buttons.items():
             button.setEnabled(method is not PaymentMethod.VIETQR or state.payload is not None)
         self.method_buttons[PaymentMethod.CASH].setFocus()
+
+    def print_qr(self) -> None:
+        """The citizen may pay later: the slip carries the code, the amount and the QR."""
+        self.slip_preview = PaymentSlipPreview(
+            self.ctx, self.actor, self.code, self, runner=self._runner
+        )
+        self.slip_preview.open()
 
     def confirm(self, method: PaymentMethod) -> None:
         ctx, actor, code = self.ctx, self.actor, self.code
@@ -278,3 +297,40 @@ class PaymentDialog(QDialog):
             self.message.setText(exc.message)
         else:
             show_error(self, exc)
+
+
+@dataclass(frozen=True)
+class RenderedSlip:
+    """The payment slip as the print preview shows it (it needs `pdf` and `paper`)."""
+
+    code: str
+    paper: str
+    pdf: bytes
+
+
+class PaymentSlipPreview(PrintPreviewDialog):
+    """The print preview of a dossier's VietQR payment slip; a print is recorded too."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        code: str,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(
+            ctx, actor, FormKind.RECEIPT, code, FormOptions(paper="A5"), parent, runner=runner
+        )
+        self.setWindowTitle(_("Xem trước mã QR nộp phí — {code}").format(code=code))
+
+    def render(self, options: FormOptions) -> Any:
+        paper = options.paper or "A5"
+        pdf = payment_slip_pdf(payment_slip(self.ctx, self.code), paper, draft=options.draft)
+        return RenderedSlip(self.code, paper, pdf)
+
+    def record(self, rendered: Any, copies: int, printer: str) -> Any:
+        return record_slip_print(
+            self.ctx, self.code, self.actor, paper=rendered.paper, copies=copies, printer=printer
+        )

@@ -180,15 +180,24 @@ class PrintPreviewDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.refresh()
 
+    def render(self, options: FormOptions) -> RenderedForm:
+        """The PDF to show or print; runs on the database worker (a subclass prints another
+        paper of the dossier, e.g. the VietQR payment slip)."""
+        return render_form(self.ctx, self.kind, self.code, options)
+
+    def record(self, rendered: RenderedForm, copies: int, printer: str) -> Any:
+        """Record a finished print on the dossier's history; runs on the database worker."""
+        return record_print(self.ctx, rendered, self.actor, copies=copies, printer=printer)
+
     def current_options(self, *, draft: bool) -> FormOptions:
         paper = self.paper_box.currentData()
         return replace(self.options, paper=paper or self.options.paper, draft=draft)
 
     def refresh(self) -> None:
         """Rebuild the draft preview (after a change of paper)."""
-        ctx, kind, code, options = self.ctx, self.kind, self.code, self.current_options(draft=True)
+        options = self.current_options(draft=True)
         self.print_button.setEnabled(False)
-        Op(self, lambda: render_form(ctx, kind, code, options), runner=self._runner).on_success(
+        Op(self, lambda: self.render(options), runner=self._runner).on_success(
             self._show_draft
         ).start()
 
@@ -208,14 +217,13 @@ class PrintPreviewDialog(QDialog):
 
     def print_to(self, printer: QPrinter) -> None:
         """Render the final form (no draft mark), print it, then record the print."""
-        ctx, actor, kind, code = self.ctx, self.actor, self.kind, self.code
         options = self.current_options(draft=False)
         copies = self.copies_box.value()
         name = printer.printerName() or printer.outputFileName()
         self.print_button.setEnabled(False)
 
         def final() -> RenderedForm:
-            return render_form(ctx, kind, code, options)
+            return self.render(options)
 
         def send(rendered: RenderedForm) -> None:
             try:
@@ -226,7 +234,7 @@ class PrintPreviewDialog(QDialog):
                 return
             Op(
                 self,
-                lambda: record_print(ctx, rendered, actor, copies=copies, printer=name),
+                lambda: self.record(rendered, copies, name),
                 runner=self._runner,
             ).on_success(self._recorded).on_error(self._failed).start()
 
