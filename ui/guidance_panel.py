@@ -1,8 +1,12 @@
 """The guidance panel of the intake screen: can this procedure be filed online, what it
-saves, why the citizen files on paper, and the VietQR code of the fee.
+saves, why the citizen files on paper, and the VietQR code of the fee; "Đã hướng dẫn nộp
+trực tuyến" logs a guidance session (counted apart from "received") and "In hướng dẫn"
+prints the A5 guide sheet through the print preview.
 
 The panel holds no rules: it shows `counter_app.guidance` results. Loading the guidance
-reads two small files (no database), so it runs on the GUI thread.
+reads two small files (no database), so it runs on the GUI thread; recording and
+rendering the sheet go through `ui.tasks.Op`. Without a context (`ctx=None`) the two
+buttons stay hidden.
 """
 
 from __future__ import annotations
@@ -10,22 +14,33 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QPixmap
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from counter_app.documents.templates import FormKind
 from counter_app.domain.catalog import Catalog
 from counter_app.guidance.data import load_guidance
 from counter_app.guidance.policy import OTHER, PAPER_REASONS, paper_reason_label
-from counter_app.guidance.sheet import Guide, make_guide, money
+from counter_app.guidance.sessions import GuidanceOutcome, GuidanceRecord, record_guidance
+from counter_app.guidance.sheet import Guide, guide_sheet_pdf, make_guide, money
 from counter_app.i18n import _
+from counter_app.services.context import AppContext
+from counter_app.services.users import Actor
+from ui.bus import bus
+from ui.errors import show_error
+from ui.print_preview import PrintPreviewDialog, print_pdf
+from ui.tasks import Op, TaskRunner
 
 _ONLINE_STYLE = "background:#e6f4ea;color:#0b5d1e;border:2px solid #0b5d1e;border-radius:6px;"
 _ONLY_STYLE = "background:#fdecea;color:#8a1c1c;border:2px solid #8a1c1c;border-radius:6px;"
@@ -45,19 +60,91 @@ def qr_pixmap(payload: str, scale: int = 5) -> QPixmap:
     return pixmap
 
 
-class GuidancePanel(QWidget):
-    """Shown beside the intake form; call `set_procedure` when the clerk picks one."""
+class GuideSheetPreview(PrintPreviewDialog):
+    """The print preview of a procedure's A5 guide sheet (no dossier, nothing recorded).
 
-    paperReasonChanged = Signal(str)
-    """The stored form of the reason ("" when none is chosen)."""
+    The sheet is a handout, not a form: the preview shows the same PDF that is printed,
+    and `printed` carries None.
+    """
 
     def __init__(
-        self, catalog: Catalog, data_dir: Path | None = None, parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        guide: Guide,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        self.guide = guide
+        self.sheet: bytes | None = None
+        # The kind is unused: `refresh` and `print_to` below replace the form rendering.
+        super().__init__(
+            ctx, actor, FormKind.RECEIPT, guide.procedure.code, parent=parent, runner=runner
+        )
+        self.setWindowTitle(_("In tờ hướng dẫn — {code}").format(code=guide.procedure.code))
+        self.paper_box.setEnabled(False)  # the sheet is laid out for A5
+
+    def refresh(self) -> None:
+        guide = self.guide
+        office = self.ctx.config.office.name if self.ctx.config.office else ""
+        self.print_button.setEnabled(False)
+        Op(self, lambda: guide_sheet_pdf(guide, office), db=False, runner=self._runner).on_success(
+            self._show_sheet
+        ).start()
+
+    def _show_sheet(self, pdf: bytes) -> None:
+        self.sheet = pdf
+        self.document.close()
+        self._buffer.close()
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(self._buffer)
+        self.print_button.setEnabled(self.printer_box.count() > 0)
+        self.rendered.emit(pdf)
+
+    def print_to(self, printer: QPrinter) -> None:
+        if self.sheet is None:
+            return
+        try:
+            print_pdf(self.sheet, printer, self.copies_box.value())
+        except (OSError, ValueError) as exc:
+            self.message.setText(_("Không in được: {error}").format(error=exc))
+            return
+        self.draft_label.setText(_("Đã in"))
+        self.printed.emit(None)
+        self.accept()
+
+
+class GuidancePanel(QWidget):
+    """Shown beside the intake form; call `set_procedure` when the clerk picks one.
+
+    Signals:
+        paperReasonChanged(str): the stored form of the reason ("" when none is chosen).
+        guided(object): the `GuidanceRecord` of a logged guidance session.
+    """
+
+    paperReasonChanged = Signal(str)
+    guided = Signal(object)
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        data_dir: Path | None = None,
+        parent: QWidget | None = None,
+        *,
+        ctx: AppContext | None = None,
+        actor: Actor | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._catalog = catalog
         self._data_dir = data_dir
         self._guide: Guide | None = None
+        self._ctx = ctx
+        self._actor = actor
+        self._runner = runner
+        self.sheet_preview: GuideSheetPreview | None = None
 
         self.headline = QLabel()
         self.headline.setWordWrap(True)
@@ -85,6 +172,32 @@ class GuidancePanel(QWidget):
         self.reason.currentIndexChanged.connect(self._reason_changed)
         self.reason_text.textChanged.connect(self._reason_changed)
 
+        self.outcome_label = QLabel(_("&Kết quả hướng dẫn:"))
+        self.outcome = QComboBox()
+        self.outcome.setAccessibleName(_("Kết quả hướng dẫn nộp trực tuyến"))
+        for outcome in GuidanceOutcome:
+            self.outcome.addItem(outcome.label, outcome.value)
+        self.outcome_label.setBuddy(self.outcome)
+        self.guided_reason = QComboBox()
+        self.guided_reason.setAccessibleName(_("Lý do không nộp trực tuyến được"))
+        self.guided_reason.addItem(_("— chọn lý do —"), "")
+        for code in PAPER_REASONS:
+            self.guided_reason.addItem(paper_reason_label(code), code)
+        self.guided_reason_text = QLineEdit()
+        self.guided_reason_text.setPlaceholderText(_("Ghi rõ lý do khác"))
+        self.guided_button = QPushButton(_("Đã &hướng dẫn nộp trực tuyến"))
+        self.print_button = QPushButton(_("&In hướng dẫn"))
+        self.guidance_status = QLabel()
+        self.guidance_status.setObjectName("guidanceStatus")
+        self.guidance_status.setWordWrap(True)
+        self.outcome.currentIndexChanged.connect(self._outcome_changed)
+        self.guided_reason.currentIndexChanged.connect(self._outcome_changed)
+        self.guided_button.clicked.connect(self.record_guided)
+        self.print_button.clicked.connect(self.print_sheet)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.guided_button)
+        buttons.addWidget(self.print_button)
+
         separator = QFrame()
         separator.setFrameShape(QFrame.Shape.HLine)
         self.fee_title = QLabel()
@@ -93,6 +206,7 @@ class GuidancePanel(QWidget):
         self.fee_qr.setAccessibleName(_("Mã VietQR nộp phí"))
 
         layout = QVBoxLayout(self)
+        widget: QWidget
         for widget in (
             self.headline,
             self.details,
@@ -100,13 +214,28 @@ class GuidancePanel(QWidget):
             self.reason_label,
             self.reason,
             self.reason_text,
-            separator,
-            self.fee_title,
-            self.fee_qr,
+            self.outcome_label,
+            self.outcome,
+            self.guided_reason,
+            self.guided_reason_text,
         ):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
+        layout.addWidget(self.guidance_status)
+        for widget in (separator, self.fee_title, self.fee_qr):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.clear()
+
+    def tab_chain(self) -> list[QWidget]:
+        """The guidance session's widgets in keyboard order (for the intake screen)."""
+        return [
+            self.outcome,
+            self.guided_reason,
+            self.guided_reason_text,
+            self.guided_button,
+            self.print_button,
+        ]
 
     # --- procedure guidance ---------------------------------------------------------------
 
@@ -117,6 +246,7 @@ class GuidancePanel(QWidget):
         self.details.clear()
         self.link.clear()
         self._show_reason(False)
+        self._show_session(False, False)
         self.clear_fee_qr()
 
     def set_procedure(self, code: str, day: date) -> Guide:
@@ -150,6 +280,9 @@ class GuidancePanel(QWidget):
         url = g.portal_page
         self.link.setText(f'<a href="{url}">{_("Mở trang thủ tục trên Cổng")}</a>')
         self._show_reason(g.can_file_online)
+        # Unknown guidance may still be online: only a procedure listed as having no
+        # online channel has nothing to guide (the service refuses it too).
+        self._show_session(g.online_available is not False, True)
         return guide
 
     @property
@@ -178,6 +311,81 @@ class GuidancePanel(QWidget):
     def _reason_changed(self, *_args: object) -> None:
         self.reason_text.setVisible(self.reason.currentData() == OTHER)
         self.paperReasonChanged.emit(self.paper_reason() or "")
+
+    # --- guided to online -----------------------------------------------------------------
+
+    def _show_session(self, guidable: bool, printable: bool) -> None:
+        live = self._ctx is not None and self._actor is not None
+        for widget in (self.outcome_label, self.outcome, self.guided_button):
+            widget.setVisible(live and guidable)
+        self.print_button.setVisible(live and printable)
+        self.outcome.setCurrentIndex(0)
+        self.guided_reason.setCurrentIndex(0)
+        self.guided_reason_text.clear()
+        self._outcome_changed()
+
+    def _outcome_changed(self, *_args: object) -> None:
+        asks = self.outcome.isVisibleTo(self) and (
+            self.outcome.currentData() == GuidanceOutcome.COULD_NOT.value
+        )
+        self.guided_reason.setVisible(asks)
+        self.guided_reason_text.setVisible(asks and self.guided_reason.currentData() == OTHER)
+
+    def guided_reason_value(self) -> str | None:
+        """The "could not" reason in its stored form, or None when none is chosen."""
+        code = self.guided_reason.currentData()
+        if not code or self.outcome.currentData() != GuidanceOutcome.COULD_NOT.value:
+            return None
+        if code == OTHER:
+            return f"{OTHER}: {self.guided_reason_text.text().strip()}"
+        return str(code)
+
+    def record_guided(self) -> None:
+        """Log the guidance session of the shown procedure with the chosen outcome."""
+        ctx, actor, guide = self._ctx, self._actor, self._guide
+        if ctx is None or actor is None or guide is None:
+            return
+        code, outcome = guide.procedure.code, str(self.outcome.currentData())
+        reason = self.guided_reason_value()
+        self.guided_button.setEnabled(False)
+        Op(
+            self,
+            lambda: record_guidance(ctx, code, outcome, actor, reason=reason),
+            runner=self._runner,
+        ).on_success(self._recorded).on_error(self._failed).start()
+
+    def _recorded(self, record: GuidanceRecord) -> None:
+        self.guided_button.setEnabled(True)
+        message = _("Đã ghi nhận hướng dẫn nộp trực tuyến: {code} — {outcome}.").format(
+            code=record.procedure_code, outcome=record.outcome.label
+        )
+        self.guidance_status.setStyleSheet("")
+        self.guidance_status.setText(message)
+        bus().info(message)
+        self.outcome.setCurrentIndex(0)
+        self.guided.emit(record)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.guided_button.setEnabled(True)
+        text = getattr(exc, "message", None)
+        if text is None:
+            show_error(self, exc)
+            return
+        self.guidance_status.setStyleSheet("color: #b00020")
+        self.guidance_status.setText(str(text))
+
+    def print_sheet(self) -> GuideSheetPreview | None:
+        """Open the print preview of the shown procedure's guide sheet."""
+        if self._ctx is None or self._actor is None or self._guide is None:
+            return None
+        self.sheet_preview = GuideSheetPreview(
+            self._ctx, self._actor, self._guide, self, runner=self._runner
+        )
+        self.sheet_preview.printed.connect(
+            lambda _none: bus().info(_("Đã in tờ hướng dẫn nộp trực tuyến."))
+        )
+        self.sheet_preview.open()
+        return self.sheet_preview
 
     # --- VietQR fee -------------------------------------------------------------------------
 

@@ -363,7 +363,9 @@ class IntakeView(QWidget):
         self.procedure_label = QLabel(_("Chưa chọn thủ tục."))
         self.procedure_label.setWordWrap(True)
         self.applicant = ApplicantPanel()
-        self.guidance = GuidancePanel(ctx.catalog, ctx.data_dir)
+        self.guidance = GuidancePanel(
+            ctx.catalog, ctx.data_dir, ctx=ctx, actor=actor, runner=runner
+        )
         self.guidance.setObjectName("intake_guidance")
         self.documents = QListWidget()
         self.fee = QSpinBox()
