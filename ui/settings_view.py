@@ -1,27 +1,46 @@
-"""Cài đặt: language, text size, the idle lock and the scan folder of this counter machine."""
+"""Cài đặt: language, text size, the idle lock and the scan folder of this counter machine,
+and the office's holiday table (shared by every counter; admins edit it, others read it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
     QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from counter_app.domain.calendar import VN_TZ, DayKind
+from counter_app.domain.lifecycle import Role
+from counter_app.errors import CounterError
 from counter_app.i18n import _
+from counter_app.services import holidays
 from counter_app.services.context import AppContext
+from counter_app.services.holidays import HolidayEntry, HolidayStatus, PastDateError
 from counter_app.services.scan_folder import configured_folder, set_scan_folder
 from counter_app.services.users import Actor
 from ui.bus import bus
+from ui.errors import show_error
 from ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, TEXT_SIZE, UiSettings
 from ui.tasks import Op
 
@@ -62,7 +81,8 @@ class SettingsView(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.save_button)
         layout.addWidget(self.status)
-        layout.addStretch(1)
+        self.holidays = HolidaySection(ctx, actor)
+        layout.addWidget(self.holidays, 1)
         self.load()
 
     def load(self) -> None:
@@ -100,3 +120,204 @@ class SettingsView(QWidget):
 
     def initial_focus(self) -> QWidget:
         return self.language
+
+
+class HolidaySection(QGroupBox):
+    """Ngày nghỉ lễ: the year's entries of the office's table; admins add, confirm, remove.
+
+    Deadlines already given to dossiers are not recomputed (services.holidays).
+    """
+
+    def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(_("Ngày nghỉ lễ và ngày làm bù"), parent)
+        self._ctx, self._actor = ctx, actor
+        self.entries: list[HolidayEntry] = []
+        self.year = QSpinBox()
+        self.year.setAccessibleName(_("Năm"))
+        self.year.setRange(holidays.MIN_YEAR, holidays.MAX_YEAR)
+        self.year.setValue(ctx.clock().astimezone(VN_TZ).year)
+        self.year.valueChanged.connect(lambda _year: self.reload())
+        columns = [_("Ngày"), _("Loại"), _("Tên"), _("Trạng thái"), _("Người sửa")]
+        self.table = QTableWidget(0, len(columns))
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.add_button = QPushButton(_("Thêm…"))
+        self.confirm_button = QPushButton(_("Xác nhận"))
+        self.remove_button = QPushButton(_("Xoá"))
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.message = QLabel(wordWrap=True)
+        self.editable = actor.role is Role.ADMIN
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Năm")))
+        top.addWidget(self.year)
+        top.addStretch(1)
+        for button in (self.add_button, self.confirm_button, self.remove_button):
+            button.setVisible(self.editable)
+            top.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        note = _(
+            "Dùng chung cho mọi máy quầy của đơn vị. Mục đề xuất chưa được áp dụng. "
+            "Sửa bảng không tính lại hạn của hồ sơ đã tiếp nhận."
+        )
+        if not self.editable:
+            note += " " + _("Chỉ quản trị viên sửa được bảng này.")
+        layout.addWidget(QLabel(note, wordWrap=True))
+        layout.addWidget(self.message)
+        self.add_dialog: HolidayDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._update_buttons()
+        self.reload()
+
+    def reload(self) -> None:
+        ctx, year = self._ctx, self.year.value()
+        Op(self, lambda: holidays.list_holidays(ctx, year)).on_success(self._show).start()
+
+    def _show(self, entries: list[HolidayEntry]) -> None:
+        self.entries = entries
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            cells = (
+                f"{entry.day:%d/%m/%Y} ({_weekday(entry.day)})",
+                holidays.kind_label(entry.kind),
+                entry.name,
+                holidays.status_label(entry.status),
+                entry.changed_by,
+            )
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self._update_buttons()
+
+    def selected(self) -> HolidayEntry | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return self.entries[rows.pop()] if len(rows) == 1 else None
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        self.confirm_button.setEnabled(entry is not None and entry.status is HolidayStatus.PROPOSED)
+        self.remove_button.setEnabled(entry is not None)
+
+    def open_add_dialog(self) -> None:
+        self.add_dialog = HolidayDialog(self._ctx.clock().astimezone(VN_TZ).date(), self)
+        self.add_dialog.accepted.connect(self._add_from_dialog)
+        self.add_dialog.open()
+
+    def _add_from_dialog(self) -> None:
+        dialog = self.add_dialog
+        assert dialog is not None
+        ctx, actor = self._ctx, self._actor
+        day, kind = dialog.day(), DayKind(dialog.kind.currentData())
+        name, proposed = dialog.name.text(), dialog.proposed.isChecked()
+        self._change(
+            lambda force: holidays.add_holiday(
+                ctx, day, kind, name, actor, proposed=proposed, force=force
+            ),
+            _("Đã thêm ngày {day}."),
+        )
+
+    def confirm_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            ctx, actor, day = self._ctx, self._actor, entry.day
+            self._change(
+                lambda force: holidays.confirm_holiday(ctx, day, actor, force=force),
+                _("Đã xác nhận ngày {day}."),
+            )
+
+    def remove_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            ctx, actor, day = self._ctx, self._actor, entry.day
+            self._change(
+                lambda force: holidays.remove_holiday(ctx, day, actor, force=force),
+                _("Đã xoá ngày {day}."),
+            )
+
+    def _change(
+        self, change: Callable[[bool], HolidayEntry], done: str, *, force: bool = False
+    ) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, PastDateError) and not force:
+                self._ask_to_force(exc, lambda: self._change(change, done, force=True))
+                return
+            if isinstance(exc, CounterError):
+                self.message.setText(exc.message)
+            else:
+                show_error(self, exc)
+
+        def succeeded(entry: HolidayEntry) -> None:
+            self.message.setText(done.format(day=f"{entry.day:%d/%m/%Y}"))
+            self.year.setValue(entry.day.year)
+            self.reload()
+
+        Op(self, lambda: change(force)).on_success(succeeded).on_error(failed).start()
+
+    def _ask_to_force(self, exc: PastDateError, again: Callable[[], None]) -> None:
+        """A date already begun: say what it means and let the admin go on or stop."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Ngày đã qua"),
+            exc.message + "\n" + _("Vẫn thay đổi?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _result: again() if box.clickedButton() is yes else None)
+        self.confirm_box = box
+        box.open()
+
+
+def _weekday(day: date) -> str:
+    names = (
+        _("Thứ Hai"),
+        _("Thứ Ba"),
+        _("Thứ Tư"),
+        _("Thứ Năm"),
+        _("Thứ Sáu"),
+        _("Thứ Bảy"),
+        _("Chủ nhật"),
+    )
+    return names[day.weekday()]
+
+
+class HolidayDialog(QDialog):
+    """The date, kind and name of a new entry of the holiday table."""
+
+    def __init__(self, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Thêm ngày nghỉ hoặc ngày làm bù"))
+        self.date = QDateEdit(QDate(today.year, today.month, today.day))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.kind = QComboBox()
+        for kind in DayKind:
+            self.kind.addItem(holidays.kind_label(kind), kind.value)
+        self.name = QLineEdit()
+        self.name.setAccessibleName(_("Tên"))
+        self.name.setMaxLength(holidays.MAX_NAME_LENGTH)
+        self.name.setPlaceholderText(_("Ví dụ: Nghỉ bù Quốc khánh"))
+        self.proposed = QCheckBox(_("Chỉ đề xuất (chưa áp dụng đến khi xác nhận)"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(_("Ngày"), self.date)
+        form.addRow(_("Loại"), self.kind)
+        form.addRow(_("Tên"), self.name)
+        form.addRow(self.proposed)
+        form.addRow(buttons)
+
+    def day(self) -> date:
+        chosen = self.date.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
