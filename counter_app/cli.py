@@ -258,10 +258,14 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dossier_move(args: argparse.Namespace) -> int:
-    from counter_app.services.dossiers import move
+    from counter_app.services.deadlines import makes_second_supplement, second_supplement_warning
+    from counter_app.services.dossiers import get_dossier, move
 
     target = Status.parse(args.to)
     with _context(args) as ctx:
+        # Warn, not refuse: the request may be needed all the same, and the event records it.
+        if target is Status.SUPPLEMENT and makes_second_supplement(get_dossier(ctx, args.code)):
+            sys.stderr.write("counter-app: " + second_supplement_warning() + "\n")
         dossier = move(
             ctx, args.code, target, _actor(ctx, args), args.reason, handler=args.assignee
         )
@@ -269,6 +273,42 @@ def cmd_dossier_move(args: argparse.Namespace) -> int:
         _print_json(dossier.to_json())
     else:
         print(f"{dossier.code}: {dossier.status}")
+    return 0
+
+
+def _print_deadline_event(event: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        _print_json({"code": args.code, **event.to_json()})
+    elif event.kind == "extended":
+        print(f"{args.code}: {event.data['previous_due_at']} -> {event.data['due_at']}")
+    else:
+        print(f"{args.code}: {event.kind} {event.data['issued_on']}")
+
+
+def cmd_dossier_extend(args: argparse.Namespace) -> int:
+    from counter_app.services.deadlines import extend_deadline
+
+    with _context(args) as ctx:
+        event = extend_deadline(
+            ctx, args.code, args.until, args.reason, _actor(ctx, args), approver=args.approver
+        )
+    _print_deadline_event(event, args)
+    return 0
+
+
+def cmd_dossier_apology(args: argparse.Namespace) -> int:
+    from counter_app.services.deadlines import record_apology
+
+    with _context(args) as ctx:
+        event = record_apology(
+            ctx,
+            args.code,
+            args.reason,
+            _actor(ctx, args),
+            approver=args.approver,
+            issued_on=args.issued_on,
+        )
+    _print_deadline_event(event, args)
     return 0
 
 
@@ -477,6 +517,27 @@ def build_parser() -> argparse.ArgumentParser:
     moving.add_argument("--handler", dest="assignee", help=_("người xử lý (chuyển hồ sơ)"))
     _json_flag(moving)
     moving.set_defaults(handler=cmd_dossier_move)
+    approver_help = _("lãnh đạo phê duyệt (mặc định: người thực hiện, phải là lãnh đạo)")
+    extend = dossier_sub.add_parser(
+        "extend", parents=[common], help=_("gia hạn kèm thư xin lỗi (mẫu 04)")
+    )
+    extend.add_argument("code")
+    extend.add_argument(
+        "--until", required=True, type=_parse_date, help=_("ngày hẹn trả mới (YYYY-MM-DD)")
+    )
+    extend.add_argument("--reason", required=True)
+    extend.add_argument("--approver", help=approver_help)
+    _json_flag(extend)
+    extend.set_defaults(handler=cmd_dossier_extend)
+    apology = dossier_sub.add_parser(
+        "apology", parents=[common], help=_("ghi thư xin lỗi không đổi ngày hẹn")
+    )
+    apology.add_argument("code")
+    apology.add_argument("--reason", required=True)
+    apology.add_argument("--approver", help=approver_help)
+    apology.add_argument("--issued-on", type=_parse_date, help=_("ngày ký thư (mặc định: hôm nay)"))
+    _json_flag(apology)
+    apology.set_defaults(handler=cmd_dossier_apology)
 
     report = sub.add_parser("report", parents=[common], help=_("báo cáo"))
     report_sub = report.add_subparsers(

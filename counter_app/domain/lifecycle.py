@@ -181,3 +181,7 @@ class EventKind(StrEnum):
     PAGES_ATTACHED = "pages_attached"
     HANDED_OVER = "handed_over"
     NOTE = "note"
+    EXTENDED = "extended"
+    """The due date moved, with the apology letter (form 04): reason, approver, both dates."""
+    APOLOGY = "apology"
+    """An apology letter that sets no new date."""

@@ -20,7 +20,9 @@ supplement request), all evaluated in SQL so a month over a million dossiers sta
   or the due date then in force on or after the last day = in time; else overdue. The due
   date then in force is the one the first resumption after the end replaced (each move out
   of a supplement pause records `previous_due_at` and the new `due_at` in its event data),
-  or today's when there has been none since.
+  or today's when there has been none since. An extension (form 04) also records both
+  dates, but does not cure lateness: an extended dossier is measured, finished or not,
+  against the due date before its first extension (services/deadlines.py).
 
 A finished dossier is read from today's row: its result or close is final, and nothing the
 outcome depends on (requests, due date) changes after it.
@@ -43,7 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import WorkCalendar
-from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.lifecycle import Channel, EventKind, Status
 from counter_app.reports.day import day_bounds
 from counter_app.reports.late_entries import LateEntry, late_entries
 from counter_app.reports.periods import ReportPeriod
@@ -190,15 +192,18 @@ def _as_of(ends: Any) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], A
         .scalar_subquery()
     )
     waiting = sa.and_(Dossier.supplement_count > 0, last_move_to == Status.SUPPLEMENT.value)
-    # The due date moves only when a supplement pause ends, and that move records the
-    # date it replaced: the first such move at or after `ends` holds the date in force
-    # then; none since means today's date. Moves recorded before the previous due date was
-    # written to the event carry none: today's date is used for them.
+    # The due date moves only when a supplement pause ends or an extension is granted, and
+    # both record the date they replaced: the first such event at or after `ends` holds the
+    # date in force then; none since means today's date. Moves recorded before the previous
+    # due date was written to the event carry none: today's date is used for them.
     replaced_due = (
         sa.select(Event.data["previous_due_at"].as_string())
         .where(
             Event.dossier_id == Dossier.id,
-            Event.from_status == Status.SUPPLEMENT.value,
+            sa.or_(
+                Event.from_status == Status.SUPPLEMENT.value,
+                Event.kind == EventKind.EXTENDED.value,
+            ),
             Event.at >= ends,
         )
         .correlate_except(Event)
@@ -206,11 +211,23 @@ def _as_of(ends: Any) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], A
         .limit(1)
         .scalar_subquery()
     )
-    due_at = sa.case(
-        (Dossier.supplement_count == 0, Dossier.due_at),
-        else_=sa.func.coalesce(iso_moment(replaced_due), Dossier.due_at),
-    )
+    # An extension granted before `ends` does not cure lateness: its first one's date stands.
+    due_at = sa.func.coalesce(due_before_extension(ends), iso_moment(replaced_due), Dossier.due_at)
     return second_supplement, waiting, due_at
+
+
+def due_before_extension(ends: Any | None = None) -> sa.ColumnElement[Any]:
+    """The due date in force before the outer row's dossier was first extended (before
+    `ends`, when given); NULL when it was not. An apology and extension (form 04) does not
+    make a late dossier on time (services/deadlines.py)."""
+    first_extension = (
+        sa.select(Event.data["previous_due_at"].as_string())
+        .where(Event.dossier_id == Dossier.id, Event.kind == EventKind.EXTENDED.value)
+        .correlate_except(Event)
+    )
+    if ends is not None:
+        first_extension = first_extension.where(Event.at < ends)
+    return iso_moment(first_extension.order_by(Event.at, Event.id).limit(1).scalar_subquery())
 
 
 def _outcome(ends: Any, last_day: Any) -> sa.ColumnElement[int]:
@@ -222,7 +239,8 @@ def _outcome(ends: Any, last_day: Any) -> sa.ColumnElement[int]:
     as it stood then (`_as_of`), so a closed period's figures do not change later.
     """
     finished_at = finished_at_column()
-    finish_day, due_day = vn_date(finished_at), vn_date(Dossier.due_at)
+    finish_day = vn_date(finished_at)
+    due_day = vn_date(sa.func.coalesce(due_before_extension(), Dossier.due_at))
     resolved = sa.case(
         (Dossier.status.in_(_values(CLOSED_STATUSES)), Outcome.ON_TIME.value),
         (Dossier.supplement_count >= SECOND_SUPPLEMENT, Outcome.LATE.value),

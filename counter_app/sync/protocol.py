@@ -99,6 +99,8 @@ _KIND_TEXT = {
     EventKind.PAGES_ATTACHED: N_("Đính kèm trang quét"),
     EventKind.HANDED_OVER: N_("Bàn giao hồ sơ"),
     EventKind.NOTE: N_("Ghi chú"),
+    EventKind.EXTENDED: N_("Gia hạn, xin lỗi"),
+    EventKind.APOLOGY: N_("Thư xin lỗi"),
 }
 _ROLE_TITLE = {"clerk": N_("Công chức một cửa"), "leader": N_("Lãnh đạo"), "admin": N_("Quản trị")}
 
