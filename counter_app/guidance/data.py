@@ -139,6 +139,8 @@ class Target:
     level: str
     share: float
     source: str
+    confirmed: bool = True
+    """False for a shipped default not yet checked against the office's own plan."""
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,12 @@ def build_book(fixes: Mapping[str, Any]) -> GuidanceBook:
         share = raw.get("share")
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
             raise _bad(f"targets.{level}")
-        targets[level] = Target(level, float(share), nfc(str(raw.get("source") or "")))
+        targets[level] = Target(
+            level,
+            float(share),
+            nfc(str(raw.get("source") or "")),
+            confirmed=bool(raw.get("confirmed", True)),
+        )
     return GuidanceBook(
         procedures=procedures,
         steps=book["steps"],

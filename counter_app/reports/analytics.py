@@ -25,7 +25,15 @@ from counter_app.reports.periodic import (
 from counter_app.reports.periods import ReportPeriod
 from counter_app.resources import read_json, resource_path
 from counter_app.services.views import vn_time
-from counter_app.store.models import Dossier, DossierDocument, DossierFee, Office, Page
+from counter_app.store.models import (
+    Dossier,
+    DossierDocument,
+    DossierFee,
+    Event,
+    Office,
+    OutboxItem,
+    Page,
+)
 
 # --- late and near-due dossiers by person ---------------------------------------------
 
@@ -184,6 +192,13 @@ def channel_figures(
     paid_online = _has(
         DossierFee, DossierFee.amount > 0, DossierFee.payment_method.in_(online_payment_methods)
     )
+    # The hub acknowledged the dossier's receipt: an outbox row of one of its events is sent
+    # (the first payload of a dossier carries its receipt, NgayTiepNhan).
+    synced = sa.exists().where(
+        Event.dossier_id == Dossier.id,
+        OutboxItem.event_id == Event.id,
+        OutboxItem.sent_at.is_not(None),
+    )
     figures = session.execute(
         sa.select(
             sa.func.count(Dossier.id),
@@ -198,6 +213,7 @@ def channel_figures(
             _count(reused),
             _count(Dossier.fee_total > 0),
             _count(sa.and_(Dossier.fee_total > 0, paid_online)),
+            _count(synced),
         ).where(*in_period)
     ).one()
     (
@@ -213,6 +229,7 @@ def channel_figures(
         reused_n,
         fee_bearing,
         paid_online_n,
+        synced_n,
     ) = (int(v) for v in figures)
     reasons = {
         reason or "": int(n)
@@ -239,6 +256,7 @@ def channel_figures(
         "reused": reused_n,
         "fee_bearing": fee_bearing,
         "paid_online": paid_online_n,
+        "synced": synced_n,
     }
 
 
@@ -255,6 +273,9 @@ class Indicator:
     full_at: float
     points: float
     max_points: float
+    has_data: bool = True
+    """False for an indicator the counter records nothing for (e.g. 5.4 satisfaction):
+    shown as "no data", never as a computed 0."""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -286,11 +307,14 @@ def points(rate: float | None, full_at: float, max_points: float) -> float:
 def indicators_766(
     report: PeriodicReport, channels: dict[str, Any], rules: dict[str, Any]
 ) -> list[Indicator]:
-    """2.1, 3.3, 3.6, 4.1, 4.2 and 4.3 from the period's report and channel figures."""
+    """The configured indicators, in code order: 1.4, 2.1, 3.3, 3.6, 4.1, 4.2 and 4.3 from the
+    period's report and channel figures; any other (5.4 satisfaction: no ratings or
+    complaints are recorded) without data."""
     totals = report.totals
     within = totals["resolved_early"] + totals["resolved_on_time"] + totals["in_progress_in_time"]
     by_channel = channels["by_channel"]
     fractions = {
+        "1.4": (channels["synced"], channels["received"]),
         "2.1": (within, totals["received"]),
         "3.3": (by_channel["online"] + by_channel["assisted"], channels["received"]),
         "3.6": (channels["paid_online"], channels["fee_bearing"]),
@@ -299,9 +323,10 @@ def indicators_766(
         "4.3": (channels["reused"], channels["received"]),
     }
     indicators = []
-    for code, (numerator, denominator) in fractions.items():
+    for code in sorted(rules["indicators"], key=lambda c: tuple(int(p) for p in c.split("."))):
         rule = rules["indicators"][code]
-        rate = _rate(numerator, denominator)
+        numerator, denominator = fractions.get(code, (0, 0))
+        rate = _rate(numerator, denominator) if code in fractions else None
         indicators.append(
             Indicator(
                 code=code,
@@ -312,6 +337,7 @@ def indicators_766(
                 full_at=float(rule["full_at"]),
                 points=points(rate, float(rule["full_at"]), float(rule["max_points"])),
                 max_points=float(rule["max_points"]),
+                has_data=code in fractions,
             )
         )
     return indicators

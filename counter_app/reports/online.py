@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel
-from counter_app.guidance.data import load_guidance
+from counter_app.guidance.data import Target, load_guidance
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
 from counter_app.services.context import AppContext
 from counter_app.store.models import Dossier
@@ -48,6 +48,13 @@ class OnlineShare:
             "share": None if self.share is None else round(self.share, 4),
             "by_channel": self.by_channel,
         }
+
+
+def format_percent(percent: float | None) -> str:
+    """A percentage as the screens write it: at most one decimal, "—" for no data."""
+    if percent is None:
+        return "—"
+    return f"{round(percent, 1):g}%"
 
 
 def _window(start: date, end: date) -> sa.ColumnElement[bool]:
@@ -120,6 +127,17 @@ def paper_reasons(ctx: AppContext, start: date, end: date) -> PaperReasons:
     return PaperReasons(by_reason, dict(others.most_common()))
 
 
+def office_target(ctx: AppContext) -> Target | None:
+    """The office's yearly online-share target: the guidance data's target of its level.
+
+    The one source of the target for the status bar, the dashboard and the reports; an admin
+    sets it with `counter-app guidance target LEVEL PERCENT --source ...`. The shipped
+    defaults come from the seed and are marked unconfirmed.
+    """
+    book = load_guidance(ctx.data_dir)
+    return book.targets.get(book.office_level)
+
+
 @dataclass(frozen=True)
 class TargetProgress:
     level: str
@@ -129,14 +147,23 @@ class TargetProgress:
     month: OnlineShare
     year: OnlineShare
 
+    target_confirmed: bool = False
+
     @property
     def target(self) -> float | None:
         return self.targets.get(self.level)
+
+    @property
+    def below_target(self) -> bool:
+        """Today's share is under the target (False when nothing was received or no target)."""
+        share, target = self.today.share, self.target
+        return share is not None and target is not None and share < target
 
     def to_json(self) -> dict[str, object]:
         return {
             "level": self.level,
             "target": self.target,
+            "target_confirmed": self.target_confirmed,
             "targets": self.targets,
             "today": self.today.to_json(),
             "month": self.month.to_json(),
@@ -149,9 +176,11 @@ def target_progress(ctx: AppContext, day: date | None = None) -> TargetProgress:
     day = day or ctx.clock().astimezone(VN_TZ).date()
     book = load_guidance(ctx.data_dir)
     first, last = month_bounds(day)
+    own = book.targets.get(book.office_level)
     return TargetProgress(
         level=book.office_level,
         targets={level: t.share for level, t in book.targets.items()},
+        target_confirmed=own is not None and own.confirmed,
         today=online_share(ctx, day, day),
         month=online_share(ctx, first, min(last, day)),
         year=online_share(ctx, day.replace(month=1, day=1), day),

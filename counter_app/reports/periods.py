@@ -38,7 +38,6 @@ class ReportSettings:
     reminder_working_days_before_due: int = 3
     unused_procedure_years: int = 3
     near_due_working_days: int = 2
-    online_target_percent: float = 50.0
     reporting_body: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -10,6 +10,7 @@ from typing import Any
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import ValidationError
 from counter_app.files import write_atomically
+from counter_app.guidance.data import Target
 from counter_app.i18n import _
 from counter_app.reports.analytics import (
     LateDossier,
@@ -26,6 +27,7 @@ from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
 from counter_app.reports.late_entries import LateEntry, late_entries
+from counter_app.reports.online import PaperReasons, office_target, paper_reasons
 from counter_app.reports.periodic import PeriodicReport, period_totals, periodic_report
 from counter_app.reports.periods import (
     PeriodKind,
@@ -145,22 +147,21 @@ def report_unused(ctx: AppContext) -> list[UnusedProcedure]:
 
 def report_channels(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
     """Online share against the target, assisted filings, reasons for paper, digitisation."""
-    settings = report_settings(ctx)
     rules = indicator_rules(period.date_to)
     with ctx.session() as session:
         figures = channel_figures(
             session, ensure_office(session, ctx), period, list(rules["online_payment_methods"])
         )
-    figures["online_target"] = settings.online_target_percent
+    target = office_target(ctx)
+    figures["online_target"] = None if target is None else round(target.share * 100, 2)
+    figures["online_target_confirmed"] = target is not None and target.confirmed
     return figures
 
 
-def report_indicators(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
-    """The Decision 766 preview for `period`, with the configuration version used."""
+def _indicator_preview(
+    period: ReportPeriod, report: PeriodicReport, channels: dict[str, Any]
+) -> dict[str, Any]:
     rules = indicator_rules(period.date_to)
-    report = report_periodic(ctx, period)
-    channels = report_channels(ctx, period)
-    indicators = indicators_766(report, channels, rules)
     return {
         "period": period.to_json(),
         "rules": {
@@ -168,8 +169,50 @@ def report_indicators(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
             "source": rules.get("source", ""),
             "confirmed": bool(rules.get("confirmed", False)),
         },
-        "indicators": [indicator.to_json() for indicator in indicators],
+        "indicators": [
+            indicator.to_json() for indicator in indicators_766(report, channels, rules)
+        ],
     }
+
+
+def report_indicators(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
+    """The Decision 766 preview for `period`, with the configuration version used."""
+    return _indicator_preview(period, report_periodic(ctx, period), report_channels(ctx, period))
+
+
+@dataclass(frozen=True)
+class OnlinePanel:
+    """The dashboard's online and 766 panels for one report period."""
+
+    period: ReportPeriod
+    channels: dict[str, Any]
+    """`report_channels`: shares, digitisation, the target in per cent."""
+    reasons: PaperReasons
+    target: Target | None
+    indicators: dict[str, Any]
+    """`report_indicators`."""
+
+    @property
+    def below_target(self) -> bool:
+        share, target = self.channels["online_share"], self.channels["online_target"]
+        return share is not None and target is not None and share < target
+
+
+def online_panel(
+    ctx: AppContext, period: ReportPeriod, report: PeriodicReport | None = None
+) -> OnlinePanel:
+    """Online share against the target, reasons for paper, digitisation and the 766 preview
+    for `period` (`report`: the period's Biểu 06 when the caller already has it)."""
+    channels = report_channels(ctx, period)
+    return OnlinePanel(
+        period=period,
+        channels=channels,
+        reasons=paper_reasons(ctx, period.date_from, period.date_to),
+        target=office_target(ctx),
+        indicators=_indicator_preview(
+            period, report if report is not None else report_periodic(ctx, period), channels
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -189,6 +232,8 @@ class DashboardData:
     staff: tuple[dict[str, Any], ...]
     late: tuple[LateDossier, ...]
     reminder: ReportDue | None
+    online: OnlinePanel
+    """This month's report window."""
 
 
 def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
@@ -218,4 +263,5 @@ def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
         staff=tuple(staff),
         late=tuple(late),
         reminder=report_reminder(ctx.calendar, now.date(), settings),
+        online=online_panel(ctx, current, month),
     )
