@@ -1,8 +1,9 @@
 """The lifecycle actions of the dossier detail view, without widgets.
 
-Each action names the form fields it asks for; `perform` validates what the clerk typed and
-calls `counter_app.services.dossiers.move` (status changes) or `record_event` (hand-over,
-apology with a new date). Which actions a dossier offers follows the lifecycle's allowed
+Each action names the form fields it asks for; `perform` checks the required fields and
+calls `counter_app.services.dossiers.move` (status changes), `record_event` (hand-over) or
+`counter_app.services.deadlines.extend_deadline` (extension with the apology letter), which
+hold the rules. Which actions a dossier offers follows the lifecycle's allowed
 moves, so the buttons never offer what the service would refuse.
 """
 
@@ -16,6 +17,7 @@ from counter_app.domain.lifecycle import ALLOWED_MOVES, EventKind, Status
 from counter_app.errors import ValidationError
 from counter_app.i18n import N_, _
 from counter_app.services.context import AppContext
+from counter_app.services.deadlines import extend_deadline
 from counter_app.services.dossiers import move, record_event
 from counter_app.services.users import Actor
 
@@ -26,6 +28,7 @@ class Field(Enum):
     HANDLER = "handler"
     NEW_DATE = "new_date"
     RECEIVER = "receiver"
+    APPROVER = "approver"
 
 
 FIELD_LABELS = {
@@ -34,6 +37,7 @@ FIELD_LABELS = {
     Field.HANDLER: N_("Bàn giao cho (tên đăng nhập hoặc bộ phận)"),
     Field.NEW_DATE: N_("Ngày hẹn trả mới"),
     Field.RECEIVER: N_("Người nhận kết quả"),
+    Field.APPROVER: N_("Lãnh đạo phê duyệt (tên đăng nhập)"),
 }
 
 
@@ -80,7 +84,7 @@ ACTIONS = (
         "apology",
         N_("Gia hạn, xin lỗi"),
         None,
-        (Field.NEW_DATE, Field.REASON),
+        (Field.NEW_DATE, Field.REASON, Field.APPROVER),
         (Field.NEW_DATE, Field.REASON),
         "Alt+9",
     ),
@@ -95,6 +99,7 @@ class ActionInput:
     handler: str = ""
     new_date: date | None = None
     receiver: str = ""
+    approver: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def value(self, which: Field) -> object:
@@ -104,6 +109,7 @@ class ActionInput:
             Field.HANDLER: self.handler.strip(),
             Field.NEW_DATE: self.new_date,
             Field.RECEIVER: self.receiver.strip(),
+            Field.APPROVER: self.approver.strip(),
         }[which]
 
 
@@ -115,17 +121,16 @@ def available_actions(status: Status) -> list[Action]:
     return [action for action in ACTIONS if action.available(status)]
 
 
-def check_input(action: Action, given: ActionInput, today: date) -> None:
+def check_input(action: Action, given: ActionInput) -> None:
+    """The required fields; the rules on the values are the services'."""
     for which in action.required:
         if not given.value(which):
             raise ValidationError(_("Cần nhập “{field}”.").format(field=_(FIELD_LABELS[which])))
-    if action.key == "apology" and given.new_date is not None and given.new_date <= today:
-        raise ValidationError(_("Ngày hẹn trả mới phải sau hôm nay."))
 
 
 def perform(ctx: AppContext, code: str, actor: Actor, action: Action, given: ActionInput) -> str:
     """Run the action on the database worker; the dossier code (for the changes signal)."""
-    check_input(action, given, ctx.clock().date())
+    check_input(action, given)
     reason = given.reason.strip() or None
     if action.key == "handover":
         record_event(
@@ -134,14 +139,8 @@ def perform(ctx: AppContext, code: str, actor: Actor, action: Action, given: Act
         return code
     if action.key == "apology":
         assert given.new_date is not None
-        record_event(
-            ctx,
-            code,
-            EventKind.NOTE,
-            actor,
-            reason=reason,
-            data={"apology": True, "new_date": given.new_date.isoformat()},
-        )
+        approver = given.approver.strip() or None
+        extend_deadline(ctx, code, given.new_date, given.reason, actor, approver=approver)
         return code
     assert action.target is not None
     data: dict[str, object] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QObject, Signal
 from PySide6.QtGui import QKeySequence
@@ -16,17 +16,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app.domain.lifecycle import Channel, EventKind, Status
+from counter_app.domain.lifecycle import Channel, EventKind, Role, Status
 from counter_app.errors import CounterError
 from counter_app.guidance.payments import fee_due
 from counter_app.i18n import _
 from counter_app.services.context import AppContext
+from counter_app.services.deadlines import makes_second_supplement, second_supplement_warning
 from counter_app.services.dossiers import get_dossier
 from counter_app.services.pages import RESULT_STATUSES
 from counter_app.services.users import Actor
@@ -57,13 +59,26 @@ def event_line(event: EventView) -> str:
         what = _("Tiếp nhận hồ sơ")
     elif event.kind == EventKind.HANDED_OVER.value:
         what = _("Bàn giao cho {to}").format(to=event.data.get("to", ""))
+    elif event.kind == EventKind.EXTENDED.value:
+        what = _("Gia hạn, xin lỗi: hẹn trả từ {old} sang {new} (duyệt: {approver})").format(
+            old=_day_text(event.data.get("previous_due_at")),
+            new=_day_text(event.data.get("due_at")),
+            approver=event.data.get("approver", ""),
+        )
+    elif event.kind == EventKind.APOLOGY.value:
+        what = _("Thư xin lỗi (duyệt: {approver})").format(approver=event.data.get("approver", ""))
     elif event.kind == EventKind.NOTE.value and event.data.get("apology"):
+        # Recorded as a note before extensions were a service: the date only, no approver.
         new_date = date.fromisoformat(str(event.data["new_date"]))
         what = _("Thư xin lỗi, hẹn trả lại ngày {day}").format(day=new_date.strftime("%d/%m/%Y"))
     else:
         what = event.kind
     line = f"{when} · {event.actor} · {what}"
     return f"{line} — {event.reason}" if event.reason else line
+
+
+def _day_text(iso_text: object) -> str:
+    return datetime.fromisoformat(str(iso_text)).strftime("%d/%m/%Y") if iso_text else "-"
 
 
 def open_print_preview(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> None:
@@ -110,6 +125,7 @@ class ActionDialog(QDialog):
         self.items.setTabChangesFocus(False)
         self.handler = QLineEdit()
         self.receiver = QLineEdit()
+        self.approver = QLineEdit()
         self.new_date = QDateEdit(QDate(today.year, today.month, today.day).addDays(5))
         self.new_date.setDisplayFormat("dd/MM/yyyy")
         self.new_date.setCalendarPopup(True)
@@ -121,6 +137,7 @@ class ActionDialog(QDialog):
             Field.HANDLER: self.handler,
             Field.NEW_DATE: self.new_date,
             Field.RECEIVER: self.receiver,
+            Field.APPROVER: self.approver,
         }
         form = QFormLayout()
         for which in action.fields:
@@ -146,12 +163,13 @@ class ActionDialog(QDialog):
             handler=self.handler.text(),
             new_date=picked if isinstance(picked, date) else None,
             receiver=self.receiver.text(),
+            approver=self.approver.text(),
         )
 
     def submit(self) -> None:
         given = self.collected()
         try:
-            check_input(self.action, given, self.today)
+            check_input(self.action, given)
         except CounterError as exc:
             self.message.setText(exc.message)
             return
@@ -227,6 +245,7 @@ class DossierDetailView(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.message)
         self.dialog: ActionDialog | None = None
+        self.confirm_box: QMessageBox | None = None
         self.fee_dialog: QDialog | None = None
         self.result_dialog: QDialog | None = None
         bus().changes_applied.connect(self._changes_applied)
@@ -285,7 +304,30 @@ class DossierDetailView(QWidget):
     def start_action(self, action: Action) -> None:
         if self.view is None or not action.available(Status(self.view.status)):
             return
+        if action.key == "supplement" and makes_second_supplement(self.view):
+            self._confirm_second_supplement(action)
+            return
+        self._open_dialog(action)
+
+    def _confirm_second_supplement(self, action: Action) -> None:
+        """Decision 766 counts the dossier as late after a second request: ask first."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Yêu cầu bổ sung lần 2"),
+            second_supplement_warning() + "\n" + _("Vẫn gửi yêu cầu bổ sung?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _r: box.clickedButton() is yes and self._open_dialog(action))
+        self.confirm_box = box
+        box.open()
+
+    def _open_dialog(self, action: Action) -> None:
         self.dialog = ActionDialog(action, self.ctx.clock().date(), self)
+        if action.key == "apology" and self.actor.role is Role.LEADER:
+            self.dialog.approver.setText(self.actor.login)
         self.dialog.accepted.connect(lambda: self._run(action))
         self.dialog.open()
 

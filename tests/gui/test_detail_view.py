@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtWidgets import QMessageBox
+
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind, Role, Status
 from counter_app.services.context import AppContext
@@ -124,17 +126,71 @@ def test_return_after_result(
     assert not any(button.isEnabled() for button in detail.buttons.values())
 
 
-def test_extension_with_apology_records_the_new_date(
+def test_extension_with_apology_moves_the_due_date(
     qtbot: QtBot, detail: DossierDetailView, ctx: AppContext, code: str
 ) -> None:
-    _run(qtbot, detail, "apology", new_date="2", reason="Chờ xác minh của công an")
+    add_user(ctx, "lanhdao", "demo1234", Role.LEADER, "Lê Văn Chủ Tịch")
+    old_due = get_dossier(ctx, code).due_at
+    assert old_due is not None
+    _run(
+        qtbot,
+        detail,
+        "apology",
+        new_date="2",
+        reason="Chờ xác minh của công an",
+        approver="lanhdao",
+    )
     stored = get_dossier(ctx, code)
     event = stored.events[-1]
-    assert event.kind == EventKind.NOTE.value and event.data["apology"] is True
+    assert event.kind == EventKind.EXTENDED.value
+    assert event.data["approver"] == "lanhdao" and event.actor == "tiepnhan1"
     expected = ctx.clock().date() + timedelta(days=7)  # the form starts 5 days ahead
-    assert event.data["new_date"] == expected.isoformat()
-    assert stored.status == Status.RECEIVED.value  # lateness still counts from the old date
-    assert expected.strftime("%d/%m/%Y") in detail.timeline.item(1).text()
+    assert stored.due_at is not None and stored.due_at.date() == expected
+    assert event.data["previous_due_at"] == old_due.isoformat()
+    assert stored.status == Status.RECEIVED.value
+    line = detail.timeline.item(1).text()
+    assert expected.strftime("%d/%m/%Y") in line and "lanhdao" in line
+
+
+def test_a_leader_is_the_default_approver(qtbot: QtBot, ctx: AppContext, code: str) -> None:
+    leader = add_user(ctx, "lanhdao", "demo1234", Role.LEADER)
+    view = DossierDetailView(ctx, leader)
+    qtbot.add_widget(view)
+    with qtbot.wait_signal(view.loaded, timeout=10000):
+        view.load(code)
+    view.start_action(ACTIONS_BY_KEY["apology"])
+    assert view.dialog is not None and view.dialog.approver.text() == "lanhdao"
+
+
+def test_a_second_supplement_request_asks_first(
+    qtbot: QtBot, detail: DossierDetailView, ctx: AppContext, code: str, clerk: Actor
+) -> None:
+    detail.start_action(ACTIONS_BY_KEY["supplement"])
+    assert detail.confirm_box is None and detail.dialog is not None  # the first: no question
+    detail.dialog.reject()
+    move(ctx, code, Status.SUPPLEMENT, clerk, "Thiếu tờ khai")
+    move(ctx, code, Status.PROCESSING, clerk)
+    with qtbot.wait_signal(detail.loaded, timeout=10000):
+        detail.load(code)
+    detail.dialog = None
+    detail.start_action(ACTIONS_BY_KEY["supplement"])
+    box = detail.confirm_box
+    assert box is not None and box.isVisible()
+    assert "Yêu cầu bổ sung lần 2 sẽ tính hồ sơ là trễ hạn" in box.text()
+    assert detail.dialog is None
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.wait_until(lambda: not box.isVisible())
+    assert detail.dialog is None  # declined: no form, nothing sent
+    detail.start_action(ACTIONS_BY_KEY["supplement"])
+    assert detail.confirm_box is not None
+    detail.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.wait_until(lambda: detail.dialog is not None)
+    assert detail.dialog is not None
+    detail.dialog.items.setPlainText("Bản sao sổ hộ khẩu")
+    with qtbot.wait_signal(detail.action_done, timeout=10000):
+        detail.dialog.submit()
+    stored = get_dossier(ctx, code)
+    assert stored.supplement_count == 2 and stored.events[-1].data["second_supplement"] is True
 
 
 def test_required_fields_and_refused_moves_show_messages(
@@ -147,13 +203,25 @@ def test_required_fields_and_refused_moves_show_messages(
     assert "Lý do" in dialog.message.text()
     assert dialog.given is None
     dialog.reject()
+    add_user(ctx, "lanhdao", "demo1234", Role.LEADER)
     detail.start_action(ACTIONS_BY_KEY["apology"])
     assert detail.dialog is not None
     detail.dialog.new_date.setDate(detail.dialog.new_date.date().addDays(-5))
     detail.dialog.reason.setPlainText("Chậm")
     detail.dialog.submit()
-    assert "sau hôm nay" in detail.dialog.message.text()
-    detail.dialog.reject()
+    # The service's rules: the date is refused there, and the view says why in one line.
+    qtbot.wait_until(lambda: bool(detail.message.text()))
+    assert "lãnh đạo" in detail.message.text()  # a clerk without an approver
+    detail.message.clear()
+    detail.start_action(ACTIONS_BY_KEY["apology"])
+    assert detail.dialog is not None
+    detail.dialog.new_date.setDate(detail.dialog.new_date.date().addDays(-5))
+    detail.dialog.reason.setPlainText("Chậm")
+    detail.dialog.approver.setText("lanhdao")
+    detail.dialog.submit()
+    qtbot.wait_until(lambda: bool(detail.message.text()))
+    assert "sau hôm nay" in detail.message.text()
+    detail.message.clear()
     # Someone else ends the dossier meanwhile: the service refuses, the view says why.
     move(ctx, code, Status.WITHDRAWN, clerk, "Rút")
     detail.start_action(ACTIONS_BY_KEY["process"])
