@@ -1,5 +1,7 @@
-"""The dashboard (Báo cáo): today, this month's report window, a 12-month trend, per staff
-member, the late dossiers with who holds them, and the monthly report's export.
+"""The dashboard (Báo cáo): today, this month's report window, the online share against the
+office's target with the reasons for paper and the digitisation rate, the Decision 766
+preview, a 12-month trend, per staff member, the late dossiers with who holds them, and the
+monthly report's export.
 
 Charts are painted with QPainter (QtCharts is not in PySide6-Essentials). Every bar carries
 its number and every series a text legend, so colour is never the only signal.
@@ -14,6 +16,7 @@ from PySide6.QtCore import QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -30,12 +33,17 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.lifecycle import Channel
+from counter_app.guidance.policy import paper_reason_label
 from counter_app.i18n import N_, _
+from counter_app.reports.online import UNSPECIFIED, format_percent
+from counter_app.reports.periods import ReportPeriod
 from counter_app.services.context import AppContext
 from counter_app.services.reporting import (
     DashboardData,
+    OnlinePanel,
     dashboard_summary,
     export_periodic,
+    online_panel,
     report_periodic,
 )
 from counter_app.services.users import Actor
@@ -45,6 +53,8 @@ from ui.tasks import Op, TaskRunner
 
 # Distinct in colour and in lightness, so they also read in grey.
 SERIES_COLOURS = ("#1f5fa8", "#2e9d5b", "#d08a1c", "#b8322a", "#7b4fa0")
+BELOW_TARGET_COLOUR = "#b8322a"
+TOP_PAPER_REASONS = 5
 
 
 class BarChart(QWidget):
@@ -126,6 +136,144 @@ class BarChart(QWidget):
         return SERIES_COLOURS[index % len(SERIES_COLOURS)]
 
 
+class TargetBar(QWidget):
+    """One share on a 0-100 % scale with the target drawn as a line; both numbers are written
+    on the chart, and the words say whether the share is below the target."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.share: float | None = None
+        self.target: float | None = None
+        self.setMinimumHeight(72)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_data(self, share: float | None, target: float | None) -> None:
+        """`share` and `target` in per cent; None for no data or no target."""
+        self.share, self.target = share, target
+        text = _("Trực tuyến {share} / mục tiêu {target}").format(
+            share=format_percent(share), target=format_percent(target)
+        )
+        self.setAccessibleDescription(text)
+        self.setToolTip(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 80)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
+        metrics = painter.fontMetrics()
+        line = metrics.height()
+        margin = 4.0
+        width = self.width() - 2 * margin
+        top = line + 4.0  # the target's label sits above the bar
+        bar_height = max(line + 8.0, self.height() - 2 * line - 12.0)
+        track = QRectF(margin, top, width, bar_height)
+        painter.fillRect(track, self.palette().color(QPalette.ColorRole.AlternateBase))
+        painter.setPen(text_colour)
+        painter.drawRect(track)
+        below = self.share is not None and self.target is not None and self.share < self.target
+        if self.share is not None:
+            filled = QRectF(margin, top, width * min(self.share, 100.0) / 100.0, bar_height)
+            colour = BELOW_TARGET_COLOUR if below else SERIES_COLOURS[0]
+            painter.fillRect(filled, QColor(colour))
+            value = format_percent(self.share)
+            inside = filled.width() > metrics.horizontalAdvance(value) + 8
+            painter.setPen(QColor("#ffffff") if inside else text_colour)
+            label_box = (
+                QRectF(margin, top, filled.width() - 4, bar_height)
+                if inside
+                else QRectF(filled.right() + 4, top, width, bar_height)
+            )
+            painter.drawText(
+                label_box,
+                Qt.AlignmentFlag.AlignVCenter
+                | (Qt.AlignmentFlag.AlignRight if inside else Qt.AlignmentFlag.AlignLeft),
+                value,
+            )
+        else:
+            painter.drawText(track, Qt.AlignmentFlag.AlignCenter, _("Chưa có số liệu"))
+        # 0 % and 100 % under the bar
+        painter.setPen(text_colour)
+        scale = QRectF(margin, top + bar_height + 2, width, line + 2)
+        painter.drawText(scale, Qt.AlignmentFlag.AlignLeft, "0%")
+        painter.drawText(scale, Qt.AlignmentFlag.AlignRight, "100%")
+        if self.target is not None:
+            x = margin + width * min(self.target, 100.0) / 100.0
+            pen = painter.pen()
+            pen.setWidth(3)
+            pen.setColor(text_colour)
+            painter.setPen(pen)
+            painter.drawLine(int(x), int(top - 2), int(x), int(top + bar_height + 2))
+            label = _("mục tiêu {target}").format(target=format_percent(self.target))
+            advance = metrics.horizontalAdvance(label)
+            left = min(max(margin, x - advance / 2), margin + width - advance)
+            painter.drawText(
+                QRectF(left, 0, advance + 2, line + 2), Qt.AlignmentFlag.AlignLeft, label
+            )
+
+
+def online_summary_text(panel: OnlinePanel) -> str:
+    """The panel's sentence: the share with its counts, the target and whether it is met."""
+    channels = panel.channels
+    by_channel = channels["by_channel"]
+    target = panel.target
+    if target is None:
+        goal = _("chưa đặt mục tiêu")
+    else:
+        goal = _("mục tiêu {target}").format(target=format_percent(target.share * 100))
+        if not target.confirmed:
+            goal += " " + _("(mặc định, chưa xác nhận)")
+    if channels["online_share"] is None:
+        verdict = ""
+    elif panel.below_target:
+        verdict = " — " + _("▼ dưới mục tiêu")
+    elif target is not None:
+        verdict = " — " + _("✓ đạt mục tiêu")
+    else:
+        verdict = ""
+    return _(
+        "{label}: trực tuyến {share} ({online}/{received} hồ sơ, trong đó {assisted} nộp "
+        "trực tuyến tại quầy); {goal}{verdict}"
+    ).format(
+        label=panel.period.label,
+        share=format_percent(channels["online_share"]),
+        online=by_channel["online"] + by_channel["assisted"],
+        received=channels["received"],
+        assisted=by_channel["assisted"],
+        goal=goal,
+        verdict=verdict,
+    )
+
+
+def top_paper_reasons(panel: OnlinePanel) -> list[tuple[str, int]]:
+    """The most frequent reasons for paper (label, count), most frequent first."""
+    counted = [(code, n) for code, n in panel.reasons.by_reason.items() if n]
+    counted.sort(key=lambda item: -item[1])
+    return [
+        (_("Chưa ghi lý do") if code == UNSPECIFIED else paper_reason_label(code), n)
+        for code, n in counted[:TOP_PAPER_REASONS]
+    ]
+
+
+def indicator_rows(panel: OnlinePanel) -> list[tuple[str, ...]]:
+    """The 766 preview's rows as the table shows them; no data is said, not shown as 0."""
+    rows: list[tuple[str, ...]] = []
+    for item in panel.indicators["indicators"]:
+        if item["has_data"]:
+            rate = format_percent(item["rate"])
+            fraction = f"{item['numerator']}/{item['denominator']}"
+            score = f"{item['points']:g} / {item['max_points']:g}"
+        else:
+            rate, fraction, score = _("chưa có dữ liệu"), "—", f"— / {item['max_points']:g}"
+        rows.append(
+            (item["code"], item["name"], rate, fraction, format_percent(item["full_at"]), score)
+        )
+    return rows
+
+
 def _table(headers: Sequence[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
@@ -190,6 +338,32 @@ class DashboardView(QWidget):
                 _("Lý do nhập muộn"),
             ]
         )
+        self.online_period = QComboBox()
+        self.online_period.setAccessibleName(_("Kỳ của số liệu trực tuyến"))
+        self.online_period.activated.connect(self._online_period_chosen)
+        self.online_label = QLabel()
+        self.online_label.setWordWrap(True)
+        self.online_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.online_bar = TargetBar()
+        self.digitisation_label = QLabel()
+        self.digitisation_label.setWordWrap(True)
+        self.reasons_table = _table([_("Lý do nộp hồ sơ giấy"), _("Số hồ sơ")])
+        self.reasons_table.setMinimumHeight(120)
+        self.online: OnlinePanel | None = None
+        self._periods: list[ReportPeriod] = []
+        self.indicators_note = QLabel()
+        self.indicators_note.setWordWrap(True)
+        self.indicators_table = _table(
+            [
+                _("Mã"),
+                _("Chỉ số"),
+                _("Tỷ lệ"),
+                _("Tử số/mẫu số"),
+                _("Đạt điểm tối đa từ"),
+                _("Điểm"),
+            ]
+        )
+        self.indicators_table.setMinimumHeight(260)
         self.refresh_button = QPushButton(_("&Làm mới"))
         self.refresh_button.clicked.connect(self.refresh)
         self.export_pdf_button = QPushButton(_("Xuất báo cáo tháng (&PDF)…"))
@@ -209,14 +383,20 @@ class DashboardView(QWidget):
         grid.addWidget(
             self._box(_("Kỳ báo cáo tháng này"), self.month_label, self.month_chart), 0, 1
         )
-        grid.addWidget(self._box(_("12 tháng gần đây"), None, self.trend_chart), 1, 0, 1, 2)
-        grid.addWidget(self._box(_("Theo cán bộ"), None, self.staff_chart), 2, 0)
-        grid.addWidget(self._box(_("Hồ sơ trễ hạn và sắp đến hạn"), None, self.late_table), 2, 1)
+        grid.addWidget(self._online_box(), 1, 0)
+        grid.addWidget(
+            self._box(_("Chỉ số 766 (xem trước)"), self.indicators_note, self.indicators_table),
+            1,
+            1,
+        )
+        grid.addWidget(self._box(_("12 tháng gần đây"), None, self.trend_chart), 2, 0, 1, 2)
+        grid.addWidget(self._box(_("Theo cán bộ"), None, self.staff_chart), 3, 0)
+        grid.addWidget(self._box(_("Hồ sơ trễ hạn và sắp đến hạn"), None, self.late_table), 3, 1)
         grid.addWidget(
             self._box(
                 _("Hồ sơ nhập muộn trong kỳ"), self.late_entries_label, self.late_entries_table
             ),
-            3,
+            4,
             0,
             1,
             2,
@@ -241,6 +421,21 @@ class DashboardView(QWidget):
         if label is not None:
             layout.addWidget(label)
         layout.addWidget(body, 1)
+        return box
+
+    def _online_box(self) -> QGroupBox:
+        box = QGroupBox(_("Trực tuyến"))
+        layout = QVBoxLayout(box)
+        period_row = QHBoxLayout()
+        period_label = QLabel(_("&Kỳ:"))
+        period_label.setBuddy(self.online_period)
+        period_row.addWidget(period_label)
+        period_row.addWidget(self.online_period, 1)
+        layout.addLayout(period_row)
+        layout.addWidget(self.online_label)
+        layout.addWidget(self.online_bar)
+        layout.addWidget(self.digitisation_label)
+        layout.addWidget(self.reasons_table, 1)
         return box
 
     def refresh(self) -> None:
@@ -290,6 +485,7 @@ class DashboardView(QWidget):
                 for point in data.trend
             ],
         )
+        self._fill_periods([point.period for point in data.trend], data.online)
         self.staff_chart.set_data(
             [row["login"] for row in data.staff],
             [[row["received"], row["open"], row["late"]] for row in data.staff],
@@ -342,6 +538,71 @@ class DashboardView(QWidget):
                     n=reminder.working_days_left,
                 )
             )
+
+    def _fill_periods(self, periods: Sequence[ReportPeriod], current: OnlinePanel) -> None:
+        """The report months to choose from, newest first; keeps a month chosen earlier."""
+        index = self.online_period.currentIndex()
+        chosen = self._periods[index] if 0 <= index < len(self._periods) else None
+        self._periods = list(reversed(periods))
+        self.online_period.clear()
+        for period in self._periods:
+            self.online_period.addItem(
+                _("{label} ({start} – {end})").format(
+                    label=period.label,
+                    start=period.date_from.strftime("%d/%m/%Y"),
+                    end=period.date_to.strftime("%d/%m/%Y"),
+                )
+            )
+        keep = chosen is not None and chosen != current.period and chosen in self._periods
+        shown = chosen if keep and chosen is not None else current.period
+        if shown in self._periods:
+            self.online_period.setCurrentIndex(self._periods.index(shown))
+        if keep and chosen is not None:
+            self.load_online(chosen)
+        else:
+            self.show_online(current)
+
+    def _online_period_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._periods):
+            self.load_online(self._periods[index])
+
+    def load_online(self, period: ReportPeriod) -> None:
+        """Compute the online and 766 panels of another month off the GUI thread."""
+        ctx = self.ctx
+        self.message.setText(_("Đang tải…"))
+        Op(self, lambda: online_panel(ctx, period), runner=self._runner).on_success(
+            self.show_online
+        ).start()
+
+    def show_online(self, panel: OnlinePanel) -> None:
+        self.online = panel
+        self.message.setText("")
+        channels = panel.channels
+        self.online_label.setText(online_summary_text(panel))
+        self.online_label.setStyleSheet(
+            f"color: {BELOW_TARGET_COLOUR}; font-weight: bold" if panel.below_target else ""
+        )
+        self.online_bar.set_data(channels["online_share"], channels["online_target"])
+        self.digitisation_label.setText(
+            _("Tỷ lệ số hóa: {rate} ({digitised}/{received} hồ sơ)").format(
+                rate=format_percent(channels["digitisation_rate"]),
+                digitised=channels["digitised"],
+                received=channels["received"],
+            )
+        )
+        _fill(self.reasons_table, top_paper_reasons(panel))
+        rules = panel.indicators["rules"]
+        note = _("Xem trước theo số liệu của quầy, kỳ {label}.").format(label=panel.period.label)
+        if not rules["confirmed"]:
+            note += " " + _(
+                "Điểm là tạm tính: điểm tối đa từng chỉ số chưa được xác nhận "
+                "(cấu hình từ {valid_from}; nguồn: {source})."
+            ).format(valid_from=rules["valid_from"], source=rules["source"])
+        self.indicators_note.setText(note)
+        header = self.indicators_table.horizontalHeaderItem(5)
+        if header is not None:
+            header.setText(_("Điểm (tạm tính)") if not rules["confirmed"] else _("Điểm"))
+        _fill(self.indicators_table, indicator_rows(panel))
 
     def export(self, kind: str, path: Path | None = None) -> None:
         """Export the current month's report; asks for a file unless `path` is given."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
+from counter_app.reports.online import TargetProgress, format_percent, target_progress
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from ui.bus import Changes, bus
@@ -32,6 +33,36 @@ from ui.sync_status import SyncStatus
 from ui.tasks import Op, TaskRunner
 
 COUNTS_REFRESH_MS = 60_000
+WARNING_STYLE = "color: #8a1c1c; font-weight: bold"
+
+
+def online_status_text(progress: TargetProgress) -> str:
+    """Today's online share against the office's target; below it says so with a ▼ sign,
+    not by colour alone."""
+    share = None if progress.today.share is None else progress.today.share * 100
+    target = progress.target
+    if target is None:
+        return _("Trực tuyến hôm nay {share} (chưa đặt mục tiêu)").format(
+            share=format_percent(share)
+        )
+    text = _("Trực tuyến hôm nay {share} / mục tiêu {target}").format(
+        share=format_percent(share), target=format_percent(target * 100)
+    )
+    return "▼ " + text + " " + _("(dưới mục tiêu)") if progress.below_target else text
+
+
+def online_status_tooltip(progress: TargetProgress) -> str:
+    month, year = progress.month.share, progress.year.share
+    text = _("Tỷ lệ nộp trực tuyến: tháng này {month}, năm nay {year}.").format(
+        month=format_percent(None if month is None else month * 100),
+        year=format_percent(None if year is None else year * 100),
+    )
+    if progress.target is not None and not progress.target_confirmed:
+        text += " " + _(
+            "Mục tiêu là giá trị mặc định chưa xác nhận; quản trị viên đặt lại bằng "
+            "“counter-app guidance target”."
+        )
+    return text
 
 
 class PlaceholderPage(QWidget):
@@ -125,6 +156,8 @@ class MainWindow(QMainWindow):
 
         self.user_label = QLabel()
         self.counts_label = QLabel()
+        self.online_label = QLabel()
+        self.online_label.setObjectName("online_share")
         self.sync_label = QLabel()
         self.sync_label.setObjectName("sync_state")
         self.sync_button = QPushButton()
@@ -135,6 +168,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.sync_button)
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.online_label)
         self.statusBar().addPermanentWidget(self.user_label)
         bus().notice.connect(self._notice)
         bus().changes_applied.connect(self._changes_applied)
@@ -229,7 +263,7 @@ class MainWindow(QMainWindow):
 
     def _sync_state(self, text: str, warning: bool) -> None:
         self.sync_label.setText(text)
-        self.sync_label.setStyleSheet("color: #8a1c1c; font-weight: bold" if warning else "")
+        self.sync_label.setStyleSheet(WARNING_STYLE if warning else "")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync_status.stop()
@@ -237,22 +271,23 @@ class MainWindow(QMainWindow):
 
     def refresh_counts(self) -> None:
         ctx = self.ctx
-        Op(self, lambda: today_counts(ctx), runner=self._runner).on_success(
-            self._show_counts
-        ).on_error(lambda _exc: self.counts_label.setText("")).start()
+        Op(self, lambda: (today_counts(ctx), target_progress(ctx)), runner=self._runner).on_success(
+            lambda result: self._show_counts(*result)
+        ).on_error(lambda _exc: self._clear_counts()).start()
 
-    def _show_counts(self, counts: TodayCounts) -> None:
+    def _clear_counts(self) -> None:
+        self.counts_label.setText("")
+        self.online_label.setText("")
+
+    def _show_counts(self, counts: TodayCounts, progress: TargetProgress) -> None:
         self.counts_label.setText(
-            _(
-                "Hôm nay: {received} hồ sơ · trực tuyến {share}% · "
-                "đến hạn {due_today} · trễ hạn {late}"
-            ).format(
-                received=counts.received,
-                share=counts.online_share,
-                due_today=counts.due_today,
-                late=counts.late,
+            _("Hôm nay: {received} hồ sơ · đến hạn {due_today} · trễ hạn {late}").format(
+                received=counts.received, due_today=counts.due_today, late=counts.late
             )
         )
+        self.online_label.setText(online_status_text(progress))
+        self.online_label.setToolTip(online_status_tooltip(progress))
+        self.online_label.setStyleSheet(WARNING_STYLE if progress.below_target else "")
 
     def _settings_changed(self) -> None:
         app = QApplication.instance()
