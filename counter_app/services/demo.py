@@ -2,7 +2,10 @@
 
 Volumes, channel shares, field mix and names follow shared/domain/VOLUMES.md §1 and §4
 (a large ward of Khánh Hòa). Everything goes through the real services, so demo data
-obeys the same rules, codes, deadlines and audit chain as real work.
+obeys the same rules, codes, deadlines and audit chain as real work: every status of the
+lifecycle and every channel appear, fees are paid (cash, VietQR, on the portal) or still
+due, returning applicants' documents are reused, some dossiers are late or wait for a
+supplement (a few twice), online registrations wait to be received.
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role, Status
 from counter_app.domain.units import find_unit, load_units
+from counter_app.guidance.payments import CONFIG_KEY as BANK_CONFIG_KEY
+from counter_app.guidance.payments import PaymentMethod, record_payment, set_bank_account
 from counter_app.i18n import _
 from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
 from counter_app.scanning.samples import text_page
 from counter_app.services.config import OfficeConfig, save_config
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.pages import attach_pages, attach_result
-from counter_app.services.users import Actor, add_user
+from counter_app.services.pages import attach_pages, attach_result, set_reused
+from counter_app.services.users import SYSTEM_ACTOR, Actor, add_user
 from counter_app.store.models import Dossier, User
 
 DEMO_UNIT = "22333"  # Phường Bắc Nha Trang
@@ -166,6 +171,10 @@ PROCEDURE_WEIGHTS = {
     "2.001035": 6,  # chứng thực giao dịch
 }
 PAPER_REASONS = ("no_vneid", "no_smartphone", "elderly", "prefers_paper", "portal_down")
+# The demo's receiving account: letters in the number, so no bank can resolve it.
+DEMO_BANK = ("970436", "DEMO0000KHONGNOP", "DU LIEU MAU KHONG CHUYEN TIEN")
+RETURNING_SHARE = 0.2  # citizens who come back (chứng thực especially)
+REUSE_SHARE = 0.6  # of those, whose papers on file are reused instead of a new copy
 
 
 @dataclass(frozen=True)
@@ -271,6 +280,9 @@ def generate_demo(
     if not has_users:
         for login, name, role in STAFF:
             add_user(ctx, login, DEMO_PASSWORD, role, name)
+    if BANK_CONFIG_KEY not in ctx.config.extra:  # so the VietQR path shows; never a real one
+        admin = next(Actor(lg, name, role) for lg, name, role in STAFF if role is Role.ADMIN)
+        set_bank_account(ctx, admin, *DEMO_BANK)
     clerks = [
         Actor(login, name, role) for login, name, role in STAFF if login.startswith("tiepnhan")
     ]
@@ -297,6 +309,7 @@ def generate_demo(
     clock = _Clock(real_now)
     ctx.clock = clock
     created = 0
+    visitors: list[Person] = []  # earlier applicants, some of whom come back
     try:
         day = real_now.date() - timedelta(days=options.days - 1)
         while day <= real_now.date():
@@ -316,12 +329,22 @@ def generate_demo(
                         weights = [PROCEDURE_WEIGHTS.get(p.code, 1) for p in choices]
                         procedure = rng.choices(choices, weights)[0]
                     _one_dossier(
-                        ctx, clock, rng, procedure, moment, real_now, clerks, scans, created
+                        ctx,
+                        clock,
+                        rng,
+                        procedure,
+                        moment,
+                        real_now,
+                        clerks,
+                        scans,
+                        created,
+                        visitors,
                     )
                     created += 1
             day += timedelta(days=1)
         _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
         created += 2
+        created += _awaiting_receipt(ctx, clock, rng, procedures, real_now)
     finally:
         ctx.clock = real_clock
         sa.event.remove(ctx.engine, "connect", _fast)
@@ -355,6 +378,29 @@ def _competent_body(rng: random.Random, procedure: Procedure) -> str | None:
     return None
 
 
+def _applicant(
+    rng: random.Random, procedure: Procedure, day: date, visitors: list[Person]
+) -> tuple[Person | Organisation, bool]:
+    """A new or returning applicant; True when they came before."""
+    if procedure.field == "Hộ kinh doanh" and rng.random() < 0.3:
+        return _organisation(rng), False
+    if visitors and rng.random() < RETURNING_SHARE:
+        return rng.choice(visitors), True
+    person = _person(rng, day)
+    visitors.append(person)
+    return person, False
+
+
+def _pay(ctx: AppContext, rng: random.Random, code: str, channel: Channel, clerk: Actor) -> None:
+    """Fees through the real payment record: on the portal when filed online."""
+    if channel.is_online:
+        method = PaymentMethod.PORTAL
+    else:
+        method = PaymentMethod.VIETQR if rng.random() < 0.3 else PaymentMethod.CASH
+    reference = f"FT{rng.randint(10**9, 10**10 - 1)}" if method is not PaymentMethod.CASH else None
+    record_payment(ctx, code, method, clerk, reference=reference)
+
+
 def _one_dossier(
     ctx: AppContext,
     clock: _Clock,
@@ -365,20 +411,19 @@ def _one_dossier(
     clerks: list[Actor],
     scans: list[ProcessedPage],
     serial: int,
+    visitors: list[Person],
 ) -> None:
     clock.now = moment
     channel = _channel(rng, procedure)
-    applicant: Person | Organisation = (
-        _organisation(rng)
-        if procedure.field == "Hộ kinh doanh" and rng.random() < 0.3
-        else _person(rng, moment.date())
-    )
-    portal_code = f"G22.{moment:%y%m%d}.{serial:05d}" if channel is Channel.ASSISTED else None
+    applicant, returning = _applicant(rng, procedure, moment.date(), visitors)
+    portal_code = f"G22.{moment:%y%m%d}.{serial:05d}" if channel.is_online else None
     paper_reason = (
         rng.choice(PAPER_REASONS)
         if channel is Channel.DIRECT and procedure.online_level == "full"
         else None
     )
+    # A citizen's own online filing waits on the portal until a clerk receives it.
+    awaiting = channel is Channel.ONLINE
     dossier = intake(
         ctx,
         IntakeRequest(
@@ -388,11 +433,24 @@ def _one_dossier(
             portal_code=portal_code,
             paper_reason=paper_reason,
             competent_body=_competent_body(rng, procedure),
+            awaiting_receipt=awaiting,
         ),
-        rng.choice(clerks),
+        SYSTEM_ACTOR if awaiting else rng.choice(clerks),
     )
     handler = HANDLER_BY_FIELD.get(procedure.field, "vhxh")
     clerk = rng.choice(clerks)
+    if awaiting:
+        moment += timedelta(minutes=rng.randint(10, 150))
+        if moment > real_now:
+            return
+        clock.now = moment
+        dossier = move(ctx, dossier.code, Status.RECEIVED, clerk)
+    if returning and dossier.documents and rng.random() < REUSE_SHARE:
+        set_reused(ctx, dossier.code, 1, clerk)  # the ID papers already on file
+    fees_paid = dossier.fee_total <= 0
+    if not fees_paid and rng.random() < (0.85 if channel.is_online else 0.8):
+        _pay(ctx, rng, dossier.code, channel, clerk)  # paid when filing, most often
+        fees_paid = True
     if not channel.is_online and rng.random() < 0.85:
         # Paper dossiers are scanned at the counter, a page or two per required document.
         clock.now = moment + timedelta(minutes=2)
@@ -433,9 +491,17 @@ def _one_dossier(
             at += timedelta(days=rng.randint(1, 4))
             if not step(at, Status.PROCESSING):
                 return
-    if 0.09 <= roll < 0.095:
+    if 0.09 <= roll < 0.1:
         step(at + span * 0.5, Status.STOPPED, "Người nộp không bổ sung theo yêu cầu")
         return
+    if procedure.field == "Đất đai" and rng.random() < 0.4:
+        # Land dossiers wait for the citizen's taxes and land-use fees before the result.
+        at = max(at, moment + span * rng.uniform(0.3, 0.6))
+        if not step(at, Status.FEES_DUE, "Chờ người nộp thực hiện nghĩa vụ tài chính về đất đai"):
+            return
+        at += timedelta(days=rng.randint(1, 8))
+        if not step(at, Status.PROCESSING):
+            return
     late = rng.random() < 0.04
     resolve_at = moment + span * (rng.uniform(1.05, 1.8) if late else rng.uniform(0.3, 0.98))
     resolved_at = max(resolve_at, at + timedelta(minutes=30))
@@ -443,7 +509,39 @@ def _one_dossier(
         return
     if rng.random() < 0.9:  # the electronic result, scanned when the signed paper comes back
         attach_result(ctx, dossier.code, [rng.choice(scans)], clerk)
-    step(resolved_at + timedelta(hours=rng.randint(1, 72)), Status.RETURNED)
+    returned_at = resolved_at + timedelta(hours=rng.randint(1, 72))
+    if returned_at > real_now:
+        return
+    if not fees_paid:  # the rest pay when they collect the result
+        clock.now = returned_at
+        _pay(ctx, rng, dossier.code, channel, clerk)
+    step(returned_at, Status.RETURNED)
+
+
+def _awaiting_receipt(
+    ctx: AppContext,
+    clock: _Clock,
+    rng: random.Random,
+    procedures: list[Procedure],
+    real_now: datetime,
+) -> int:
+    """Online registrations of the last hours, not received yet (the portal never closes)."""
+    online = [p for p in procedures if p.online_level == "full"] or procedures
+    count = 3
+    for minutes_ago in sorted(rng.sample(range(5, 180), count), reverse=True):
+        clock.now = real_now - timedelta(minutes=minutes_ago)
+        intake(
+            ctx,
+            IntakeRequest(
+                rng.choice(online).code,
+                _person(rng, real_now.date()),
+                Channel.ONLINE,
+                portal_code=f"G22.{clock.now:%y%m%d}.{90000 + minutes_ago:05d}",
+                awaiting_receipt=True,
+            ),
+            SYSTEM_ACTOR,
+        )
+    return count
 
 
 def _late_entries(
