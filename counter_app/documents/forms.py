@@ -188,6 +188,26 @@ def _place(ctx: AppContext, office: Office) -> str:
     return parent[5:] if parent.upper().startswith("UBND ") else parent or office.name
 
 
+def _appointments(
+    dossier: DossierView, kind: FormKind, options: FormOptions
+) -> tuple[datetime | None, datetime | None]:
+    """The appointment a form prints, and an apology's new one.
+
+    Once extended, `due_at` holds the new date; the apology letter (form 04) names the
+    appointment first given, the one before the first extension, and the latest new date.
+    """
+    extensions = [e for e in dossier.events if e.kind == EventKind.EXTENDED.value]
+    if kind is not FormKind.APOLOGY or not extensions:
+        return dossier.due_at, options.new_due_at
+    first_given = _event_moment(extensions[0].data.get("previous_due_at")) or dossier.due_at
+    latest = options.new_due_at or _event_moment(extensions[-1].data.get("due_at"))
+    return first_given, latest
+
+
+def _event_moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
 def dossier_fields(
     ctx: AppContext, gathered: _Context, kind: FormKind, options: FormOptions
 ) -> dict[str, Any]:
@@ -217,6 +237,7 @@ def dossier_fields(
         Status(dossier.status).label,
     )
     return_place = settings.get("return_place") or f"Bộ phận Một cửa – {office.name}"
+    original_due, new_due = _appointments(dossier, kind, options)
     return {
         "code": dossier.code,
         "office_name": office.name,
@@ -236,8 +257,8 @@ def dossier_fields(
         "time_limit": time_limit,
         "received_time": format_moment(dossier.received_at),
         "received_date": format_day(dossier.received_at.date()),
-        "due_time": format_moment(dossier.due_at),
-        "new_due_time": format_moment(options.new_due_at),
+        "due_time": format_moment(original_due),
+        "new_due_time": format_moment(new_due),
         "today_time": format_moment(gathered.now),
         "return_place": str(return_place),
         "fees": _fees_text(dossier),

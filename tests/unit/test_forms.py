@@ -7,29 +7,31 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from counter_app.documents.forms import FormOptions, render_book, render_form
+from counter_app.documents.forms import FormOptions, format_moment, render_book, render_form
 from counter_app.documents.ledger import entries_for
 from counter_app.documents.templates import FormKind, load_template_sets, select_template_set
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
-from counter_app.domain.lifecycle import EventKind, Status
+from counter_app.domain.lifecycle import EventKind, Role, Status
 from counter_app.errors import ConfigError, ValidationError
 from counter_app.resources import resource_path
+from counter_app.services.deadlines import extend_deadline
 from counter_app.services.dossiers import (
     DocumentLine,
     FeeLine,
     IntakeRequest,
+    get_dossier,
     intake,
     move,
     record_event,
 )
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.services.users import SYSTEM_ACTOR, add_user
 from counter_app.store.models import Dossier
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -349,3 +351,21 @@ def test_ledger_on_postgresql_too(any_ctx):
     first = render_form(any_ctx, FormKind.RECEIPT, view.code)
     again = render_form(any_ctx, FormKind.RECEIPT, view.code)
     assert first.fields["entry"] == again.fields["entry"] == "1"
+
+
+def test_an_extended_dossier_apology_names_the_first_appointment_and_the_new_one(
+    ctx, clock, dossier, tmp_path
+):
+    """After an extension `due_at` holds the new date; form 04 still names the one given."""
+    leader = add_user(ctx, "lanhdao", "demo1234", Role.LEADER, "Lê Văn Chủ Tịch")
+    first_given = dossier.due_at
+    assert first_given is not None
+    new_due = first_given.date() + timedelta(days=14)
+    while not ctx.calendar.is_working_day(new_due):
+        new_due += timedelta(days=1)
+    extend_deadline(ctx, dossier.code, new_due, "Chờ xác minh", leader)
+    text = pdf_text(render_form(ctx, FormKind.APOLOGY, dossier.code).pdf, tmp_path)
+    assert format_moment(first_given) in text
+    extended = get_dossier(ctx, dossier.code).due_at
+    assert extended is not None and extended.date() == new_due
+    assert format_moment(extended) in text
