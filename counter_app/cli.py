@@ -19,7 +19,7 @@ from counter_app.domain.applicants import applicant_from_json
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.errors import CounterError, ValidationError
-from counter_app.i18n import _, set_language
+from counter_app.i18n import N_, _, ngettext, set_language
 
 if TYPE_CHECKING:  # the services load lazily: `--version` and `--help` stay fast
     from counter_app.services.context import AppContext
@@ -30,8 +30,55 @@ MAX_APPLICANT_FILE_BYTES = 64 * 1024
 Handler = Callable[[argparse.Namespace], int]
 
 
+# argparse's own texts (English msgids of its gettext calls) and ours for them, so usage
+# errors and help headings follow the user's language; a text not listed stays as it is.
+ARGPARSE_TEXTS = {
+    "usage: ": N_("cách dùng: "),
+    "positional arguments": N_("tham số vị trí"),
+    "options": N_("tùy chọn"),
+    "show this help message and exit": N_("in trợ giúp này rồi thoát"),
+    "show program's version number and exit": N_("in số phiên bản rồi thoát"),
+    "argument %(argument_name)s: %(message)s": N_("tham số %(argument_name)s: %(message)s"),
+    "the following arguments are required: %s": N_("thiếu tham số bắt buộc: %s"),
+    "unrecognized arguments: %s": N_("tham số không nhận ra: %s"),
+    "invalid choice: %(value)r (choose from %(choices)s)": N_(
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": N_("giá trị %(type)s không hợp lệ: %(value)r"),
+    "expected one argument": N_("cần một giá trị"),
+    "expected at most one argument": N_("cần nhiều nhất một giá trị"),
+    "expected at least one argument": N_("cần ít nhất một giá trị"),
+    "not allowed with argument %s": N_("không dùng được cùng tham số %s"),
+    "one of the arguments %s is required": N_("cần một trong các tham số %s"),
+    "ambiguous option: %(option)s could match %(matches)s": N_(
+        "tùy chọn không rõ: %(option)s có thể là %(matches)s"
+    ),
+    "ignored explicit argument %r": N_("bỏ qua giá trị không dùng được %r"),
+    "unexpected option string: %s": N_("tùy chọn không mong đợi: %s"),
+    "can't open '%(filename)s': %(error)s": N_("không mở được “%(filename)s”: %(error)s"),
+}
+ARGPARSE_PLURALS = {
+    ("expected %s argument", "expected %s arguments"): N_("cần %s giá trị"),
+}
+
+
+def _argparse_gettext(message: str) -> str:
+    ours = ARGPARSE_TEXTS.get(message)
+    return _(ours) if ours else message
+
+
+def _argparse_ngettext(singular: str, plural: str, count: int) -> str:
+    ours = ARGPARSE_PLURALS.get((singular, plural))
+    return ngettext(ours, ours, count) if ours else (singular if count == 1 else plural)
+
+
+# argparse looks these names up on each call (`from gettext import gettext as _`).
+setattr(argparse, "_", _argparse_gettext)  # noqa: B010 (not in the typeshed stub)
+setattr(argparse, "ngettext", _argparse_ngettext)  # noqa: B010
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line, exit 2."""
+    """argparse that reports a usage error as one line, exit 2, in the user's language."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message}\n")
@@ -543,7 +590,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_sub = report.add_subparsers(
         dest="report_command", required=True, parser_class=OneLineParser
     )
-    day = report_sub.add_parser("day", parents=[common])
+    day = report_sub.add_parser(
+        "day", parents=[common], help=_("số liệu một ngày: tiếp nhận, giải quyết, trả kết quả")
+    )
     day.add_argument("--date", required=True, type=_parse_date)
     _json_flag(day)
     day.set_defaults(handler=cmd_report_day)
