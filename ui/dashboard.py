@@ -285,6 +285,13 @@ def _table(headers: Sequence[str]) -> QTableWidget:
     return table
 
 
+def _stretch_column(table: QTableWidget, column: int) -> None:
+    """`column` takes the spare width (and wraps); the others fit their contents."""
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+
 def _fill(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -359,11 +366,14 @@ class DashboardView(QWidget):
                 _("Chỉ số"),
                 _("Tỷ lệ"),
                 _("Tử số/mẫu số"),
-                _("Đạt điểm tối đa từ"),
+                _("Ngưỡng tối đa"),
                 _("Điểm"),
             ]
         )
         self.indicators_table.setMinimumHeight(260)
+        self.indicators_table.setWordWrap(True)
+        _stretch_column(self.indicators_table, 1)
+        _stretch_column(self.reasons_table, 0)
         self.refresh_button = QPushButton(_("&Làm mới"))
         self.refresh_button.clicked.connect(self.refresh)
         self.export_pdf_button = QPushButton(_("Xuất báo cáo tháng (&PDF)…"))
@@ -603,6 +613,11 @@ class DashboardView(QWidget):
         if header is not None:
             header.setText(_("Điểm (tạm tính)") if not rules["confirmed"] else _("Điểm"))
         _fill(self.indicators_table, indicator_rows(panel))
+        for row in range(self.indicators_table.rowCount()):
+            name = self.indicators_table.item(row, 1)
+            if name is not None:
+                name.setToolTip(name.text())  # the column may be too narrow for the name
+        self.indicators_table.resizeRowsToContents()
 
     def export(self, kind: str, path: Path | None = None) -> None:
         """Export the current month's report; asks for a file unless `path` is given."""
