@@ -13,7 +13,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.applicants import Applicant, Organisation, Person, applicant_to_json
+from counter_app.domain.applicants import Applicant, applicant_to_json
 from counter_app.domain.calendar import VN_TZ, TimeLimit
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.codes import SequenceBlock, format_code
@@ -22,7 +22,7 @@ from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, NotFoundError, ValidationError
 from counter_app.guidance.policy import check_intake
 from counter_app.i18n import _
-from counter_app.services.audit import append_event
+from counter_app.services.audit import append_event, cached_columns
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from counter_app.services.views import DocumentView, DossierView, EventView, FeeView
@@ -36,7 +36,7 @@ from counter_app.store.models import (
     Office,
     Page,
 )
-from counter_app.store.search import is_broad_search, search_condition, searchable_text
+from counter_app.store.search import is_broad_search, search_condition
 
 MAX_REASON_LENGTH = 2000
 
@@ -162,12 +162,6 @@ def _check_late_entry(ctx: AppContext, request: IntakeRequest, now: datetime) ->
     return received_at.astimezone(VN_TZ)
 
 
-def _applicant_identity(applicant: Applicant) -> str | None:
-    if isinstance(applicant, Person):
-        return applicant.id_number
-    return None
-
-
 def time_limit_for(procedure: Procedure, channel: Channel) -> TimeLimit:
     """The processing time that applies: the online one for online filings when it differs."""
     if channel.is_online and procedure.online_time_limit is not None:
@@ -211,8 +205,6 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             raise ValidationError(_("Số tiền phí không được âm."))
     block = SequenceBlock(ctx.config.sequence_first, ctx.config.sequence_last)
     applicant_json = applicant_to_json(request.applicant)
-    id_number = _applicant_identity(request.applicant)
-    tax_code = request.applicant.tax_code if isinstance(request.applicant, Organisation) else None
 
     with ctx.session() as session:
         office = ensure_office(session, ctx)
@@ -229,9 +221,6 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             catalog_version=ctx.catalog.version,
             channel=request.channel.value,
             status=status.value,
-            applicant_kind=applicant_json["kind"],
-            applicant_name=request.applicant.name,
-            applicant_id_number=id_number,
             applicant=applicant_json,
             submitted_at=received_at,
             received_at=received_at,
@@ -248,14 +237,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             paper_reason=decision.paper_reason,
             fee_total=sum(fee.amount for fee in fees),
             payment_method=next((f.payment_method for f in fees if f.payment_method), None),
-            search_folded=searchable_text(
-                code,
-                request.applicant.name,
-                id_number,
-                tax_code,
-                request.applicant.phone,
-                request.portal_code,
-            ),
+            **cached_columns(code, applicant_json, request.portal_code),
             head_hash="",
         )
         session.add(dossier)
