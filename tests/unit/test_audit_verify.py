@@ -7,6 +7,8 @@ leave `verify` clean; events written with the first digest formula still verify.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 
 import pytest
@@ -244,3 +246,21 @@ def test_events_written_with_the_first_formula_still_verify(any_ctx, monkeypatch
     problems = verify(any_ctx).problems
     assert problems and all(p.startswith(f"{old}: ") for p in problems)
     assert not any(other in p for p in problems)
+
+
+def test_the_digest_is_of_the_canonical_whole_and_names_each_section(ctx) -> None:
+    code = dossier_with_everything(ctx)
+    with ctx.session() as session:
+        dossier = session.execute(sa.select(Dossier).where(Dossier.code == code)).scalar_one()
+        ((_dossier, sections),) = audit._sections_of(session, [dossier])
+        stored = session.execute(
+            sa.select(Event.state_digest).where(Event.dossier_id == dossier.id).order_by(Event.id)
+        ).scalars()
+        last = list(stored)[-1]
+    text = json.dumps(sections, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    whole = hashlib.sha256(text.encode()).hexdigest()
+    assert last == audit.sections_digest(sections)
+    assert last.startswith("v2:") and whole.startswith(last[3 + 4 * len(audit.STATE_SECTIONS) :])
+    assert audit.changed_sections(last, sections) is None
+    sections["fees"]["lines"][0]["amount"] += 1
+    assert audit.changed_sections(last, sections) == ["fees"]
