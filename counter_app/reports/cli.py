@@ -254,6 +254,7 @@ def _month_period(ctx: Any, text: str) -> Any:
 
 
 def cmd_report_online(args: argparse.Namespace) -> int:
+    from counter_app.reports.online import format_percent
     from counter_app.services.reporting import report_channels
 
     with _context(args) as ctx:
@@ -262,10 +263,10 @@ def cmd_report_online(args: argparse.Namespace) -> int:
         _print_json(figures)
     else:
         print(
-            _("Trực tuyến {share}% (mục tiêu {target}%), số hóa {digitised}%").format(
-                share=figures["online_share"],
-                target=figures["online_target"],
-                digitised=figures["digitisation_rate"],
+            _("Trực tuyến {share} (mục tiêu {target}), số hóa {digitised}").format(
+                share=format_percent(figures["online_share"]),
+                target=format_percent(figures["online_target"]),
+                digitised=format_percent(figures["digitisation_rate"]),
             )
         )
     return 0

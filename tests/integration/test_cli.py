@@ -396,3 +396,10 @@ def test_office_set_on_a_fresh_directory(tmp_path: Path, applicant: Path) -> Non
         "intake", "--procedure", "1.004873", "--applicant-json", str(applicant), "--data-dir", d
     ).strip()
     assert code.startswith("000.00.22.H56-")
+
+
+def test_report_online_says_no_data_as_a_dash_not_none(cli_dir: Path) -> None:
+    """An empty month has no share: the line shows "—", never "None%"."""
+    line = ok("report", "online", "--month", "2026-03", "--data-dir", str(cli_dir)).strip()
+    assert line.startswith("Trực tuyến — (mục tiêu ") and line.endswith("số hóa —")
+    assert "None" not in line
