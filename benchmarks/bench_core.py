@@ -28,10 +28,12 @@ def run(quick: bool, workdir: Path) -> list[Result]:
     save_config(data_dir, AppConfig(office=OFFICE))
     count = 300 if quick else 3000
     rng = random.Random(7)
-    moments = iter(datetime(2026, 3, 2 + (i // 400), 8, 0, tzinfo=VN_TZ) for i in range(count + 1))
-    ctx = open_context(data_dir, clock=lambda: next(moments))
+    # A settable clock: intake may read it more than once per dossier.
+    now = [datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)]
+    ctx = open_context(data_dir, clock=lambda: now[0])
     durations = []
     for i in range(count):
+        now[0] = datetime(2026, 3, 2 + (i // 400), 8, 0, tzinfo=VN_TZ)
         person = Person(
             name=f"{rng.choice(FAMILY)} Văn {rng.choice(GIVEN)}", id_number=f"056090{i:06d}"
         )
