@@ -83,6 +83,24 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message}\n")
 
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        """Subcommands named for the user, wherever a group is added (here or in a module).
+
+        argparse names a group by its `dest` ("dossier_command") in its messages, so a
+        group gets a readable metavar, and a required one is checked here instead: a missing
+        subcommand reads "thiếu lệnh con (show, list, …)".
+        """
+        kwargs.setdefault("metavar", _("LỆNH"))
+        required = kwargs.pop("required", False)
+        group = super().add_subparsers(**kwargs)
+        if required:  # the chosen subcommand's own handler replaces this one
+            self.set_defaults(handler=lambda _args: self._missing_subcommand(group))
+        return group
+
+    def _missing_subcommand(self, group: Any) -> NoReturn:
+        choices = ", ".join(group.choices)
+        self.error(_("thiếu lệnh con ({choices})").format(choices=choices))
+
 
 def _common() -> OneLineParser:
     common = OneLineParser(add_help=False)
@@ -545,11 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
     dossier_sub = dossier.add_subparsers(
         dest="dossier_command", required=True, parser_class=OneLineParser
     )
-    show = dossier_sub.add_parser("show", parents=[common])
+    show = dossier_sub.add_parser("show", parents=[common], help=_("xem một hồ sơ"))
     show.add_argument("code")
     _json_flag(show)
     show.set_defaults(handler=cmd_dossier_show)
-    listing = dossier_sub.add_parser("list", parents=[common])
+    listing = dossier_sub.add_parser("list", parents=[common], help=_("liệt kê, lọc, tìm hồ sơ"))
     listing.add_argument("--status", action="append")
     listing.add_argument("--search")
     listing.add_argument("--from", dest="date_from", type=_parse_date)
@@ -557,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=_positive, default=100)
     _json_flag(listing)
     listing.set_defaults(handler=cmd_dossier_list)
-    moving = dossier_sub.add_parser("move", parents=[common])
+    moving = dossier_sub.add_parser("move", parents=[common], help=_("chuyển hồ sơ một bước xử lý"))
     moving.add_argument("code")
     moving.add_argument("--to", required=True)
     moving.add_argument("--reason")

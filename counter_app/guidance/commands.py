@@ -1,4 +1,5 @@
-"""Command line of the online guidance: `guide`, `guidance` (admin), `pay`, `vietqr`, `online`."""
+"""Command line of the online guidance: `guide`, `guidance` (clerks log and report guidance
+sessions; admins correct the guidance data), `pay`, `vietqr`, `online`."""
 
 from __future__ import annotations
 
@@ -326,7 +327,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     guide.set_defaults(handler=cmd_guide)
 
     guidance = sub.add_parser(
-        "guidance", parents=[common], help=_("sửa dữ liệu hướng dẫn (quản trị)")
+        "guidance",
+        parents=[common],
+        help=_(
+            "ghi nhận và báo cáo lượt hướng dẫn nộp trực tuyến; sửa dữ liệu hướng dẫn (quản trị)"
+        ),
     )
     gsub = guidance.add_subparsers(
         dest="guidance_command", required=True, parser_class=OneLineParser

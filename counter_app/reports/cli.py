@@ -92,7 +92,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     unused.set_defaults(handler=cmd_report_unused)
 
     for name, handler, help_text in (
-        ("online", cmd_report_online, _("tỷ lệ trực tuyến, lý do nộp giấy, số hóa")),
+        (
+            "online",
+            cmd_report_online,
+            _("tỷ lệ trực tuyến, lý do nộp giấy, số hóa, số lượt hướng dẫn nộp trực tuyến"),
+        ),
         ("indicators", cmd_report_indicators, _("xem trước chỉ số Quyết định 766")),
     ):
         command = group.add_parser(name, parents=[common], help=help_text)
@@ -254,6 +258,7 @@ def _month_period(ctx: Any, text: str) -> Any:
 
 
 def cmd_report_online(args: argparse.Namespace) -> int:
+    from counter_app.reports.guidance import guided_summary
     from counter_app.reports.online import format_percent
     from counter_app.services.reporting import report_channels
 
@@ -269,6 +274,7 @@ def cmd_report_online(args: argparse.Namespace) -> int:
                 digitised=format_percent(figures["digitisation_rate"]),
             )
         )
+        print(guided_summary(figures["guided"]))
     return 0
 
 

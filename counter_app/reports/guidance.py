@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,9 +18,10 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.guidance.models import GuidanceSession
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
 from counter_app.guidance.sessions import GuidanceOutcome
+from counter_app.i18n import _
 from counter_app.reports.online import OnlineShare, online_share
+from counter_app.reports.periods import check_range
 from counter_app.services.context import AppContext
-from counter_app.services.reporting import _check_range as check_range
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ class GuidanceFigures:
     @property
     def guided(self) -> int:
         return sum(self.by_outcome.values())
+
+    def counts_json(self) -> dict[str, Any]:
+        """The guided counts alone (no dossiers): what `report online` adds to "received"."""
+        return {
+            "total": self.guided,
+            "by_outcome": dict(self.by_outcome),
+            "linked_dossiers": self.linked_dossiers,
+            "could_not_reasons": dict(self.could_not_reasons),
+        }
 
     def to_json(self) -> dict[str, object]:
         share = self.received.share
@@ -96,4 +107,20 @@ def guidance_figures(ctx: AppContext, start: date, end: date) -> GuidanceFigures
         could_not_reasons=reasons,
         linked_dossiers=linked,
         received=online_share(ctx, start, end),
+    )
+
+
+def guided_summary(counts: dict[str, Any]) -> str:
+    """One line for screens and the CLI from `GuidanceFigures.counts_json()`: guided in total
+    and by outcome."""
+    by_outcome = counts["by_outcome"]
+    return _(
+        "Đã hướng dẫn nộp trực tuyến {total} lượt: nộp tại quầy {assisted} "
+        "(gắn hồ sơ {linked}), tự nộp tại nhà {at_home}, không nộp được {could_not}."
+    ).format(
+        total=counts["total"],
+        assisted=by_outcome[GuidanceOutcome.ASSISTED.value],
+        linked=counts["linked_dossiers"],
+        at_home=by_outcome[GuidanceOutcome.AT_HOME.value],
+        could_not=by_outcome[GuidanceOutcome.COULD_NOT.value],
     )

@@ -136,6 +136,12 @@ def report_period(
 _MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def check_range(date_from: date, date_to: date) -> None:
+    """Refuse a date range that ends before it starts (a one-day range is fine)."""
+    if date_to < date_from:
+        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
 def parse_month(text: str) -> tuple[int, int]:
     """`YYYY-MM` as (year, month); ValidationError otherwise."""
     match = _MONTH_PATTERN.match(text.strip())

@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.domain.calendar import VN_TZ
-from counter_app.errors import ValidationError
 from counter_app.files import write_atomically
 from counter_app.guidance.data import Target
-from counter_app.i18n import _
 from counter_app.reports.analytics import (
     LateDossier,
     UnusedProcedure,
@@ -26,6 +24,7 @@ from counter_app.reports.analytics import (
 from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.reports.day import day_counts
 from counter_app.reports.forms import ReportForm, report_pdf, report_xlsx
+from counter_app.reports.guidance import guidance_figures
 from counter_app.reports.late_entries import LateEntry, late_entries
 from counter_app.reports.online import PaperReasons, office_target, paper_reasons
 from counter_app.reports.periodic import PeriodicReport, period_totals, periodic_report
@@ -34,6 +33,7 @@ from counter_app.reports.periods import (
     ReportDue,
     ReportPeriod,
     ReportSettings,
+    check_range,
     load_report_settings,
     monthly_period_containing,
     report_period,
@@ -64,16 +64,11 @@ def report_periodic(ctx: AppContext, period: ReportPeriod) -> PeriodicReport:
         return periodic_report(session, ensure_office(session, ctx), period, ctx.calendar)
 
 
-def _check_range(date_from: date, date_to: date) -> None:
-    if date_to < date_from:
-        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
-
-
 def report_book(
     ctx: AppContext, date_from: date, date_to: date, scope: BookScope = BookScope.ALL
 ) -> list[BookRow]:
     """The tracking book (form 07) for a range of receipt dates."""
-    _check_range(date_from, date_to)
+    check_range(date_from, date_to)
     with ctx.session() as session:
         return tracking_book_rows(session, ensure_office(session, ctx), date_from, date_to, scope)
 
@@ -81,7 +76,7 @@ def report_book(
 def report_late_entries(ctx: AppContext, date_from: date, date_to: date) -> list[LateEntry]:
     """Dossiers received in a range of dates and logged after the fact, with who entered
     each, when, why, and the delay."""
-    _check_range(date_from, date_to)
+    check_range(date_from, date_to)
     with ctx.session() as session:
         return late_entries(session, ensure_office(session, ctx), date_from, date_to, ctx.calendar)
 
@@ -146,7 +141,8 @@ def report_unused(ctx: AppContext) -> list[UnusedProcedure]:
 
 
 def report_channels(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
-    """Online share against the target, assisted filings, reasons for paper, digitisation."""
+    """Online share against the target, assisted filings, reasons for paper, digitisation,
+    and the citizens guided to file online ("guided", by outcome)."""
     rules = indicator_rules(period.date_to)
     with ctx.session() as session:
         figures = channel_figures(
@@ -155,6 +151,9 @@ def report_channels(ctx: AppContext, period: ReportPeriod) -> dict[str, Any]:
     target = office_target(ctx)
     figures["online_target"] = None if target is None else round(target.share * 100, 2)
     figures["online_target_confirmed"] = target is not None and target.confirmed
+    # Citizens guided to file online, counted apart from the dossiers received.
+    guided = guidance_figures(ctx, period.date_from, period.date_to)
+    figures["guided"] = guided.counts_json()
     return figures
 
 
