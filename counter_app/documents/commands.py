@@ -1,4 +1,5 @@
-"""`counter-app print FORM CODE --pdf FILE`, `print book`, and `receipt verify|public-key`.
+"""`counter-app print FORM CODE --pdf FILE` (FORM `slip`: the 80 mm thermal slip), `print book`,
+and `receipt verify|public-key`.
 
 Registered through `EXTENSION_MODULES` in `counter_app.cli`. A final (non-draft) PDF of a
 dossier's form is recorded on its history as a print, like a print from the GUI.
@@ -117,7 +118,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     printing = subparsers.add_parser(
         "print", parents=[common], help=_("in mẫu biểu một cửa hoặc sổ theo dõi ra PDF")
     )
-    printing.add_argument("form", help="receipt, supplement, refusal, apology, stop, control, book")
+    printing.add_argument(
+        "form", help="receipt, supplement, refusal, apology, stop, control, book, slip (80 mm)"
+    )
     printing.add_argument("code", nargs="?", help=_("mã hồ sơ (không dùng cho book)"))
     printing.add_argument("--pdf", required=True, type=Path, help=_("tệp PDF để ghi"))
     printing.add_argument("--from", dest="date_from", type=_parse_date)
@@ -134,7 +137,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     printing.add_argument("--new-due", type=_parse_moment, help=_("ngày hẹn mới (xin lỗi)"))
     printing.add_argument("--signer", help=_("người ký (thủ trưởng cơ quan)"))
-    printing.add_argument("--paper", help="A5, A4, A4-landscape")
+    printing.add_argument("--paper", help="A5, A4, A4-landscape, 80mm")
     printing.add_argument("--draft", action="store_true", help=_("bản nháp, không ghi nhận in"))
     _json_flag(printing)
     printing.set_defaults(handler=cmd_print)

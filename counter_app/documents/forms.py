@@ -1,6 +1,6 @@
 """The one-stop forms as PDF: receipt (01), supplement request, refusal, apology, stop notice,
-control sheet and the tracking book, laid out from the template set in force on the day the
-dossier was received (`templates`).
+control sheet, the tracking book and the 80 mm thermal receipt slip, laid out from the
+template set in force on the day the dossier was received (`templates`).
 
     rendered = render_form(ctx, FormKind.RECEIPT, code, FormOptions(draft=True))
     record_print(ctx, rendered, actor, copies=2, printer="HP")   # once it is on paper
@@ -51,6 +51,8 @@ from counter_app.services.views import DossierView, EventView
 from counter_app.store.models import Dossier, Office, User
 
 QR_SIZE_MM = 21.0
+SLIP_QR_SIZE_MM = 32.0
+"""Large enough for a 203-dpi thermal head: about 4 dots a module of the signed link."""
 _MM = 72.0 / 25.4
 _UNIT_TEXT = {
     LimitUnit.WORKING_DAYS: "ngày làm việc",
@@ -103,6 +105,11 @@ def format_moment(moment: datetime | None) -> str:
         return f"{BLANK} giờ {BLANK} phút, ngày {BLANK} tháng {BLANK} năm {BLANK}"
     local = moment.astimezone(VN_TZ)
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def format_short_moment(moment: datetime | None) -> str:
+    """ "09:05 02/03/2026", or the blank: the time on a narrow slip."""
+    return BLANK if moment is None else f"{moment.astimezone(VN_TZ):%H:%M %d/%m/%Y}"
 
 
 def format_day(day: date | None) -> str:
@@ -256,6 +263,8 @@ def dossier_fields(
         "dossier_sets": "01",
         "time_limit": time_limit,
         "received_time": format_moment(dossier.received_at),
+        "received_short": format_short_moment(dossier.received_at),
+        "due_short": format_short_moment(original_due),
         "received_date": format_day(dossier.received_at.date()),
         "due_time": format_moment(original_due),
         "new_due_time": format_moment(new_due),
@@ -270,15 +279,23 @@ def dossier_fields(
         "competent_body": dossier.competent_body or office.parent_body,
         "coordinating_body": options.coordinating_body,
         "signer": options.signer or str(settings.get("signer", "")),
+        "lookup_url": str(ctx.config.extra.get("public_status_url") or ""),
     }
 
 
 def _page_setup(
-    ctx: AppContext, template_set: TemplateSet, kind: FormKind, paper: str | None
+    ctx: AppContext,
+    template_set: TemplateSet,
+    kind: FormKind,
+    paper: str | None,
+    form: Mapping[str, Any] | None = None,
 ) -> PageSetup:
     settings = forms_config(ctx)
     if kind is FormKind.BOOK:
         name = paper or settings.get("book_paper") or template_set.book_paper
+    elif form is not None and form.get("paper"):
+        # A form made for its own paper (the 80 mm slip) ignores the office's A5/A4 choice.
+        name = paper or settings.get(f"{kind.value}_paper") or form["paper"]
     else:
         name = paper or settings.get("paper") or template_set.paper
     return PageSetup.parse(str(name))
@@ -293,6 +310,7 @@ def _style(st: Styles, name: str | None) -> Any:
         "italic_center": st.italic_center,
         "small": st.small,
         "title": st.title,
+        "small_center": st.small_center,
     }.get(name or "", st.body)
 
 
@@ -451,30 +469,49 @@ def _form_story(
     header_day: date,
     qr_payload: str | None,
 ) -> list[Any]:
-    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Paragraph, Spacer
 
     st = make_styles(setup)
     story: list[Any] = []
     if form.get("form_no"):
         story.append(Paragraph(fill(f"<i>{form['form_no']}</i>", fields), _right(st.small)))
+    # The QR goes where a `qr` block puts it, else under the header's left column.
+    qr_in_blocks = any("qr" in block for block in form["blocks"])
     left_extra: list[Any] = []
-    if qr_payload:
+    if qr_payload and not qr_in_blocks:
         left_extra.append(layout.qr_flowable(qr_payload, QR_SIZE_MM * _MM))
         if form.get("qr_caption"):
             left_extra.append(para(str(form["qr_caption"]), st.small_center))
-    header = HeaderText(
-        parent_body=gathered.office.parent_body,
-        unit=gathered.office.name,
-        number_line=_plain(fill(str(form.get("number", "")), fields)),
-        place=str(fields["place"]),
-        day=header_day,
-    )
-    story.append(layout.header_block(header, setup, left_extra))
+    if form.get("header") == "compact":
+        story.extend(
+            layout.compact_header(gathered.office.parent_body, gathered.office.name, setup)
+        )
+    else:
+        header = HeaderText(
+            parent_body=gathered.office.parent_body,
+            unit=gathered.office.name,
+            number_line=_plain(fill(str(form.get("number", "")), fields)),
+            place=str(fields["place"]),
+            day=header_day,
+        )
+        story.append(layout.header_block(header, setup, left_extra))
     story.append(para(str(form["title"]), st.title))
     if form.get("subtitle"):
         story.append(markup_para(fill(f"<b>{form['subtitle']}</b>", fields), st.subtitle))
     for block in form["blocks"]:
-        if "text" in block:
+        if block.get("when") and not fields.get(str(block["when"])):
+            continue  # an optional line whose field is empty is left out, not printed blank
+        if "qr" in block:
+            if qr_payload:
+                size_mm = float(block.get("size_mm", SLIP_QR_SIZE_MM))
+                story.append(Spacer(1, setup.font_size * 0.5))
+                story.append(layout.qr_flowable(qr_payload, size_mm * _MM))
+                if block["qr"]:
+                    story.append(markup_para(fill(str(block["qr"]), fields), st.small_center))
+        elif "text" in block and block.get("style") == "code":
+            text = _plain(fill(str(block["text"]), fields)) or BLANK
+            story.append(layout.fitted_para(text, st.code, setup))
+        elif "text" in block:
             story.append(
                 markup_para(fill(str(block["text"]), fields), _style(st, block.get("style")))
             )
@@ -541,13 +578,15 @@ def render_form(
     dossier = gathered.dossier
     template_set = select_template_set(load_template_sets(ctx.data_dir), dossier.received_at.date())
     form = template_set.form(kind)
-    setup = _page_setup(ctx, template_set, kind, options.paper)
+    setup = _page_setup(ctx, template_set, kind, options.paper, form)
     fields = dossier_fields(ctx, gathered, kind, options)
     qr_payload = None
-    if kind is FormKind.RECEIPT and form.get("qr", False):
+    receipt_kinds = (FormKind.RECEIPT, FormKind.SLIP)
+    if kind in receipt_kinds and form.get("qr", False):
+        # The slip carries the very QR of form 01: one signed claim, one way to check it.
         claim = receipt_claim(ctx, dossier, gathered.office)
         qr_payload = sign(claim, load_or_create_key(ctx.data_dir))
-    header_day = dossier.received_at.date() if kind is FormKind.RECEIPT else gathered.now.date()
+    header_day = dossier.received_at.date() if kind in receipt_kinds else gathered.now.date()
     copies = [str(label) for label in form.get("copies", [])] or [""]
     story: list[Any] = []
     for number, label in enumerate(copies):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -31,7 +31,11 @@ BLANK = "…"
 """What an empty field prints as: a visible blank to fill in by hand."""
 
 _PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
+_ROLL_MM = {"80MM": (80.0, 72.0)}
+"""Roll paper of thermal printers: paper width and the printable width within it (mm)."""
 _MM = 72.0 / 25.4
+FRAME_PADDING = 6.0
+"""reportlab's default frame padding (points) on each side, inside the margins."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,21 @@ class PageSetup:
     margins_mm: tuple[float, float, float, float] = (12.0, 12.0, 15.0, 10.0)
     """top, bottom, left, right"""
     font_size: float = 10.0
+    length_mm: float = 0.0
+    """The page length of roll paper, found by `build_pdf` from the content (0 until then)."""
 
     @classmethod
     def parse(cls, text: str) -> PageSetup:
-        """ "A5", "A4", "A4-landscape" (case-insensitive) with margins and type to match."""
+        """ "A5", "A4", "A4-landscape", "80mm" (case-insensitive), margins and type to match."""
         name, _sep, orientation = text.strip().upper().partition("-")
+        if name in _ROLL_MM and not orientation:
+            paper_width, printable = _ROLL_MM[name]
+            side = (paper_width - printable) / 2
+            # The bottom margin holds the footer line (and the draft note).
+            return cls(name.lower(), False, (3.0, 7.0, side, side), 9.0)
         if name not in _PAPER_MM or orientation not in ("", "LANDSCAPE", "PORTRAIT"):
             raise ConfigError(
-                _("Khổ giấy không hợp lệ: {value} (dùng A4, A5 hoặc A4-landscape).").format(
+                _("Khổ giấy không hợp lệ: {value} (dùng A4, A5, A4-landscape hoặc 80mm).").format(
                     value=text
                 )
             )
@@ -63,8 +74,14 @@ class PageSetup:
         return f"{self.paper}-landscape" if self.landscape else self.paper
 
     @property
+    def is_roll(self) -> bool:
+        return self.paper.upper() in _ROLL_MM
+
+    @property
     def size(self) -> tuple[float, float]:
-        """Page width and height in points."""
+        """Page width and height in points (a roll's height is its `length_mm`)."""
+        if self.is_roll:
+            return _ROLL_MM[self.paper.upper()][0] * _MM, self.length_mm * _MM
         width, height = (v * _MM for v in _PAPER_MM[self.paper])
         return (height, width) if self.landscape else (width, height)
 
@@ -90,22 +107,40 @@ class Styles:
     cell: Any
     cell_center: Any
     cell_head: Any
+    code: Any
+    """A dossier code to read at a glance (the thermal slip)."""
 
 
 def make_styles(setup: PageSetup) -> Styles:
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
 
     register_fonts()
     size = setup.font_size
+    # A 72 mm line holds too few words to justify without gaps; lines apart read easier.
     body = ParagraphStyle(
-        "body", fontName=SERIF, fontSize=size, leading=size * 1.2, alignment=TA_JUSTIFY
+        "body",
+        fontName=SERIF,
+        fontSize=size,
+        leading=size * 1.2,
+        alignment=TA_LEFT if setup.is_roll else TA_JUSTIFY,
+        spaceBefore=size * 0.3 if setup.is_roll else 0,
     )
     small_size = size - 1.5
     small = ParagraphStyle(
         "small", parent=body, fontSize=small_size, leading=small_size * 1.25, spaceBefore=0
     )
     cell = ParagraphStyle("cell", parent=small, alignment=0)
+    title = ParagraphStyle(
+        "title",
+        parent=body,
+        fontName=SERIF_BOLD,
+        fontSize=size + 2,
+        leading=(size + 2) * 1.25,
+        alignment=TA_CENTER,
+        spaceBefore=size * 0.5,
+        spaceAfter=0,
+    )
     return Styles(
         body=body,
         body_center=ParagraphStyle("body_center", parent=body, alignment=TA_CENTER),
@@ -125,16 +160,7 @@ def make_styles(setup: PageSetup) -> Styles:
             fontSize=size - 1,
             leading=size * 1.2,
         ),
-        title=ParagraphStyle(
-            "title",
-            parent=body,
-            fontName=SERIF_BOLD,
-            fontSize=size + 2,
-            leading=(size + 2) * 1.25,
-            alignment=TA_CENTER,
-            spaceBefore=size * 0.5,
-            spaceAfter=0,
-        ),
+        title=title,
         subtitle=ParagraphStyle(
             "subtitle", parent=body, alignment=TA_CENTER, spaceAfter=size * 0.5
         ),
@@ -142,6 +168,9 @@ def make_styles(setup: PageSetup) -> Styles:
         cell_center=ParagraphStyle("cell_center", parent=cell, alignment=TA_CENTER),
         cell_head=ParagraphStyle(
             "cell_head", parent=cell, fontName=SERIF_BOLD, alignment=TA_CENTER
+        ),
+        code=ParagraphStyle(
+            "code", parent=title, fontSize=size + 5, leading=(size + 5) * 1.25, spaceBefore=0
         ),
     )
 
@@ -242,6 +271,35 @@ def header_block(header: HeaderText, setup: PageSetup, left_extra: Sequence[Any]
         )
     )
     return table
+
+
+def fitted_para(text: str, style: Any, setup: PageSetup, minimum: float = 0.0) -> Any:
+    """One line of plain text in `style`, its type made smaller until it fits the frame's width
+    (never below `minimum`, by default the page's base size; below that it wraps)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _x, _y, width, _h = setup.frame
+    inner = width - 2 * FRAME_PADDING
+    text = nfc(text)
+    natural = stringWidth(text, style.fontName, style.fontSize)
+    size = style.fontSize
+    if natural > inner:
+        size = max(minimum or setup.font_size, style.fontSize * inner / natural)
+    fitted = ParagraphStyle(f"{style.name}_fitted", parent=style, fontSize=size)
+    fitted.leading = style.leading * size / style.fontSize
+    return para(text, fitted)
+
+
+def compact_header(parent_body: str, unit: str, setup: PageSetup) -> list[Any]:
+    """Parent body and unit centred on one column, for paper too narrow for two (80 mm)."""
+    st = make_styles(setup)
+    _x, _y, width, _h = setup.frame
+    return [
+        para(parent_body.upper(), st.header),
+        para(unit.upper(), st.header_bold),
+        rule(width * 0.35),
+    ]
 
 
 def _italic(style: Any) -> Any:
@@ -358,6 +416,8 @@ def build_pdf(
     from reportlab.platypus import SimpleDocTemplate
 
     register_fonts()
+    if setup.is_roll and not setup.length_mm:
+        setup = replace(setup, length_mm=roll_length_mm(story, setup))
     buffer = io.BytesIO()
     top, bottom, left, right = (v * _MM for v in setup.margins_mm)
     size = setup.size
@@ -393,6 +453,22 @@ def build_pdf(
 
     document.build(list(story), onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def roll_length_mm(story: Sequence[Any], setup: PageSetup) -> float:
+    """The page length that holds `story` on one page of roll paper: as long as the content.
+
+    Each flowable is wrapped at the frame's width as the layout will wrap it; the space
+    before the first one, which a frame drops, is counted too, so the sum errs long.
+    """
+    _x, _y, width, _h = setup.frame
+    inner = width - 2 * FRAME_PADDING
+    height = 2 * FRAME_PADDING
+    for flowable in story:
+        _w, h = flowable.wrap(inner, 1e6)
+        height += h + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    top, bottom, _left, _right = setup.margins_mm
+    return top + bottom + height / _MM + 1.0
 
 
 @lru_cache(maxsize=16)

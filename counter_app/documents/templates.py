@@ -22,7 +22,7 @@ from counter_app.resources import resource_path
 
 TEMPLATE_DIR = ("templates", "forms")
 MAX_TEMPLATE_BYTES = 512 * 1024
-BLOCK_KINDS = ("text", "documents", "items", "signatures", "handovers", "letter_footer")
+BLOCK_KINDS = ("text", "documents", "items", "signatures", "handovers", "letter_footer", "qr")
 
 
 class FormKind(StrEnum):
@@ -33,6 +33,8 @@ class FormKind(StrEnum):
     STOP = "stop"
     CONTROL = "control"
     BOOK = "book"
+    SLIP = "slip"
+    """The 80 mm thermal receipt slip: a short copy for the applicant, never form 01 itself."""
 
     @classmethod
     def parse(cls, text: str) -> FormKind:
