@@ -89,7 +89,7 @@ def open_print_preview(parent: QWidget, ctx: AppContext, actor: Actor, code: str
     except ImportError:
         bus().info(_("Mã hồ sơ: {code}").format(code=code))
         return
-    PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, code, parent=parent).open()
+    PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, code, parent=parent, offer_slip=True).open()
 
 
 def open_scan_view(parent: QWidget, ctx: AppContext, actor: Actor, code: str) -> QDialog | None:

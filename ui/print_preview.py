@@ -4,6 +4,9 @@
     dialog.printed.connect(...)   # EventView of the recorded print
     dialog.open()
 
+With `offer_slip=True` the receipt's preview also offers "In phiếu 80 mm": the same
+dossier on the thermal printer's roll (`FormKind.SLIP`), recorded as a print of the slip.
+
 The PDF comes from `counter_app.documents.forms`; rendering and recording run through
 `ui.tasks.Op` (they touch the database). The final PDF has no draft mark; the print is
 recorded as a `printed` event on the dossier's history.
@@ -20,6 +23,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -111,6 +115,7 @@ class PrintPreviewDialog(QDialog):
         parent: QWidget | None = None,
         *,
         runner: TaskRunner | None = None,
+        offer_slip: bool = False,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -149,6 +154,11 @@ class PrintPreviewDialog(QDialog):
         self.copies_box = QSpinBox(self)
         self.copies_box.setRange(1, MAX_COPIES)
         self.copies_box.setAccessibleName(_("Số bản"))
+        self.slip_box = QCheckBox(_("In phiếu &80 mm (máy in nhiệt)"), self)
+        self.slip_box.setToolTip(
+            _("Phiếu ngắn cho người nộp; không thay Giấy tiếp nhận hồ sơ (Mẫu số 01).")
+        )
+        self.slip_box.setVisible(offer_slip)
         self.print_button = QPushButton(_("&In"), self)
         self.print_button.setDefault(True)
         self.print_button.setEnabled(False)
@@ -161,6 +171,8 @@ class PrintPreviewDialog(QDialog):
         form.addRow(_("&Máy in:"), self.printer_box)
         form.addRow(_("&Khổ giấy:"), self.paper_box)
         form.addRow(_("&Số bản:"), self.copies_box)
+        if offer_slip:
+            form.addRow(self.slip_box)
         side = QVBoxLayout()
         side.addWidget(self.draft_label)
         side.addLayout(form)
@@ -176,8 +188,18 @@ class PrintPreviewDialog(QDialog):
         self.resize(900, 700)
 
         self.paper_box.currentIndexChanged.connect(self.refresh)
+        self.slip_box.toggled.connect(self._slip_toggled)
         self.print_button.clicked.connect(self._print_clicked)
         self.close_button.clicked.connect(self.reject)
+        self.refresh()
+
+    def _slip_toggled(self, slip: bool) -> None:
+        """Switch between form 01 and the 80 mm slip; the slip keeps its own paper."""
+        self.kind = FormKind.SLIP if slip else FormKind.RECEIPT
+        self.paper_box.blockSignals(True)
+        self.paper_box.setCurrentIndex(0)
+        self.paper_box.blockSignals(False)
+        self.paper_box.setEnabled(not slip)
         self.refresh()
 
     def render(self, options: FormOptions) -> RenderedForm:
@@ -190,6 +212,8 @@ class PrintPreviewDialog(QDialog):
         return record_print(self.ctx, rendered, self.actor, copies=copies, printer=printer)
 
     def current_options(self, *, draft: bool) -> FormOptions:
+        if self.kind is FormKind.SLIP:  # the roll's width, whatever paper form 01 was given
+            return replace(self.options, paper=None, draft=draft)
         paper = self.paper_box.currentData()
         return replace(self.options, paper=paper or self.options.paper, draft=draft)
 

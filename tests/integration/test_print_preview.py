@@ -11,6 +11,7 @@ import pytest
 
 from PySide6.QtPrintSupport import QPrinter
 
+from counter_app.documents.receipt_qr import load_or_create_key, qr_texts_in_file, verify_texts
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind
@@ -78,3 +79,42 @@ def test_unknown_dossier_shows_an_error_and_keeps_print_disabled(ctx, qtbot):
     qtbot.wait(50)
     assert not dialog.print_button.isEnabled()
     assert dialog.draft is None
+
+
+def test_the_receipt_preview_offers_the_80_mm_slip(ctx, qtbot, tmp_path):
+    from pypdf import PdfReader
+
+    person = Person(name="Võ Thị Thu Hương", id_number="056190055555")
+    dossier = intake(ctx, IntakeRequest("1.000894", person), SYSTEM_ACTOR)
+    plain = PrintPreviewDialog(ctx, SYSTEM_ACTOR, FormKind.RECEIPT, dossier.code)
+    qtbot.add_widget(plain)
+    assert plain.slip_box.isHidden()  # other papers built on the dialog do not offer it
+    dialog = PrintPreviewDialog(ctx, SYSTEM_ACTOR, FormKind.RECEIPT, dossier.code, offer_slip=True)
+    qtbot.add_widget(dialog)
+    with qtbot.wait_signal(dialog.rendered, timeout=20000):
+        pass
+    with qtbot.wait_signal(dialog.rendered, timeout=20000):
+        dialog.paper_box.setCurrentText("A4")
+    with qtbot.wait_signal(dialog.rendered, timeout=20000) as shown:
+        dialog.slip_box.setChecked(True)
+    assert shown.args[0].kind is FormKind.SLIP and shown.args[0].paper == "80mm"
+    assert dialog.document.pageCount() == 1 and not dialog.paper_box.isEnabled()
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    output = tmp_path / "slip.pdf"
+    printer.setOutputFileName(str(output))
+    with qtbot.wait_signal(dialog.printed, timeout=30000) as printed:
+        dialog.print_to(printer)
+    event = printed.args[0]
+    assert event.data["form"] == "slip" and event.data["paper"] == "80mm"
+    [page] = PdfReader(output).pages
+    assert float(page.mediabox.width) == pytest.approx(80 * 72 / 25.4, abs=1)
+    # What reached the printer is a picture of the slip; its QR is the receipt's, still valid.
+    texts = qr_texts_in_file(output)
+    key = load_or_create_key(ctx.data_dir).public_key()
+    assert verify_texts(texts, key).code == dossier.code
+
+    with qtbot.wait_signal(dialog.rendered, timeout=20000) as back:
+        dialog.slip_box.setChecked(False)  # back to form 01, on its own paper again
+    assert back.args[0].kind is FormKind.RECEIPT and dialog.paper_box.isEnabled()
