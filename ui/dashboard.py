@@ -1,5 +1,6 @@
 """The dashboard (Báo cáo): today, this month's report window, the online share against the
-office's target with the reasons for paper and the digitisation rate, the Decision 766
+office's target with the reasons for paper, the digitisation rate and the citizens guided
+to file online (by outcome, apart from the dossiers received), the Decision 766
 preview, a 12-month trend, per staff member, the late dossiers with who holds them, and the
 monthly report's export.
 
@@ -34,7 +35,9 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.lifecycle import Channel
 from counter_app.guidance.policy import paper_reason_label
+from counter_app.guidance.sessions import GuidanceOutcome
 from counter_app.i18n import N_, _
+from counter_app.reports.guidance import guided_summary
 from counter_app.reports.online import UNSPECIFIED, format_percent
 from counter_app.reports.periods import ReportPeriod
 from counter_app.services.context import AppContext
@@ -354,6 +357,11 @@ class DashboardView(QWidget):
         self.online_bar = TargetBar()
         self.digitisation_label = QLabel()
         self.digitisation_label.setWordWrap(True)
+        self.guided_label = QLabel()
+        self.guided_label.setWordWrap(True)
+        self.guided_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.guided_chart = BarChart([_("Lượt hướng dẫn nộp trực tuyến")])
+        self.guided_chart.setMinimumHeight(150)
         self.reasons_table = _table([_("Lý do nộp hồ sơ giấy"), _("Số hồ sơ")])
         self.reasons_table.setMinimumHeight(120)
         self.online: OnlinePanel | None = None
@@ -445,6 +453,8 @@ class DashboardView(QWidget):
         layout.addWidget(self.online_label)
         layout.addWidget(self.online_bar)
         layout.addWidget(self.digitisation_label)
+        layout.addWidget(self.guided_label)
+        layout.addWidget(self.guided_chart)
         layout.addWidget(self.reasons_table, 1)
         return box
 
@@ -599,6 +609,12 @@ class DashboardView(QWidget):
                 digitised=channels["digitised"],
                 received=channels["received"],
             )
+        )
+        guided = channels["guided"]
+        self.guided_label.setText(guided_summary(guided))
+        self.guided_chart.set_data(
+            [outcome.label for outcome in GuidanceOutcome],
+            [[guided["by_outcome"][outcome.value]] for outcome in GuidanceOutcome],
         )
         _fill(self.reasons_table, top_paper_reasons(panel))
         rules = panel.indicators["rules"]

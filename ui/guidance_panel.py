@@ -3,6 +3,10 @@ saves, why the citizen files on paper, and the VietQR code of the fee; "Đã hư
 trực tuyến" logs a guidance session (counted apart from "received") and "In hướng dẫn"
 prints the A5 guide sheet through the print preview.
 
+An "assisted" session is linked to the assisted dossier the clerk has just taken for the
+same procedure (`offer_dossier`): the box is ticked by default and can be unticked to
+record without the link.
+
 The panel holds no rules: it shows `counter_app.guidance` results. Loading the guidance
 reads two small files (no database), so it runs on the GUI thread; recording and
 rendering the sheet go through `ui.tasks.Op`. Without a context (`ctx=None`) the two
@@ -18,6 +22,7 @@ from PySide6.QtCore import QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -185,6 +190,9 @@ class GuidancePanel(QWidget):
             self.guided_reason.addItem(paper_reason_label(code), code)
         self.guided_reason_text = QLineEdit()
         self.guided_reason_text.setPlaceholderText(_("Ghi rõ lý do khác"))
+        self.link_box = QCheckBox()
+        self.link_box.setAccessibleName(_("Gắn với hồ sơ vừa hỗ trợ nộp trực tuyến"))
+        self._offer: tuple[str, str] | None = None  # (procedure code, dossier code)
         self.guided_button = QPushButton(_("Đã &hướng dẫn nộp trực tuyến"))
         self.print_button = QPushButton(_("&In hướng dẫn"))
         self.guidance_status = QLabel()
@@ -216,6 +224,7 @@ class GuidancePanel(QWidget):
             self.reason_text,
             self.outcome_label,
             self.outcome,
+            self.link_box,
             self.guided_reason,
             self.guided_reason_text,
         ):
@@ -231,6 +240,7 @@ class GuidancePanel(QWidget):
         """The guidance session's widgets in keyboard order (for the intake screen)."""
         return [
             self.outcome,
+            self.link_box,
             self.guided_reason,
             self.guided_reason_text,
             self.guided_button,
@@ -320,16 +330,48 @@ class GuidancePanel(QWidget):
             widget.setVisible(live and guidable)
         self.print_button.setVisible(live and printable)
         self.outcome.setCurrentIndex(0)
+        self.link_box.setChecked(True)
         self.guided_reason.setCurrentIndex(0)
         self.guided_reason_text.clear()
         self._outcome_changed()
 
     def _outcome_changed(self, *_args: object) -> None:
-        asks = self.outcome.isVisibleTo(self) and (
-            self.outcome.currentData() == GuidanceOutcome.COULD_NOT.value
-        )
+        shown = self.outcome.isVisibleTo(self)
+        asks = shown and self.outcome.currentData() == GuidanceOutcome.COULD_NOT.value
         self.guided_reason.setVisible(asks)
         self.guided_reason_text.setVisible(asks and self.guided_reason.currentData() == OTHER)
+        self.link_box.setVisible(
+            shown
+            and self.offered_dossier() is not None
+            and self.outcome.currentData() == GuidanceOutcome.ASSISTED.value
+        )
+
+    def offer_dossier(self, procedure_code: str, dossier_code: str) -> None:
+        """The assisted dossier just taken: an "assisted" session of that procedure links it."""
+        self._offer = (procedure_code, dossier_code)
+        self.link_box.setText(_("Gắn với hồ sơ vừa tiếp nhận {code}").format(code=dossier_code))
+        self.link_box.setChecked(True)
+        self._outcome_changed()
+
+    def clear_offer(self) -> None:
+        self._offer = None
+        self.link_box.setText("")
+        self._outcome_changed()
+
+    def offered_dossier(self) -> str | None:
+        """The dossier offered for the shown procedure, if any."""
+        guide, offer = self._guide, self._offer
+        if guide is None or offer is None or offer[0] != guide.procedure.code:
+            return None
+        return offer[1]
+
+    def linked_dossier(self) -> str | None:
+        """The dossier an "assisted" session would be linked to (None: no link)."""
+        if self.outcome.currentData() != GuidanceOutcome.ASSISTED.value:
+            return None
+        if not self.link_box.isChecked():
+            return None
+        return self.offered_dossier()
 
     def guided_reason_value(self) -> str | None:
         """The "could not" reason in its stored form, or None when none is chosen."""
@@ -346,11 +388,11 @@ class GuidancePanel(QWidget):
         if ctx is None or actor is None or guide is None:
             return
         code, outcome = guide.procedure.code, str(self.outcome.currentData())
-        reason = self.guided_reason_value()
+        reason, dossier = self.guided_reason_value(), self.linked_dossier()
         self.guided_button.setEnabled(False)
         Op(
             self,
-            lambda: record_guidance(ctx, code, outcome, actor, reason=reason),
+            lambda: record_guidance(ctx, code, outcome, actor, reason=reason, dossier_code=dossier),
             runner=self._runner,
         ).on_success(self._recorded).on_error(self._failed).start()
 
@@ -359,6 +401,10 @@ class GuidancePanel(QWidget):
         message = _("Đã ghi nhận hướng dẫn nộp trực tuyến: {code} — {outcome}.").format(
             code=record.procedure_code, outcome=record.outcome.label
         )
+        if record.dossier_code is not None:
+            message += " " + _("Đã gắn hồ sơ {code}.").format(code=record.dossier_code)
+            if self._offer is not None and self._offer[1] == record.dossier_code:
+                self.clear_offer()  # a dossier is the result of one session only
         self.guidance_status.setStyleSheet("")
         self.guidance_status.setText(message)
         bus().info(message)

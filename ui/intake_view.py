@@ -7,6 +7,8 @@ ticks), fee, channel and — for a procedure that can be filed online — the re
 Ctrl+Enter logs the dossier. An online-only procedure taken on paper asks for a leader's
 sign-in first. When a fee is due the VietQR code is shown and the clerk confirms how it was
 paid; then the receipt. The form clears for the next citizen with the focus on the procedure.
+Tab after the confirm button reaches the guidance session (outcome, the link to the assisted
+dossier just taken for the same procedure, the reason it could not, "Đã hướng dẫn", print).
 """
 
 from __future__ import annotations
@@ -444,6 +446,8 @@ class IntakeView(QWidget):
             guidance.reason,
             guidance.reason_text,
             self.confirm,
+            # After the dossier: log the guidance session (hidden widgets are skipped).
+            *guidance.tab_chain(),
         ]
         for first, second in pairwise(chain):
             self.setTabOrder(first, second)
@@ -701,6 +705,9 @@ class IntakeView(QWidget):
         )
         bus().changes_applied.emit(Changes(dossiers=(view.code,)), self)
         bus().info(_("Đã tiếp nhận hồ sơ {code}.").format(code=view.code))
+        if view.channel == Channel.ASSISTED:
+            # Offered as the link of the "assisted" guidance session of that procedure.
+            self.guidance.offer_dossier(view.procedure, view.code)
         self.dossier_logged.emit(view)
         self.reset()
         if fee_due(view) > 0:
