@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from counter_app.documents import layout
 from counter_app.documents.layout import (
     BLANK,
+    NBSP,
     HeaderText,
     PageSetup,
     SignatureColumn,
@@ -100,11 +101,20 @@ def forms_config(ctx: AppContext) -> dict[str, Any]:
 
 
 def format_moment(moment: datetime | None) -> str:
-    """ "09 giờ 05 phút, ngày 02 tháng 03 năm 2026", or the blank."""
+    """ "09 giờ 05 phút, ngày 02 tháng 03 năm 2026", or the blank.
+
+    No-break spaces hold each number to its unit: a line may break only after "phút,", so
+    a wrapped time never leaves a lone "…" (or year) on a line of its own.
+    """
     if moment is None:
-        return f"{BLANK} giờ {BLANK} phút, ngày {BLANK} tháng {BLANK} năm {BLANK}"
-    local = moment.astimezone(VN_TZ)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+        hour = minute = day = month = year = BLANK
+    else:
+        local = moment.astimezone(VN_TZ)
+        hour, minute, day, month, year = (
+            f"{local:{part}}" for part in ("%H", "%M", "%d", "%m", "%Y")
+        )
+    time_part = NBSP.join((hour, "giờ", minute, "phút,"))
+    return time_part + " " + NBSP.join(("ngày", day, "tháng", month, "năm", year))
 
 
 def format_short_moment(moment: datetime | None) -> str:

@@ -12,6 +12,7 @@ pass plain text (`para`) or template markup with plain-text fields (`fill`).
 from __future__ import annotations
 
 import io
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +30,9 @@ MOTTO_COUNTRY = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 BLANK = "…"
 """What an empty field prints as: a visible blank to fill in by hand."""
+NBSP = "\u00a0"
+"""A no-break space: kept by `text_markup`, so words it joins stay on one line."""
+_SPACES = re.compile(r"[^\S\u00a0]+")
 
 _PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 _ROLL_MM = {"80MM": (80.0, 72.0)}
@@ -179,7 +183,7 @@ def text_markup(text: str | None) -> str:
     """Plain text as paragraph markup: NFC, escaped, line breaks kept as breaks."""
     if text is None or not nfc(text):
         return BLANK
-    lines = [" ".join(line.split()) for line in nfc(text).splitlines()]
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in nfc(text).splitlines()]
     return "<br/>".join(escape(line) for line in lines if line)
 
 
