@@ -5,7 +5,10 @@ Volumes, channel shares, field mix and names follow shared/domain/VOLUMES.md §1
 obeys the same rules, codes, deadlines and audit chain as real work: every status of the
 lifecycle and every channel appear, fees are paid (cash, VietQR, on the portal) or still
 due, returning applicants' documents are reused, some dossiers are late or wait for a
-supplement (a few twice), online registrations wait to be received.
+supplement (a few twice), online registrations wait to be received. Citizens guided to file
+online are logged as guidance sessions: most assisted filings, linked to their dossier; some
+paper dossiers after a try that failed (same reason); citizens shown how who then filed from
+home.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role, Status
 from counter_app.domain.units import find_unit, load_units
+from counter_app.guidance.data import load_guidance
 from counter_app.guidance.payments import CONFIG_KEY as BANK_CONFIG_KEY
 from counter_app.guidance.payments import PaymentMethod, record_payment, set_bank_account
+from counter_app.guidance.sessions import GuidanceOutcome, record_guidance
 from counter_app.i18n import _
 from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
 from counter_app.scanning.samples import text_page
@@ -175,6 +180,13 @@ PAPER_REASONS = ("no_vneid", "no_smartphone", "elderly", "prefers_paper", "porta
 DEMO_BANK = ("970436", "DEMO0000KHONGNOP", "DU LIEU MAU KHONG CHUYEN TIEN")
 RETURNING_SHARE = 0.2  # citizens who come back (chứng thực especially)
 REUSE_SHARE = 0.6  # of those, whose papers on file are reused instead of a new copy
+# Guidance sessions (demo assumptions, no published figure): assisted filings logged as a
+# session, paper dossiers whose citizen first tried online, own online filings that follow
+# a counter visit where the clerk showed how.
+GUIDED_ASSISTED_SHARE = 0.85
+GUIDED_LINKED_SHARE = 0.8
+GUIDED_PAPER_SHARE = 0.4
+GUIDED_AT_HOME_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -342,6 +354,10 @@ def generate_demo(
                     )
                     created += 1
             day += timedelta(days=1)
+        # Its own random stream, so the dossiers stay those of the seed without sessions.
+        first_day = real_now.date() - timedelta(days=options.days - 1)
+        guide_rng = random.Random(options.seed + 1)
+        sessions = _guidance_sessions(ctx, clock, guide_rng, first_day, real_now, clerks)
         _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
         created += 2
         created += _awaiting_receipt(ctx, clock, rng, procedures, real_now)
@@ -364,6 +380,7 @@ def generate_demo(
         "created": created,
         "office": unit.code,
         "users": [login for login, _n, _r in STAFF],
+        "guidance_sessions": sessions,
     }
 
 
@@ -570,3 +587,55 @@ def _late_entries(
             ),
             clerk,
         )
+
+
+def _guidance_sessions(
+    ctx: AppContext,
+    clock: _Clock,
+    rng: random.Random,
+    first_day: date,
+    real_now: datetime,
+    clerks: list[Actor],
+) -> int:
+    """'Guided to online' sessions drawn from the demo's dossiers (REGULATIONS checklist 15),
+    from `first_day` on; returns how many."""
+    book = load_guidance(ctx.data_dir)
+    staff = {login: Actor(login, name, role) for login, name, role in STAFF}
+    with ctx.session() as session:
+        rows = session.execute(
+            sa.select(
+                Dossier.code,
+                Dossier.procedure_code,
+                Dossier.channel,
+                Dossier.paper_reason,
+                Dossier.submitted_at,
+                Dossier.received_by,
+            ).order_by(Dossier.id)
+        ).all()
+    count = 0
+    for code, procedure_code, channel, paper_reason, submitted_at, received_by in rows:
+        if book.get(ctx.catalog.get(procedure_code)).online_available is False:
+            continue  # nothing to guide
+        at = submitted_at.astimezone(VN_TZ)
+        clerk = staff.get(received_by) or rng.choice(clerks)
+        outcome, reason, dossier = None, None, None
+        if channel == Channel.ASSISTED and rng.random() < GUIDED_ASSISTED_SHARE:
+            outcome = GuidanceOutcome.ASSISTED
+            dossier = code if rng.random() < GUIDED_LINKED_SHARE else None
+            if dossier is None:  # logged before the dossier was taken, so not linked
+                at -= timedelta(minutes=rng.randint(2, 10))
+        elif paper_reason and rng.random() < GUIDED_PAPER_SHARE:
+            outcome, reason = GuidanceOutcome.COULD_NOT, paper_reason
+            at -= timedelta(minutes=rng.randint(3, 15))  # the try came before the paper
+        elif channel == Channel.ONLINE and rng.random() < GUIDED_AT_HOME_SHARE:
+            day = at.date() - timedelta(days=rng.randint(1, 3))
+            while not ctx.calendar.is_working_day(day):
+                day -= timedelta(days=1)
+            outcome, clerk = GuidanceOutcome.AT_HOME, rng.choice(clerks)
+            at = _office_moment(rng, day)
+        if outcome is None or at.date() < first_day or at > real_now:
+            continue
+        clock.now = at
+        record_guidance(ctx, procedure_code, outcome, clerk, reason=reason, dossier_code=dossier)
+        count += 1
+    return count

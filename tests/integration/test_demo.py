@@ -1,5 +1,6 @@
 """A 30-day demo shows every path: every status and channel, paid and unpaid fees, reused
-documents, supplement requests (a few twice), late dossiers, and it passes `verify`."""
+documents, supplement requests (a few twice), late dossiers, citizens guided to file online
+(every outcome), and it passes `verify`."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import sqlalchemy as sa
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.errors import ValidationError
+from counter_app.guidance.models import GuidanceSession
 from counter_app.guidance.payments import fee_qr_payload
+from counter_app.guidance.policy import PAPER_REASONS
 from counter_app.guidance.vietqr import parse_payload
+from counter_app.reports.guidance import guidance_figures
 from counter_app.reports.periods import PeriodKind
 from counter_app.services.context import AppContext, open_context
 from counter_app.services.demo import DemoOptions, generate_demo
@@ -116,6 +120,41 @@ def test_reuse_supplements_and_late_dossiers(demo_ctx) -> None:
     assert all(due is None and sub == rec for due, sub, rec in waiting)
 
 
+def test_guidance_sessions_of_every_outcome_follow_the_dossiers(demo_ctx) -> None:
+    with demo_ctx.session() as session:
+        rows = session.execute(
+            sa.select(
+                GuidanceSession.procedure_code,
+                GuidanceSession.outcome,
+                GuidanceSession.reason,
+                GuidanceSession.at,
+                GuidanceSession.clerk,
+                Dossier.procedure_code,
+                Dossier.channel,
+            ).outerjoin(Dossier, Dossier.id == GuidanceSession.dossier_id)
+        ).all()
+        assisted = session.execute(
+            sa.select(sa.func.count(Dossier.id)).where(Dossier.channel == "assisted")
+        ).scalar_one()
+    outcomes = Counter(row[1] for row in rows)
+    assert set(outcomes) == {"assisted", "at_home", "could_not"}
+    linked = [row for row in rows if row[6] is not None]
+    # Linked sessions are assisted ones, each to an assisted dossier of its procedure;
+    # some assisted sessions were logged without a link.
+    assert 0 < len(linked) < outcomes["assisted"] <= assisted
+    assert all(row[1] == "assisted" and row[6] == "assisted" for row in linked)
+    assert all(row[0] == row[5] for row in linked)
+    for _procedure, outcome, reason, at, clerk, _linked, _channel in rows:
+        assert (reason is not None) == (outcome == "could_not")
+        assert reason is None or reason.split(":")[0] in PAPER_REASONS
+        assert at.astimezone(VN_TZ) <= NOW and clerk
+    # The report reads them: guided is a figure of its own, next to received.
+    first = min(row[3] for row in rows).astimezone(VN_TZ).date()
+    figures = guidance_figures(demo_ctx, first, NOW.date())
+    assert figures.guided == len(rows) and figures.linked_dossiers == len(linked)
+    assert figures.received.received > figures.guided
+
+
 def test_demo_passes_verify_and_gives_nonzero_766_indicators(demo_ctx) -> None:
     assert verify(demo_ctx).ok
     preview = report_indicators(
@@ -138,9 +177,26 @@ def test_same_seed_same_demo_and_a_filled_directory_is_kept(tmp_path: Path) -> N
                 )
             ]
 
+    def sessions(ctx: AppContext) -> list[tuple[object, ...]]:
+        with ctx.session() as session:
+            return [
+                tuple(row)
+                for row in session.execute(
+                    sa.select(
+                        GuidanceSession.at,
+                        GuidanceSession.procedure_code,
+                        GuidanceSession.outcome,
+                        GuidanceSession.reason,
+                        GuidanceSession.clerk,
+                        GuidanceSession.dossier_id,
+                    ).order_by(GuidanceSession.id)
+                )
+            ]
+
     first, second = _demo(tmp_path / "a", 3), _demo(tmp_path / "b", 3)
     try:
         assert fingerprint(first) == fingerprint(second)
+        assert sessions(first) == sessions(second) != []
         kept = generate_demo(first, DemoOptions(days=3), if_empty=True)
         assert kept["created"] == 0 and kept["existing"] == len(fingerprint(first))
         with pytest.raises(ValidationError):
