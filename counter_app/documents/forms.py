@@ -43,6 +43,7 @@ from counter_app.domain.calendar import VN_TZ, LimitUnit, TimeLimit
 from counter_app.domain.lifecycle import EventKind, Status
 from counter_app.domain.text import nfc
 from counter_app.errors import NotFoundError, ValidationError
+from counter_app.guidance.payments import PaymentMethod
 from counter_app.i18n import _
 from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
 from counter_app.services.context import AppContext
@@ -137,13 +138,21 @@ def format_time_limit(limit: TimeLimit) -> str:
     return f"{value} {_UNIT_TEXT[limit.unit]}"
 
 
+def _method_text(method: str) -> str:
+    """A recorded payment method's Vietnamese name; free text from older rows as it is."""
+    try:
+        return PaymentMethod(method).official_label
+    except ValueError:
+        return nfc(method)
+
+
 def _fees_text(dossier: DossierView) -> str:
     if not dossier.fees and not dossier.fee_total:
         return "Không"
     parts = [f"{nfc(fee.name)}: {format_money(fee.amount)}" for fee in dossier.fees]
     paid = all(fee.paid_at is not None for fee in dossier.fees) and bool(dossier.fees)
     state = "đã nộp" if paid else "chưa nộp"
-    method = f", {dossier.payment_method}" if dossier.payment_method and paid else ""
+    method = f", {_method_text(dossier.payment_method)}" if dossier.payment_method and paid else ""
     return f"{format_money(dossier.fee_total)} ({'; '.join(parts)}; {state}{method})"
 
 

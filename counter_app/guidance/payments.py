@@ -40,6 +40,11 @@ class PaymentMethod(StrEnum):
     def label(self) -> str:
         return _(_METHOD_LABELS[self])
 
+    @property
+    def official_label(self) -> str:
+        """The Vietnamese name printed on forms, whatever the interface language."""
+        return _METHOD_LABELS[self]
+
     @classmethod
     def parse(cls, text: str) -> PaymentMethod:
         try:

@@ -20,6 +20,7 @@ from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind, Role, Status
 from counter_app.errors import ConfigError, ValidationError
+from counter_app.guidance.payments import PaymentMethod, record_payment
 from counter_app.resources import resource_path
 from counter_app.services.deadlines import extend_deadline
 from counter_app.services.dossiers import (
@@ -31,7 +32,7 @@ from counter_app.services.dossiers import (
     move,
     record_event,
 )
-from counter_app.services.users import SYSTEM_ACTOR, add_user
+from counter_app.services.users import SYSTEM_ACTOR, Actor, add_user
 from counter_app.store.models import Dossier
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -397,3 +398,17 @@ def test_an_extended_dossier_apology_names_the_first_appointment_and_the_new_one
     extended = get_dossier(ctx, dossier.code).due_at
     assert extended is not None and extended.date() == new_due
     assert " ".join(format_moment(extended).split()) in text
+
+
+def test_a_fee_paid_through_the_payment_record_prints_its_vietnamese_name(ctx, tmp_path):
+    """Forms are official Vietnamese papers: 'Tiền mặt', never the stored code 'cash'."""
+    unpaid = intake(
+        ctx,
+        IntakeRequest("1.000894", APPLICANT, fees=(FeeLine(FEE.name, FEE.amount),)),
+        SYSTEM_ACTOR,
+    )
+    clerk = Actor("tiepnhan1", "Lê Thị Hoa", Role.CLERK)
+    record_payment(ctx, unpaid.code, PaymentMethod.CASH, clerk)
+    text = pdf_text(render_form(ctx, FormKind.RECEIPT, unpaid.code).pdf, tmp_path)
+    assert "đã nộp, Tiền mặt" in text
+    assert "cash" not in text
