@@ -404,6 +404,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 "events": report.events,
                 "pages": report.pages,
                 "problems": list(report.problems),
+                "warnings": list(report.warnings),
             }
         )
     elif report.ok:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from counter_app import __version__
 from counter_app.errors import StorageError, ValidationError
 from counter_app.i18n import _
-from counter_app.services.audit import VerifyProblem, verify_chain
-from counter_app.services.config import CONFIG_FILE_NAME
+from counter_app.services.audit import VerifyProblem, verify_chain, verify_ledger
+from counter_app.services.config import CONFIG_FILE_NAME, config_warnings
 from counter_app.services.context import AppContext
 from counter_app.store.engine import SQLITE_FILE_NAME
 from counter_app.store.models import Dossier, Event, Page
@@ -32,6 +32,8 @@ class VerifyReport:
     events: int
     pages: int
     problems: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+    """What is not an integrity failure but needs a look (e.g. obsolete config keys)."""
 
     @property
     def ok(self) -> bool:
@@ -44,7 +46,7 @@ def page_path(pages_dir: Path, sha256: str) -> Path:
 
 
 def verify(ctx: AppContext) -> VerifyReport:
-    """Check the database, the event chain and the page store."""
+    """Check the database, the event chain, the tracking book and the page store."""
     problems: list[VerifyProblem] = []
     with ctx.session() as session:
         if session.get_bind().dialect.name == "sqlite":
@@ -52,6 +54,7 @@ def verify(ctx: AppContext) -> VerifyReport:
             if result != "ok":
                 problems.append(VerifyProblem(str(result), _("cơ sở dữ liệu")))
         problems.extend(verify_chain(session))
+        problems.extend(verify_ledger(session))
         dossiers = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
         events = int(session.execute(sa.select(sa.func.count(Event.id))).scalar_one())
         page_rows = session.execute(sa.select(Page.id, Page.sha256)).all()
@@ -64,7 +67,13 @@ def verify(ctx: AppContext) -> VerifyReport:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != sha256:
             problems.append(VerifyProblem(_("tệp trang đã quét bị thay đổi"), where))
-    return VerifyReport(dossiers, events, len(page_rows), tuple(str(p) for p in problems))
+    return VerifyReport(
+        dossiers,
+        events,
+        len(page_rows),
+        tuple(str(p) for p in problems),
+        config_warnings(ctx.config),
+    )
 
 
 def backup(ctx: AppContext, target: Path) -> Path:

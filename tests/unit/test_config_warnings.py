@@ -1,0 +1,108 @@
+"""config.json keys that nothing reads are said, not silently ignored."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from counter_app.services.config import (
+    CONFIG_FILE_NAME,
+    KNOWN_EXTRA_KEYS,
+    config_warnings,
+    load_config,
+    save_config,
+)
+from counter_app.services.maintenance import verify
+
+ROOT = Path(__file__).resolve().parents[2]
+STALE = {
+    "reports": {"online_target_percent": 50, "window_start_dya": 1, "window_start_day": 1},
+    "sync_interval_second": 30,
+    "vietqr": {"bin": "970436"},
+}
+
+
+def write_config(data_dir: Path, **keys) -> None:
+    path = data_dir / CONFIG_FILE_NAME
+    path.write_text(json.dumps({**json.loads(path.read_text("utf-8")), **keys}), "utf-8")
+
+
+def test_the_old_online_target_and_typos_are_named(data_dir: Path, caplog) -> None:
+    write_config(data_dir, **STALE)
+    with caplog.at_level(logging.WARNING, logger="counter_app.config"):
+        config = load_config(data_dir)
+        load_config(data_dir)  # once a process, not at every load
+    warnings = config_warnings(config)
+    assert [record.getMessage() for record in caplog.records] == list(warnings)
+    assert len(warnings) == 3
+    assert warnings[0].startswith("config.json: “reports.online_target_percent” (50) không còn")
+    assert "counter-app guidance target" in warnings[0]
+    assert (
+        "“sync_interval_second” không được dùng (có phải “sync_interval_seconds”?)" in (warnings[1])
+    )
+    assert (
+        "“reports.window_start_dya” không được dùng (có phải “reports.window_start_day”?)"
+        in (warnings[2])
+    )
+    assert all("\n" not in warning for warning in warnings)
+
+
+def test_known_keys_give_no_warning_and_saving_keeps_unknown_ones(data_dir: Path) -> None:
+    config = load_config(data_dir)
+    assert config_warnings(config) == ()
+    known = {key: {} if key in ("reports", "forms", "vietqr") else 1 for key in KNOWN_EXTRA_KEYS}
+    assert config_warnings(replace(config, extra=known)) == ()
+    write_config(data_dir, **STALE)
+    save_config(data_dir, load_config(data_dir))  # e.g. 'office set': the office's text stays
+    assert json.loads((data_dir / CONFIG_FILE_NAME).read_text("utf-8"))["sync_interval_second"]
+    assert len(config_warnings(load_config(data_dir))) == 3
+    assert config_warnings(replace(config, extra={"reports": "not a table"})) == ()
+
+
+def test_every_key_the_code_reads_is_known() -> None:
+    """A new setting read from `config.extra` must be added to KNOWN_EXTRA_KEYS."""
+    read = set()
+    for path in [*ROOT.joinpath("counter_app").rglob("*.py"), *ROOT.joinpath("ui").rglob("*.py")]:
+        text = path.read_text("utf-8")
+        if "config.extra" not in text:
+            continue
+        read |= set(re.findall(r'extra\.get\(\s*"(\w+)"', text))
+        read |= set(re.findall(r'^\w*KEY = "(\w+)"', text, re.MULTILINE))
+    assert read and read <= KNOWN_EXTRA_KEYS, read - KNOWN_EXTRA_KEYS
+
+
+def test_verify_lists_the_warnings_but_stays_ok(ctx) -> None:
+    write_config(ctx.data_dir, **STALE)
+    ctx.config = load_config(ctx.data_dir)
+    report = verify(ctx)
+    assert report.ok and len(report.warnings) == 3
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", "“reports.online_target_percent” (50) không còn được dùng"),
+        ("en", "“reports.online_target_percent” (50) is no longer read"),
+    ],
+)
+def test_the_command_line_says_it_once_on_stderr(data_dir: Path, lang: str, expected) -> None:
+    write_config(data_dir, **STALE)
+    result = subprocess.run(
+        [sys.executable, "-m", "counter_app.cli", "verify", "--json", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env={"COUNTER_APP_LANG": lang, "PATH": ""},
+        check=False,
+    )
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["ok"] and len(document["warnings"]) == 3
+    lines = result.stderr.splitlines()
+    assert lines == document["warnings"] and expected in lines[0]
