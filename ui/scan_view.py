@@ -110,6 +110,8 @@ class ScanView(QWidget):
         self.pages.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.pages.setMovement(QListWidget.Movement.Static)
+        # A fixed cell: thumbnails arrive after their labels and would overlap otherwise.
+        self.pages.setGridSize(QSize(THUMBNAIL_SIDE + 24, THUMBNAIL_SIDE + 40))
 
         self.rotate_button = QPushButton(_("&Xoay phải"))
         self.earlier_button = QPushButton(_("Lên &trước"))
