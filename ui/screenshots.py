@@ -1,7 +1,9 @@
 """Screenshots of every screen for the user guide: `python -m ui.screenshots OUT_DIR`.
 
-Runs on demo data in a temporary directory, under Xvfb (`xvfb-run -a python -m
-ui.screenshots docs/screenshots`) or offscreen; each window is grabbed to a PNG.
+Runs on demo data in a temporary directory (seeded demo, so the same screens each run),
+under Xvfb (`xvfb-run -a python -m ui.screenshots docs/screenshots`) or offscreen; each
+window or dialog is shown without blocking and grabbed to a PNG. `SHOT_NAMES` lists every
+file one run writes; the numbers of existing shots stay stable, new screens get new ones.
 """
 
 from __future__ import annotations
@@ -9,14 +11,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
+from counter_app.domain.applicants import Person
 from counter_app.i18n import set_language
+from counter_app.scanning.devices import DeviceInfo, Registry, Scanner, ScannerError, Source
 from counter_app.services.context import AppContext, open_context
+from counter_app.services.dossiers import IntakeRequest, intake
 from counter_app.services.users import Actor, authenticate
+from counter_app.services.views import DossierView
 from ui.app import application
 from ui.detail_view import ActionDialog
 from ui.intake_view import IntakeView
@@ -27,6 +34,33 @@ from ui.tasks import default_runner
 SAMPLE_QR = (
     "056090001234|225123456|Nguyễn Văn Đức|15031990|Nam|"
     "Tổ 5, Phường Bắc Nha Trang, Khánh Hòa|01072021"
+)
+DEMO_PASSWORD = "demo1234"
+
+SHOT_NAMES = (
+    "01-dang-nhap.png",
+    "02-tiep-nhan-chon-thu-tuc.png",
+    "03-tiep-nhan-quet-qr.png",
+    "04-ho-so.png",
+    "05-yeu-cau-bo-sung.png",
+    "06-tra-ket-qua.png",
+    "07-bao-cao.png",
+    "08-dong-bo.png",
+    "09-cai-dat.png",
+    "10-khoa-man-hinh.png",
+    "11-mo-khoa.png",
+    "12-english.png",
+    "13-thu-phi-vietqr.png",
+    "14-lanh-dao-cho-phep.png",
+    "15-dinh-kem-ket-qua.png",
+    "16-quet-trang.png",
+    "17-xem-truoc-phieu-tiep-nhan.png",
+    "18-phieu-nop-phi-vietqr.png",
+    "19-to-huong-dan.png",
+    "20-kiem-tra-giay-tiep-nhan.png",
+    "21-gia-han-xin-loi.png",
+    "22-bo-sung-lan-2.png",
+    "23-ngay-nghi-le.png",
 )
 
 
@@ -39,130 +73,257 @@ def settle(ms: int = 300) -> None:
         loop.exec()
 
 
-def grab(widget: QWidget, path: Path) -> None:
-    settle()
-    widget.grab().save(str(path))
-    print(path)
+@dataclass
+class Camera:
+    out_dir: Path
+    taken: list[Path] = field(default_factory=list)
+
+    def grab(self, widget: QWidget, name: str) -> None:
+        if name not in SHOT_NAMES:
+            raise ValueError(f"{name} is not in SHOT_NAMES")
+        settle()
+        path = self.out_dir / name
+        widget.grab().save(str(path))
+        self.taken.append(path)
+        print(path)
+
+    def shoot(self, dialog: QWidget, name: str) -> None:
+        """Show a dialog without blocking, grab it, close it."""
+        dialog.show()
+        self.grab(dialog, name)
+        dialog.close()
 
 
-def _intake_extras(ctx: AppContext, actor: Actor, window: QWidget, out_dir: Path) -> None:
-    """The fee step with its VietQR code, and a leader's permission for paper."""
-    from counter_app.domain.applicants import Person
+class _ShowcaseScanners:
+    """One named scanner, so the scan screen looks the same whatever this machine has."""
+
+    name = "demo"
+
+    def available(self) -> bool:
+        return True
+
+    def devices(self) -> list[DeviceInfo]:
+        sources = (Source.FLATBED, Source.FEEDER, Source.DUPLEX)
+        return [DeviceInfo("demo:0", "demo", model="Máy quét văn phòng", sources=sources)]
+
+    def open(self, name: str) -> Scanner:
+        raise ScannerError(name)
+
+
+def _story_dossier(ctx: AppContext, actor: Actor) -> DossierView:
+    """A birth registration with scanned pages and one supplement request behind it, so the
+    desk, the scan screen and the second-supplement warning all have something to show."""
+    from counter_app.domain.lifecycle import Status
+    from counter_app.scanning.images import ColourMode, clean_page
+    from counter_app.scanning.samples import text_page
+    from counter_app.services.dossiers import get_dossier, move
+    from counter_app.services.pages import attach_pages
+
+    person = Person(name="Phạm Thị Hồng", id_number="056192004321", phone="0914222333")
+    view = intake(ctx, IntakeRequest("1.001193", person, paper_reason="no_vneid"), actor)
+    pages = [clean_page(text_page(150, seed=seed, lines=30), ColourMode.BW, dpi=150) for seed in
+             range(3)]  # fmt: skip
+    attach_pages(ctx, view.code, pages[:2], actor, document=1)
+    attach_pages(ctx, view.code, pages[2:], actor, document=2)
+    move(ctx, view.code, Status.PROCESSING, actor, None)
+    move(ctx, view.code, Status.SUPPLEMENT, actor, "Thiếu Giấy chứng sinh bản chính",
+         data={"items": ["Giấy chứng sinh (bản chính)"]})  # fmt: skip
+    move(ctx, view.code, Status.PROCESSING, actor, "Công dân đã bổ sung")
+    return get_dossier(ctx, view.code)
+
+
+def _intake_shots(camera: Camera, ctx: AppContext, actor: Actor, window: MainWindow) -> None:
+    window.show_page("intake")
+    intake_view = window.pages["intake"]
+    assert isinstance(intake_view, IntakeView)
+    intake_view.picker.search.setText("khai sinh")
+    camera.grab(window, "02-tiep-nhan-chon-thu-tuc.png")
+    intake_view.picker.pick_current()
+    intake_view.applicant.id_number.setFocus()
+    intake_view.applicant.wedge.feed(SAMPLE_QR)
+    intake_view.applicant.finish_wedge()
+    intake_view.applicant.phone.setText("0905123456")
+    reason = intake_view.guidance.reason
+    reason.setCurrentIndex(reason.findData("no_vneid"))
+    camera.grab(window, "03-tiep-nhan-quet-qr.png")
+    sheet = intake_view.guidance.print_sheet()
+    assert sheet is not None
+    sheet.resize(900, 760)
+    camera.grab(sheet, "19-to-huong-dan.png")
+    sheet.close()
+
+
+def _fee_shots(camera: Camera, ctx: AppContext, actor: Actor, window: QWidget) -> None:
+    """The fee step with its VietQR code and slip, and a leader's permission for paper."""
     from counter_app.guidance.payments import set_bank_account
-    from counter_app.services.dossiers import IntakeRequest, intake
     from counter_app.services.users import SYSTEM_ACTOR
-    from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog
+    from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog, PaymentSlipPreview
 
     set_bank_account(ctx, SYSTEM_ACTOR, "970436", "0011001800879", "UBND XA DEMO")
     person = Person(name="Trần Thị Bích", id_number="056190001234")
-    paid = intake(ctx, IntakeRequest("2.000635", person, paper_reason="elderly"), actor)
-    payment = PaymentDialog(ctx, actor, paid.code, window)
-    payment.show()
-    grab(payment, out_dir / "13-thu-phi-vietqr.png")
-    payment.close()
+    fee_due = intake(ctx, IntakeRequest("2.000635", person, paper_reason="elderly"), actor)
+    payment = PaymentDialog(ctx, actor, fee_due.code, window)
+    camera.shoot(payment, "13-thu-phi-vietqr.png")
+    slip = PaymentSlipPreview(ctx, actor, fee_due.code, window)
+    slip.resize(900, 760)
+    camera.shoot(slip, "18-phieu-nop-phi-vietqr.png")
     override = LeaderOverrideDialog(ctx, "Đăng ký khai sinh", window, login="lanhdao")
     override.reason.setPlainText("Cụ già 90 tuổi, không dùng điện thoại thông minh")
-    override.show()
-    grab(override, out_dir / "14-lanh-dao-cho-phep.png")
-    override.close()
+    camera.shoot(override, "14-lanh-dao-cho-phep.png")
 
 
-def main(out_dir: Path) -> int:
-    application()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="shots-"))
-    data_dir = work / "demo-data"
-    subprocess.run(
-        [sys.executable, "-m", "counter_app.cli", "demo", "--days", "30", "--data-dir",
-         str(data_dir)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    ctx = open_context(data_dir)
-    actor = authenticate(ctx, "tiepnhan1", "demo1234")
-
-    login = LoginDialog(ctx)
-    login.login.setText("tiepnhan1")
-    login.show()
-    grab(login, out_dir / "01-dang-nhap.png")
-    login.close()
-
-    window = MainWindow(ctx, actor)
-    window.resize(1400, 860)
-    window.show()
-    window.show_page("intake")
-    intake = window.pages["intake"]
-    assert isinstance(intake, IntakeView)
-    intake.picker.search.setText("khai sinh")
-    grab(window, out_dir / "02-tiep-nhan-chon-thu-tuc.png")
-    intake.picker.pick_current()
-    intake.applicant.id_number.setFocus()
-    intake.applicant.wedge.feed(SAMPLE_QR)
-    intake.applicant.finish_wedge()
-    intake.applicant.phone.setText("0905123456")
-    intake.guidance.reason.setCurrentIndex(intake.guidance.reason.findData("no_vneid"))
-    grab(window, out_dir / "03-tiep-nhan-quet-qr.png")
-    _intake_extras(ctx, actor, window, out_dir)
+def _desk_shots(
+    camera: Camera, ctx: AppContext, actor: Actor, window: MainWindow, story: DossierView
+) -> DossierDeskPage:
+    from counter_app.documents.templates import FormKind
+    from ui.actions import ACTIONS_BY_KEY
+    from ui.print_preview import PrintPreviewDialog
+    from ui.scan_view import ScanView
 
     window.show_page("dossiers")
     desk_page = window.pages["dossiers"]
     assert isinstance(desk_page, DossierDeskPage)
     settle()
-    first = desk_page.desk.model.dossier_at(0)
+    desk_page.desk.model.dossier_at(0)  # the first page of rows is fetched on demand
     settle()
-    first = desk_page.desk.model.dossier_at(0)
-    if first is not None:
-        desk_page.detail.load(first.code)
-    grab(window, out_dir / "04-ho-so.png")
-
     detail = desk_page.detail
-    if detail.view is not None:
-        from ui.actions import ACTIONS_BY_KEY
+    detail.load(story.code)
+    camera.grab(window, "04-ho-so.png")
 
-        dialog = ActionDialog(ACTIONS_BY_KEY["supplement"], ctx.clock().date(), window)
-        dialog.items.setPlainText("Bản sao Giấy chứng sinh\nTờ khai có chữ ký của người đi khai")
-        dialog.reason.setPlainText("Thiếu giấy tờ theo quy định")
-        dialog.show()
-        grab(dialog, out_dir / "05-yeu-cau-bo-sung.png")
-        dialog.close()
+    today = ctx.clock().date()
+    supplement = ActionDialog(ACTIONS_BY_KEY["supplement"], today, window)
+    supplement.items.setPlainText("Bản sao Giấy chứng sinh\nTờ khai có chữ ký của người đi khai")
+    supplement.reason.setPlainText("Thiếu giấy tờ theo quy định")
+    camera.shoot(supplement, "05-yeu-cau-bo-sung.png")
+
+    detail.start_action(ACTIONS_BY_KEY["supplement"])  # a second request: the warning first
+    box = detail.confirm_box
+    assert box is not None
+    camera.grab(box, "22-bo-sung-lan-2.png")
+    box.close()
+
+    apology = ActionDialog(ACTIONS_BY_KEY["apology"], today, window)
+    apology.reason.setPlainText("Chờ xác minh nơi cư trú của người mẹ tại xã khác")
+    apology.approver.setText("lanhdao")
+    camera.shoot(apology, "21-gia-han-xin-loi.png")
+
+    scan_dialog = QDialog(window)
+    scan = ScanView(
+        ctx, actor, story.code, registry_factory=lambda: Registry([_ShowcaseScanners()])
+    )
+    QVBoxLayout(scan_dialog).addWidget(scan)
+    scan_dialog.resize(1100, 750)
+    scan_dialog.show()
+    settle()
+    scan.pages.setCurrentRow(0)
+    camera.grab(scan_dialog, "16-quet-trang.png")
+    scan_dialog.close()
+
+    preview = PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, story.code, parent=window)
+    preview.resize(1000, 760)
+    camera.shoot(preview, "17-xem-truoc-phieu-tiep-nhan.png")
+    return desk_page
+
+
+def _receipt_check_shot(camera: Camera, ctx: AppContext, window: MainWindow, code: str) -> None:
+    """The receipt check reading the QR of a receipt PDF, as if opened from a scan."""
+    from counter_app.documents.forms import render_form
+    from counter_app.documents.templates import FormKind
+    from ui.receipt_verify import ReceiptVerifyView
+
+    receipt = ctx.data_dir.parent / "giay-tiep-nhan.pdf"
+    receipt.write_bytes(render_form(ctx, FormKind.RECEIPT, code).pdf)
+    window.show_page("receipt_verify")
+    page = window.pages["receipt_verify"]
+    assert isinstance(page, ReceiptVerifyView)
+    page.check_file(receipt)
+    camera.grab(window, "20-kiem-tra-giay-tiep-nhan.png")
+
+
+def _holiday_shot(camera: Camera, ctx: AppContext) -> None:
+    """The holiday table as an administrator sees it (clerks have no edit buttons)."""
+    from ui.settings_view import HolidaySection
+
+    admin = authenticate(ctx, "quantri", DEMO_PASSWORD)
+    section = HolidaySection(ctx, admin)
+    section.resize(1100, 640)
+    camera.shoot(section, "23-ngay-nghi-le.png")
+    # Deleted through Qt: left to Python's collector, this parentless widget made the process
+    # abort at exit ("shared QObject was deleted directly").
+    section.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def make_demo(data_dir: Path, days: int) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "counter_app.cli", "demo", "--days", str(days), "--data-dir",
+         str(data_dir)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def main(out_dir: Path, *, days: int = 30) -> list[Path]:
+    """Take every shot of `SHOT_NAMES` into `out_dir`; the paths written."""
+    application()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="shots-")) / "demo-data"
+    make_demo(data_dir, days)
+    camera = Camera(out_dir)
+    ctx = open_context(data_dir)
+    actor = authenticate(ctx, "tiepnhan1", DEMO_PASSWORD)
+
+    login = LoginDialog(ctx)
+    login.login.setText("tiepnhan1")
+    camera.shoot(login, "01-dang-nhap.png")
+
+    window = MainWindow(ctx, actor)
+    window.resize(1400, 860)
+    window.show()
+    _intake_shots(camera, ctx, actor, window)
+    _fee_shots(camera, ctx, actor, window)
+    story = _story_dossier(ctx, actor)
+    desk_page = _desk_shots(camera, ctx, actor, window, story)
 
     window.show_page("returns")
-    returns = window.pages["returns"]
-    assert isinstance(returns, DossierDeskPage)
-    grab(window, out_dir / "06-tra-ket-qua.png")
+    camera.grab(window, "06-tra-ket-qua.png")
     for key, name in (("reports", "07-bao-cao.png"), ("sync", "08-dong-bo.png"),
                       ("settings", "09-cai-dat.png")):  # fmt: skip
         window.show_page(key)
-        grab(window, out_dir / name)
+        camera.grab(window, name)
+    _receipt_check_shot(camera, ctx, window, story.code)
+    _holiday_shot(camera, ctx)
 
     lock = SessionLock(ctx, window, IdleWatcher(0, window))
     lock.lock()
     assert lock.dialog is not None
-    grab(window, out_dir / "10-khoa-man-hinh.png")
-    grab(lock.dialog, out_dir / "11-mo-khoa.png")
+    camera.grab(window, "10-khoa-man-hinh.png")
+    camera.grab(lock.dialog, "11-mo-khoa.png")
     lock.dialog.actor = actor  # as if the password was typed
     lock.dialog.accept()
 
     from ui.result_dialog import ResultDialog
 
-    resolved = desk_page.detail.view
-    if resolved is not None:
-        result = ResultDialog(ctx, actor, resolved.code, window)
-        result.show()
-        grab(result, out_dir / "15-dinh-kem-ket-qua.png")
-        result.close()
+    shown = desk_page.detail.view
+    if shown is not None:
+        result = ResultDialog(ctx, actor, shown.code, window)
+        camera.shoot(result, "15-dinh-kem-ket-qua.png")
 
     set_language("en")
-    window.rebuild()
-    window.show_page("dossiers")
-    grab(window, out_dir / "12-english.png")
-    set_language("vi")
+    try:
+        window.rebuild()
+        window.show_page("dossiers")
+        camera.grab(window, "12-english.png")
+    finally:
+        set_language("vi")
     window.close()
+    window.deleteLater()  # its dialogs and pages go with it, before the context closes
     settle()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     ctx.close()
     QCoreApplication.processEvents()
-    return 0
+    return camera.taken
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
