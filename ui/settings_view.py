@@ -35,6 +35,7 @@ from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.services import holidays
+from counter_app.services.config import config_warnings
 from counter_app.services.context import AppContext
 from counter_app.services.holidays import HolidayEntry, HolidayStatus, PastDateError
 from counter_app.services.scan_folder import configured_folder, set_scan_folder
@@ -78,6 +79,11 @@ class SettingsView(QWidget):
         form.addRow(_("Thư mục quét"), folder_row)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Cài đặt của máy quầy này")))
+        # Keys of config.json nothing reads (an obsolete setting, a typo): said, not dropped.
+        warnings = config_warnings(ctx.config)
+        self.config_warnings = QLabel("\n".join(f"⚠ {line}" for line in warnings), wordWrap=True)
+        self.config_warnings.setVisible(bool(warnings))
+        layout.addWidget(self.config_warnings)
         layout.addLayout(form)
         layout.addWidget(self.save_button)
         layout.addWidget(self.status)
