@@ -144,6 +144,7 @@ class SyncView(QWidget):
                 (item.code, state, item.reason, _when(item.next_attempt_at))
             ):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()  # codes and reasons whole; the last column stretches
         self._show_close(close)
 
     def _show_close(self, close: DayCloseView | None) -> None:
