@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from counter_app.domain.applicants import Person
@@ -78,12 +79,23 @@ class Camera:
     out_dir: Path
     taken: list[Path] = field(default_factory=list)
 
-    def grab(self, widget: QWidget, name: str) -> None:
+    def grab(self, widget: QWidget, name: str, *, dialog: QWidget | None = None) -> None:
+        """Save `widget` as `name`; with `dialog` drawn in its middle as a window manager would
+        show it (Xvfb has none, so a dialog is a top-level picture of its own)."""
         if name not in SHOT_NAMES:
             raise ValueError(f"{name} is not in SHOT_NAMES")
         settle()
+        picture = widget.grab()
+        if dialog is not None:
+            top = dialog.grab()
+            painter = QPainter(picture)
+            x, y = (picture.width() - top.width()) // 2, (picture.height() - top.height()) // 3
+            painter.drawPixmap(x, y, top)
+            painter.setPen(QColor("#5f6368"))  # the frame a window manager would draw
+            painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
+            painter.end()
         path = self.out_dir / name
-        widget.grab().save(str(path))
+        picture.save(str(path))
         self.taken.append(path)
         print(path)
 
@@ -108,6 +120,10 @@ class _ShowcaseScanners:
 
     def open(self, name: str) -> Scanner:
         raise ScannerError(name)
+
+
+def _showcase_registry() -> Registry:
+    return Registry([_ShowcaseScanners()])
 
 
 def _story_dossier(ctx: AppContext, actor: Actor) -> DossierView:
@@ -199,7 +215,7 @@ def _desk_shots(
     detail.start_action(ACTIONS_BY_KEY["supplement"])  # a second request: the warning first
     box = detail.confirm_box
     assert box is not None
-    camera.grab(box, "22-bo-sung-lan-2.png")
+    camera.grab(window, "22-bo-sung-lan-2.png", dialog=box)
     box.close()
 
     apology = ActionDialog(ACTIONS_BY_KEY["apology"], today, window)
@@ -208,9 +224,7 @@ def _desk_shots(
     camera.shoot(apology, "21-gia-han-xin-loi.png")
 
     scan_dialog = QDialog(window)
-    scan = ScanView(
-        ctx, actor, story.code, registry_factory=lambda: Registry([_ShowcaseScanners()])
-    )
+    scan = ScanView(ctx, actor, story.code, registry_factory=_showcase_registry)
     QVBoxLayout(scan_dialog).addWidget(scan)
     scan_dialog.resize(1100, 750)
     scan_dialog.show()
@@ -286,6 +300,12 @@ def main(out_dir: Path, *, days: int = 30) -> list[Path]:
     desk_page = _desk_shots(camera, ctx, actor, window, story)
 
     window.show_page("returns")
+    returns = window.pages["returns"]
+    assert isinstance(returns, DossierDeskPage)
+    settle()
+    ready = returns.desk.model.dossier_at(0)
+    if ready is not None:
+        returns.detail.load(ready.code)
     camera.grab(window, "06-tra-ket-qua.png")
     for key, name in (("reports", "07-bao-cao.png"), ("sync", "08-dong-bo.png"),
                       ("settings", "09-cai-dat.png")):  # fmt: skip
@@ -297,7 +317,7 @@ def main(out_dir: Path, *, days: int = 30) -> list[Path]:
     lock = SessionLock(ctx, window, IdleWatcher(0, window))
     lock.lock()
     assert lock.dialog is not None
-    camera.grab(window, "10-khoa-man-hinh.png")
+    camera.grab(window, "10-khoa-man-hinh.png", dialog=lock.dialog)
     camera.grab(lock.dialog, "11-mo-khoa.png")
     lock.dialog.actor = actor  # as if the password was typed
     lock.dialog.accept()
@@ -306,7 +326,7 @@ def main(out_dir: Path, *, days: int = 30) -> list[Path]:
 
     shown = desk_page.detail.view
     if shown is not None:
-        result = ResultDialog(ctx, actor, shown.code, window)
+        result = ResultDialog(ctx, actor, shown.code, window, registry_factory=_showcase_registry)
         camera.shoot(result, "15-dinh-kem-ket-qua.png")
 
     set_language("en")
