@@ -134,12 +134,25 @@ def make_guide(book: GuidanceBook, procedure: Procedure, day: date) -> Guide:
 
 def guide_sheet_pdf(guide: Guide, office_name: str = "") -> bytes:
     """The A5 guide sheet: headline, fees, steps, documents and a QR to the portal page."""
+    from reportlab.lib.enums import TA_LEFT
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Spacer, Table
 
     from counter_app.documents.layout import PageSetup, build_pdf, make_styles, para, qr_flowable
 
     setup = PageSetup.parse("A5")
     st = make_styles(setup)
+    # Lists and links are left-aligned: justifying a line that holds a long unbreakable
+    # word (a link) stretches its spaces into gaps. A link breaks anywhere (CJK wrapping)
+    # so it stays inside the page however long it is.
+    item = ParagraphStyle(
+        "item",
+        parent=st.small,
+        alignment=TA_LEFT,
+        leftIndent=st.small.fontSize,
+        firstLineIndent=-st.small.fontSize,
+    )
+    link = ParagraphStyle("link", parent=st.small, alignment=TA_LEFT, wordWrap="CJK")
     g = guide.guidance
     qr_size = 34 * 72 / 25.4
     head = [
@@ -178,7 +191,7 @@ def guide_sheet_pdf(guide: Guide, office_name: str = "") -> bytes:
                 _(" (đến {date})").format(date=f"{rule.valid_to:%d/%m/%Y}") if rule.valid_to else ""
             )
             condition = f" — {rule.condition}" if rule.condition else ""
-            story.append(para(f"• {rule.title}{until}{condition}", st.small))
+            story.append(para(f"• {rule.title}{until}{condition}", item))
     else:
         story.append(
             para(
@@ -190,18 +203,12 @@ def guide_sheet_pdf(guide: Guide, office_name: str = "") -> bytes:
         story.append(para(_("Thủ tục này chỉ nhận hồ sơ trực tuyến tại đơn vị."), st.header_bold))
     if g.can_file_online:
         story.append(para(_("Các bước:"), st.header_bold))
-        story += [para(f"{n}. {step}", st.small) for n, step in enumerate(g.steps, start=1)]
+        story += [para(f"{n}. {step}", item) for n, step in enumerate(g.steps, start=1)]
     if guide.documents:
         story.append(para(_("Giấy tờ cần chụp ảnh hoặc quét rõ nét:"), st.header_bold))
-        story += [para(f"– {name}", st.small) for name in guide.documents]
-    story.append(
-        para(
-            _("Trang thủ tục: {url}. Tra cứu hồ sơ: {lookup}.").format(
-                url=g.portal_page, lookup=guide.lookup_url
-            ),
-            st.small,
-        )
-    )
+        story += [para(f"– {name}", item) for name in guide.documents]
+    story.append(para(_("Trang thủ tục: {url}").format(url=g.portal_page), link))
+    story.append(para(_("Tra cứu hồ sơ: {url}").format(url=guide.lookup_url), link))
     footer = _("In ngày {day}; độ tin cậy của địa chỉ Cổng: {confidence}. {office}").format(
         day=guide.day.strftime("%d/%m/%Y"),
         confidence=_(_CONFIDENCE_LABELS.get(g.confidence or "", N_("chưa rõ"))),

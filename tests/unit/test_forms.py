@@ -58,8 +58,12 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return unicodedata.normalize("NFC", " ".join(out.split()))
 
 
-def words_with_boxes(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, str]]:
-    """(page, overflow right, overflow bottom, word) for every word pdftotext places."""
+WordBox = tuple[int, float, float, float, float, float, float, str]
+"""(page, page width, page height, xMin, yMin, xMax, yMax, word), points from the top left."""
+
+
+def word_boxes(pdf: bytes, tmp_path: Path) -> list[WordBox]:
+    """Every word where pdftotext places it."""
     path = tmp_path / "boxes.pdf"
     path.write_bytes(pdf)
     html = subprocess.run(
@@ -75,8 +79,17 @@ def words_with_boxes(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float
             page,
         ):
             assert float(x0) >= 0 and float(y0) >= 0, word
-            result.append((number, float(x1) - width, float(y1) - height, word))
+            box = (float(x0), float(y0), float(x1), float(y1))
+            result.append((number, width, height, *box, word))
     return result
+
+
+def words_with_boxes(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, str]]:
+    """(page, overflow right, overflow bottom, word) for every word pdftotext places."""
+    return [
+        (page, x1 - width, y1 - height, word)
+        for page, width, height, _x0, _y0, x1, y1, word in word_boxes(pdf, tmp_path)
+    ]
 
 
 def assert_within_pages(pdf: bytes, tmp_path: Path) -> None:
