@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime
+from typing import Any
 
 from PySide6.QtCore import QDate, QObject, Signal
 from PySide6.QtGui import QKeySequence
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.documents.templates import FormKind
 from counter_app.domain.lifecycle import Channel, EventKind, Role, Status
 from counter_app.errors import CounterError
-from counter_app.guidance.payments import fee_due
-from counter_app.i18n import _
+from counter_app.guidance.payment_slip import SLIP_FORM
+from counter_app.guidance.payments import PaymentMethod, fee_due
+from counter_app.i18n import N_, _
 from counter_app.services.context import AppContext
 from counter_app.services.deadlines import makes_second_supplement, second_supplement_warning
 from counter_app.services.dossiers import get_dossier
@@ -53,28 +56,85 @@ from ui.tasks import Op, TaskRunner
 def event_line(event: EventView) -> str:
     """A timeline line: when, who, what, why."""
     when = event.at.strftime(DATE_TIME_FORMAT)
-    if event.kind == EventKind.MOVED.value and event.to_status:
-        what = Status(event.to_status).label
-    elif event.kind == EventKind.RECEIVED.value:
-        what = _("Tiếp nhận hồ sơ")
-    elif event.kind == EventKind.HANDED_OVER.value:
-        what = _("Bàn giao cho {to}").format(to=event.data.get("to", ""))
-    elif event.kind == EventKind.EXTENDED.value:
-        what = _("Gia hạn, xin lỗi: hẹn trả từ {old} sang {new} (duyệt: {approver})").format(
-            old=_day_text(event.data.get("previous_due_at")),
-            new=_day_text(event.data.get("due_at")),
-            approver=event.data.get("approver", ""),
-        )
-    elif event.kind == EventKind.APOLOGY.value:
-        what = _("Thư xin lỗi (duyệt: {approver})").format(approver=event.data.get("approver", ""))
-    elif event.kind == EventKind.NOTE.value and event.data.get("apology"):
-        # Recorded as a note before extensions were a service: the date only, no approver.
-        new_date = date.fromisoformat(str(event.data["new_date"]))
-        what = _("Thư xin lỗi, hẹn trả lại ngày {day}").format(day=new_date.strftime("%d/%m/%Y"))
-    else:
-        what = event.kind
-    line = f"{when} · {event.actor} · {what}"
+    line = f"{when} · {event.actor} · {event_text(event)}"
     return f"{line} — {event.reason}" if event.reason else line
+
+
+def event_text(event: EventView) -> str:
+    """What an event did, in words, with the figures its data holds."""
+    data = event.data
+    try:
+        kind = EventKind(event.kind)
+    except ValueError:
+        return event.kind  # written by a newer version: its own name is all there is
+    if kind is EventKind.MOVED and event.to_status:
+        return Status(event.to_status).label
+    if kind is EventKind.HANDED_OVER:
+        return _("Bàn giao cho {to}").format(to=data.get("to", ""))
+    if kind is EventKind.EXTENDED:
+        return _("Gia hạn, xin lỗi: hẹn trả từ {old} sang {new} (duyệt: {approver})").format(
+            old=_day_text(data.get("previous_due_at")),
+            new=_day_text(data.get("due_at")),
+            approver=data.get("approver", ""),
+        )
+    if kind is EventKind.APOLOGY:
+        return _("Thư xin lỗi (duyệt: {approver})").format(approver=data.get("approver", ""))
+    if kind is EventKind.PAGES_ATTACHED:
+        return _pages_text(data)
+    if kind is EventKind.PRINTED and data.get("form"):
+        return _("In {form} ({copies} bản)").format(
+            form=_form_name(str(data["form"])), copies=data.get("copies", 1)
+        )
+    if kind is EventKind.NOTE and isinstance(data.get("payment"), dict):
+        payment = data["payment"]
+        try:
+            method = PaymentMethod(payment.get("method")).label
+        except ValueError:
+            method = str(payment.get("method", ""))
+        return _("Thu phí {amount} ({method})").format(
+            amount=money(int(payment.get("amount", 0))), method=method
+        )
+    if kind is EventKind.NOTE and data.get("apology"):
+        # Recorded as a note before extensions were a service: the date only, no approver.
+        new_date = date.fromisoformat(str(data["new_date"]))
+        return _("Thư xin lỗi, hẹn trả lại ngày {day}").format(day=new_date.strftime("%d/%m/%Y"))
+    return kind.label
+
+
+def _pages_text(data: dict[str, Any]) -> str:
+    action = data.get("action")
+    count = len(data.get("pages") or [])
+    if action == "add":
+        return _("Đính kèm {n} trang").format(n=count)
+    if action == "result":
+        return _("Đính kèm {n} trang kết quả").format(n=count)
+    if action == "reused":
+        return _("Dùng lại giấy tờ đã số hóa")
+    texts = {
+        "move": N_("Chuyển vị trí trang"),
+        "rotate": N_("Xoay trang"),
+        "delete": N_("Xóa trang"),
+        "replace": N_("Thay trang"),
+    }
+    return _(texts[action]) if action in texts else EventKind.PAGES_ATTACHED.label
+
+
+# Short names of the printed papers, by the form kind the print recorded.
+_FORM_NAMES = {
+    FormKind.RECEIPT.value: N_("Giấy tiếp nhận hồ sơ (Mẫu 01)"),
+    FormKind.SUPPLEMENT.value: N_("Phiếu yêu cầu bổ sung (Mẫu 02)"),
+    FormKind.REFUSAL.value: N_("Phiếu từ chối tiếp nhận (Mẫu 03)"),
+    FormKind.APOLOGY.value: N_("Phiếu xin lỗi, hẹn lại ngày trả (Mẫu 04)"),
+    FormKind.CONTROL.value: N_("Phiếu kiểm soát quá trình (Mẫu 05)"),
+    FormKind.STOP.value: N_("Thông báo dừng xử lý"),
+    FormKind.BOOK.value: N_("Sổ theo dõi hồ sơ"),
+    FormKind.SLIP.value: N_("Phiếu tiếp nhận ngắn"),
+    SLIP_FORM: N_("Phiếu nộp phí VietQR"),
+}
+
+
+def _form_name(form: str) -> str:
+    return _(_FORM_NAMES[form]) if form in _FORM_NAMES else form
 
 
 def _day_text(iso_text: object) -> str:

@@ -185,3 +185,19 @@ class EventKind(StrEnum):
     """The due date moved, with the apology letter (form 04): reason, approver, both dates."""
     APOLOGY = "apology"
     """An apology letter that sets no new date."""
+
+    @property
+    def label(self) -> str:
+        return _(_EVENT_LABELS[self])
+
+
+_EVENT_LABELS = {
+    EventKind.RECEIVED: N_("Tiếp nhận hồ sơ"),
+    EventKind.MOVED: N_("Chuyển trạng thái"),
+    EventKind.PRINTED: N_("In phiếu"),
+    EventKind.PAGES_ATTACHED: N_("Đính kèm trang quét"),
+    EventKind.HANDED_OVER: N_("Bàn giao hồ sơ"),
+    EventKind.NOTE: N_("Ghi chú"),
+    EventKind.EXTENDED: N_("Gia hạn, xin lỗi"),
+    EventKind.APOLOGY: N_("Thư xin lỗi"),
+}

@@ -92,22 +92,12 @@ def parse_utc_text(text: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-_KIND_TEXT = {
-    EventKind.RECEIVED: N_("Tiếp nhận hồ sơ"),
-    EventKind.MOVED: N_("Chuyển trạng thái"),
-    EventKind.PRINTED: N_("In phiếu"),
-    EventKind.PAGES_ATTACHED: N_("Đính kèm trang quét"),
-    EventKind.HANDED_OVER: N_("Bàn giao hồ sơ"),
-    EventKind.NOTE: N_("Ghi chú"),
-    EventKind.EXTENDED: N_("Gia hạn, xin lỗi"),
-    EventKind.APOLOGY: N_("Thư xin lỗi"),
-}
 _ROLE_TITLE = {"clerk": N_("Công chức một cửa"), "leader": N_("Lãnh đạo"), "admin": N_("Quản trị")}
 
 
 def _kind_text(kind: str) -> str:
     try:
-        return _(_KIND_TEXT[EventKind(kind)])
+        return EventKind(kind).label
     except ValueError:
         return kind
 
