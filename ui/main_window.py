@@ -29,7 +29,7 @@ from ui.desk_view import DeskView
 from ui.detail_view import DossierDetailView
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
-from ui.sync_status import SyncStatus
+from ui.sync_status import ElidedLabel, SyncStatus
 from ui.tasks import Op, TaskRunner
 
 COUNTS_REFRESH_MS = 60_000
@@ -158,14 +158,14 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.online_label = QLabel()
         self.online_label.setObjectName("online_share")
-        self.sync_label = QLabel()
+        self.sync_label = ElidedLabel()
         self.sync_label.setObjectName("sync_state")
         self.sync_button = QPushButton()
         self.sync_button.setFlat(True)
         self.sync_status = SyncStatus(ctx, self, runner=runner)
         self.sync_status.state_changed.connect(self._sync_state)
         self.sync_button.clicked.connect(self.sync_now)
-        self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.sync_label, 1)  # takes the room that is left
         self.statusBar().addPermanentWidget(self.sync_button)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.online_label)
@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         self.sync_status.sync_now()
 
     def _sync_state(self, text: str, warning: bool) -> None:
-        self.sync_label.setText(text)
+        self.sync_label.set_full_text(text)
         self.sync_label.setStyleSheet(WARNING_STYLE if warning else "")
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -12,6 +12,8 @@ from contextlib import suppress
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import CounterError
@@ -49,6 +51,47 @@ def state_text(overview: SyncOverview) -> str:
         text = _("Đồng bộ: {when} · {n} hồ sơ chờ gửi").format(when=last, n=len(overview.unsynced))
     warning = overview.warning or (overview.last_error if overview.enrolled else None)
     return f"⚠ {text} — {warning}" if warning else text
+
+
+def elide_words(text: str, metrics: QFontMetrics, width: int) -> str:
+    """`text` if it fits in `width` pixels, else its first whole words and "…"."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    words = text.split(" ")
+    while len(words) > 1:
+        words.pop()
+        shorter = " ".join(words).rstrip(" ·—;,:") + "…"
+        if metrics.horizontalAdvance(shorter) <= width:
+            return shorter
+    return "…"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up whole words to fit, keeping the full text in its
+    tooltip and accessible description (the status bar cut the sync warning mid-word)."""
+
+    MIN_WIDTH = 160
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setMinimumWidth(self.MIN_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        margins = self.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        self.setText(elide_words(self.full_text, self.fontMetrics(), width))
 
 
 class SyncStatus(QObject):
