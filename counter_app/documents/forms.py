@@ -46,6 +46,7 @@ from counter_app.errors import NotFoundError, ValidationError
 from counter_app.guidance.payments import PaymentMethod
 from counter_app.i18n import _
 from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
+from counter_app.services.config import OfficeConfig
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import ensure_office, get_dossier, record_event
 from counter_app.services.users import Actor
@@ -206,7 +207,9 @@ def _gather(ctx: AppContext, code: str) -> _Context:
     return _Context(dossier, office, ledger, nfc(name or "") or dossier.received_by, now)
 
 
-def _place(ctx: AppContext, office: Office) -> str:
+def place_name(ctx: AppContext, office: Office | OfficeConfig) -> str:
+    """The place of a document's place-date line: the `forms.place` setting, else the
+    parent body's name without "UBND " (else the office's name)."""
     place = forms_config(ctx).get("place")
     if isinstance(place, str) and place.strip():
         return place
@@ -270,7 +273,7 @@ def dossier_fields(
         "office_id": office.electronic_id,
         "parent_body": office.parent_body,
         "office_phone": str(settings.get("phone", "")),
-        "place": _place(ctx, office),
+        "place": place_name(ctx, office),
         "applicant_name": str(applicant.get("name", "")),
         "applicant_id": str(applicant.get("id_number") or applicant.get("tax_code") or ""),
         "applicant_address": str(applicant.get("address") or ""),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from counter_app.documents.forms import place_name
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind
 from counter_app.guidance.payments import BankAccount, bank_account, fee_due, fee_qr_payload
@@ -31,6 +32,8 @@ class PaymentSlip:
     code: str
     office_name: str
     parent_body: str
+    place: str
+    """Of the place-date line, as on the office's forms."""
     applicant_name: str
     procedure_name: str
     fees: tuple[tuple[str, int], ...]
@@ -51,6 +54,7 @@ def payment_slip(ctx: AppContext, code: str) -> PaymentSlip:
         code=dossier.code,
         office_name=office.name if office else "",
         parent_body=office.parent_body if office else "",
+        place=place_name(ctx, office) if office else "",
         applicant_name=dossier.applicant_name,
         procedure_name=dossier.procedure_name,
         fees=tuple(
@@ -83,7 +87,7 @@ def payment_slip_pdf(slip: PaymentSlip, paper: str = "A5", *, draft: bool = Fals
     setup = PageSetup.parse(paper)
     st = make_styles(setup)
     qr_mm = QR_SIZE_MM.get(setup.paper, QR_SIZE_MM["A5"])
-    header = HeaderText(slip.parent_body, slip.office_name, day=slip.day)
+    header = HeaderText(slip.parent_body, slip.office_name, place=slip.place, day=slip.day)
     fee_rows: list[list[object]] = [
         [para(_("Khoản phí, lệ phí"), st.cell_head), para(_("Số tiền"), st.cell_head)]
     ]

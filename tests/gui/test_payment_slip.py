@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pypdfium2
 import pytest
 import zxingcpp
 from pytestqt.qtbot import QtBot
+from unit.test_forms import pdf_text as flowing_text
 from unit.test_vietqr import PUBLISHED
 
 from PySide6.QtPrintSupport import QPrinter
 
+from counter_app.documents.forms import place_name
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind, Role
 from counter_app.errors import ConfigError, ValidationError
@@ -27,6 +30,7 @@ from counter_app.guidance.payments import (
     set_bank_account,
 )
 from counter_app.guidance.vietqr import VietQR, build_payload, parse_payload
+from counter_app.services.config import OfficeConfig
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
 from counter_app.services.users import SYSTEM_ACTOR, add_user
@@ -63,6 +67,7 @@ def test_the_slip_carries_the_published_payload(
         code="000.00.22.H56-261130-0007",
         office_name="UBND phường Bắc Nha Trang",
         parent_body="UBND tỉnh Khánh Hòa",
+        place="Nha Trang",
         applicant_name="Nguyễn Thị Ánh Tuyết",
         procedure_name="Cấp bản sao trích lục hộ tịch",
         fees=(("Lệ phí cấp bản sao trích lục", amount),),
@@ -83,6 +88,7 @@ def test_the_slip_carries_the_published_payload(
         bank_bin,
         "Ủy ban nhân dân phường Bắc Nha Trang",
         f"{amount:,}".replace(",", ".") + " đ",
+        "Nha Trang, ngày 30 tháng 11 năm 2026",
     ):
         assert expected in text, expected
     assert "NHÁP" not in text
@@ -116,6 +122,32 @@ def test_slip_of_a_dossier_and_bad_cases(ctx: AppContext, dossier_with_fee: str)
     record_payment(ctx, dossier_with_fee, PaymentMethod.CASH, SYSTEM_ACTOR)
     with pytest.raises(ValidationError):
         payment_slip(ctx, dossier_with_fee)  # nothing left to pay
+
+
+def test_the_slip_dates_itself_at_the_offices_place(
+    ctx: AppContext, dossier_with_fee: str, tmp_path: Path
+) -> None:
+    set_bank(ctx)
+    day = ctx.clock().date()
+    on_day = f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+    # No place set for the office's forms: the parent body's (UBND Phường Bắc Nha Trang).
+    assert "place" not in ctx.config.extra.get("forms", {})
+    text = flowing_text(payment_slip_pdf(payment_slip(ctx, dossier_with_fee)), tmp_path)
+    assert f"Phường Bắc Nha Trang, {on_day}" in text
+    assert f"…, {on_day}" not in text
+    # The place set for the forms is the slip's too.
+    ctx.config = replace(ctx.config, extra={**ctx.config.extra, "forms": {"place": "Nha Trang"}})
+    slip = payment_slip(ctx, dossier_with_fee)
+    assert slip.place == "Nha Trang"
+    assert f"Nha Trang, {on_day}" in flowing_text(payment_slip_pdf(slip), tmp_path)
+
+
+def test_place_name_falls_back_to_the_office_name(ctx: AppContext) -> None:
+    office = OfficeConfig("1", "000.00.01.H56", "UBND xã Cam Hải Đông", parent_body=" ")
+    assert place_name(ctx, office) == "UBND xã Cam Hải Đông"
+    blank_setting = replace(ctx.config, extra={"forms": {"place": "  "}})
+    ctx.config = blank_setting  # a blank setting is no place
+    assert place_name(ctx, replace(office, parent_body="UBND Xã Cam Hải Đông")) == "Xã Cam Hải Đông"
 
 
 def test_the_fee_dialog_previews_and_prints_the_slip(
