@@ -7,10 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from counter_app.errors import CounterError
+from counter_app.i18n import N_, _
 from counter_app.services.context import AppContext, open_context
 from counter_app.services.users import SYSTEM_ACTOR, Actor, list_users
 from ui.errors import install_excepthook, set_dialogs_enabled, show_error
@@ -25,6 +26,48 @@ QUIT_AFTER_ENV = "COUNTER_APP_GUI_QUIT_AFTER_MS"
 log = logging.getLogger("counter_app.ui")
 
 
+# Qt's own texts of the standard buttons (context "QPlatformTheme"). PySide6 ships no
+# qtbase_vi.qm, so they go through the app's catalogue and follow its language setting.
+_QT_BUTTON_TEXTS = {
+    "&Yes": N_("&Có"),
+    "&No": N_("&Không"),
+    "OK": N_("Đồng ý"),
+    "Cancel": N_("Hủy"),
+    "Close": N_("Đóng"),
+    "&Save": N_("&Lưu"),
+    "Save": N_("Lưu"),
+    "Apply": N_("Áp dụng"),
+    "Reset": N_("Đặt lại"),
+    "Help": N_("Trợ giúp"),
+    "Discard": N_("Bỏ đi"),
+    "&Open": N_("&Mở"),
+    "Open": N_("Mở"),
+    "Abort": N_("Hủy bỏ"),
+    "Retry": N_("Thử lại"),
+    "Ignore": N_("Bỏ qua"),
+}
+
+
+class StandardButtonTranslator(QTranslator):
+    """Translates the standard buttons (Yes/No, OK/Cancel...) with `_()` at each call."""
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        if context == "QPlatformTheme" and source in _QT_BUTTON_TEXTS:
+            return _(_QT_BUTTON_TEXTS[source])
+        return None  # Qt's own text
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def install_button_translator(app: QApplication) -> None:
+    """Once per application; buttons made after a language switch follow it."""
+    if app.findChild(StandardButtonTranslator) is None:
+        app.installTranslator(StandardButtonTranslator(app))
+
+
 def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -32,6 +75,7 @@ def application() -> QApplication:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("counter-app")
     app.setOrganizationName("counter-app")
+    install_button_translator(app)
     return app
 
 
