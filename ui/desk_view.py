@@ -24,11 +24,13 @@ from counter_app.i18n import _
 from counter_app.services.context import AppContext
 from counter_app.services.users import Actor
 from ui.bus import Changes, bus
-from ui.desk_logic import DeskQuery, DueFilter, to_filter
+from ui.desk_logic import COLUMNS, DeskQuery, DueFilter, to_filter
 from ui.desk_model import DossierTableModel
 from ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
+
+STATUS_COLUMN = COLUMNS.index("Trạng thái")
 
 
 class DeskView(QWidget):
@@ -68,7 +70,11 @@ class DeskView(QWidget):
             self.due.addItem(_(due.value), due)
         self.handler = QLineEdit()
         self.handler.setPlaceholderText(_("Người xử lý"))
-        self.handler.setMaximumWidth(140)
+        # Room for the whole placeholder (it shrank to "Ng…" beside the stretching combos).
+        self.handler.setMinimumWidth(
+            self.handler.fontMetrics().horizontalAdvance(_("Người xử lý")) + 24
+        )
+        self.handler.setMaximumWidth(180)
         self.use_dates = QCheckBox(_("Nhận từ"))
         today = ctx.clock().date()
         self.date_from = QDateEdit(QDate(today.year, today.month, 1))
@@ -104,8 +110,10 @@ class DeskView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((200, 180, 320, 110, 130, 120, 190)):
+        for column, width in enumerate((190, 170, 280, 100, 150, 125, 125)):
             self.table.setColumnWidth(column, width)
+        # The status next to the applicant: at the far right it was off the visible part.
+        header.moveSection(STATUS_COLUMN, 2)
         self.table.doubleClicked.connect(lambda index: self._activate(index.row()))
         self.table.activated.connect(lambda index: self._activate(index.row()))
 

@@ -88,6 +88,8 @@ class ResultDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.device = QComboBox(accessibleName=_("Máy quét"))
+        # The whole scanner name ("Máy quét văn phòng (demo:0)" was cut).
+        self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scan_button = QPushButton(_("&Quét kết quả"))
         self.scan_button.setEnabled(False)
         self.file_button = QPushButton(_("Chọn &tệp…"))

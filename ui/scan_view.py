@@ -120,6 +120,7 @@ class ScanView(QWidget):
         self.replace_button = QPushButton(_("Quét &lại trang này"))
         self.insert_button = QPushButton(_("Quét &chèn trước"))
         self.move_target = QComboBox(accessibleName=_("Chuyển sang thành phần"))
+        self.move_target.setMinimumContentsLength(28)  # enough of the document name to tell
         self.move_button = QPushButton(_("&Chuyển sang"))
 
         settings = QHBoxLayout()
@@ -146,7 +147,7 @@ class ScanView(QWidget):
             self.move_target,
             self.move_button,
         ):
-            page_actions.addWidget(widget)
+            page_actions.addWidget(widget, 2 if widget is self.move_target else 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.document)
         layout.addLayout(settings)
