@@ -131,6 +131,12 @@ class DeskView(QWidget):
         self.handler.textChanged.connect(lambda _text: self._search_timer.start())
         for combo in (self.status, self.channel, self.due):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
+            # Their longest item ("Chờ thực hiện nghĩa vụ tài chính") no longer sets the
+            # window's minimum width; they stretch into whatever room there is.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         self.use_dates.toggled.connect(self._dates_toggled)
         self.date_from.dateChanged.connect(lambda _d: self.apply_filters())
         self.date_to.dateChanged.connect(lambda _d: self.apply_filters())
