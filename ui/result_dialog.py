@@ -115,6 +115,10 @@ class ResultDialog(QDialog):
         self.device.clear()
         for info in devices:
             self.device.addItem(info.model or info.name, info.name)
+        # The layout may squeeze a combo below its hint (a larger text size): hold the name
+        # whole and let the dialog grow to it.
+        self.device.setMinimumWidth(self.device.sizeHint().width())
+        self.adjustSize()
         self.scan_button.setEnabled(bool(devices))
         if not devices:
             self.status.setText(_("Không tìm thấy máy quét nào; có thể chọn tệp ảnh hoặc PDF."))

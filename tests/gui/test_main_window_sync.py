@@ -58,12 +58,12 @@ def test_enrolled_counter_syncs_on_start_and_on_demand(
     window = window_for(qtbot, ctx)
     qtbot.wait_until(lambda: window.sync_status.background is not None, timeout=10000)
     qtbot.wait_until(lambda: received_at_hub(hub, ctx) == 2, timeout=20000)
-    qtbot.wait_until(lambda: "0 hồ sơ chờ gửi" in window.sync_label.text(), timeout=20000)
-    assert "09:00 02/03" in window.sync_label.text()  # the last success, counter time
-    assert not window.sync_label.text().startswith("⚠")
+    qtbot.wait_until(lambda: "0 hồ sơ chờ gửi" in window.sync_label.full_text, timeout=20000)
+    assert "09:00 02/03" in window.sync_label.full_text  # the last success, counter time
+    assert not window.sync_label.full_text.startswith("⚠")
 
     log_one(ctx)  # the timer is minutes away: the clerk asks for it now, by keyboard
-    qtbot.wait_until(lambda: "1 hồ sơ chờ gửi" in window.sync_label.text(), timeout=20000)
+    qtbot.wait_until(lambda: "1 hồ sơ chờ gửi" in window.sync_label.full_text, timeout=20000)
     with qtbot.wait_signal(window.sync_status.reported, timeout=20000):
         qtbot.keyClick(
             window,
@@ -71,7 +71,7 @@ def test_enrolled_counter_syncs_on_start_and_on_demand(
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
     assert received_at_hub(hub, ctx) == 3
-    qtbot.wait_until(lambda: "0 hồ sơ chờ gửi" in window.sync_label.text(), timeout=20000)
+    qtbot.wait_until(lambda: "0 hồ sơ chờ gửi" in window.sync_label.full_text, timeout=20000)
     window.close()
     assert window.sync_status.background is None  # the thread was stopped
 
@@ -86,21 +86,21 @@ def test_unreachable_hub_is_a_warning_and_days_unsynced_are_counted(
     with qtbot.wait_signal(window.sync_status.failed, timeout=20000) as failed:
         pass
     assert failed.args[0].message
-    qtbot.wait_until(lambda: window.sync_label.text().startswith("⚠"), timeout=20000)
-    assert "1 hồ sơ chờ gửi" in window.sync_label.text()
+    qtbot.wait_until(lambda: window.sync_label.full_text.startswith("⚠"), timeout=20000)
+    assert "1 hồ sơ chờ gửi" in window.sync_label.full_text
     assert window.sync_status.background is not None
     assert window.sync_status.background.failures >= 1  # backs off, keeps the thread
 
     clock.now = clock.now + timedelta(days=3)
     window.sync_status.refresh()
-    qtbot.wait_until(lambda: "3 ngày chưa đồng bộ" in window.sync_label.text(), timeout=20000)
+    qtbot.wait_until(lambda: "3 ngày chưa đồng bộ" in window.sync_label.full_text, timeout=20000)
     assert sync_overview(ctx).pending_events >= 1  # nothing lost meanwhile
 
 
 def test_counter_not_enrolled_says_so_and_starts_no_thread(qtbot: QtBot, ctx: AppContext) -> None:
     log_one(ctx)
     window = window_for(qtbot, ctx)
-    qtbot.wait_until(lambda: "chưa ghi danh" in window.sync_label.text(), timeout=10000)
+    qtbot.wait_until(lambda: "chưa ghi danh" in window.sync_label.full_text, timeout=10000)
     with qtbot.wait_signal(bus().notice, timeout=10000) as notice:
         window.sync_button.click()
     assert "ghi danh" in notice.args[1]
