@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from counter_app.i18n import current_language, set_language
 from ui.errors import set_dialogs_enabled
 from ui.tasks import default_runner
 
@@ -44,9 +45,13 @@ def keys() -> Keys:
 
 @pytest.fixture(autouse=True)
 def _no_dialogs(qapp: QApplication) -> Iterator[None]:
-    """Errors become log lines; pending background jobs end before the next test."""
+    """Errors become log lines; pending background jobs end before the next test; the
+    application font and language a test changed (text size, English) do not leak on."""
     set_dialogs_enabled(False)
+    font, language = QApplication.font(), current_language()
     yield
     default_runner().wait_idle()
     QCoreApplication.processEvents()
     set_dialogs_enabled(True)
+    QApplication.setFont(font)
+    set_language(language)
