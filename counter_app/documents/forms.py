@@ -46,6 +46,7 @@ from counter_app.errors import NotFoundError, ValidationError
 from counter_app.guidance.payments import PaymentMethod
 from counter_app.i18n import _
 from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
+from counter_app.reports.periods import check_range
 from counter_app.services.config import OfficeConfig
 from counter_app.services.context import AppContext
 from counter_app.services.dossiers import ensure_office, get_dossier, record_event
@@ -738,8 +739,7 @@ def render_book(
     scope: BookScope = BookScope.ALL,
 ) -> RenderedForm:
     """The tracking book of the dossiers received from `date_from` to `date_to` inclusive."""
-    if date_to < date_from:
-        raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+    check_range(date_from, date_to)
     options = options or FormOptions()
     settings = forms_config(ctx)
     template_set = select_template_set(load_template_sets(ctx.data_dir), date_to)
