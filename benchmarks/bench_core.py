@@ -11,11 +11,11 @@ from pathlib import Path
 from benchmarks import Result
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import DossierFilter, IntakeRequest, intake, list_dossiers
-from counter_app.services.maintenance import verify
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import DossierFilter, IntakeRequest, intake, list_dossiers
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import open_context
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
 
 OFFICE = OfficeConfig("22333", "000.00.22.H56", "Trung tâm PVHCC Phường Bắc Nha Trang")
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi")

@@ -21,9 +21,10 @@ from benchmarks import Result
 from benchmarks.bench_reports import _stamp
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.domain.text import fold
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import DossierFilter, ensure_office
+from counter_app.dossiers.service import DossierFilter
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import open_context
+from counter_app.kernel.dossier_store import ensure_office
 from counter_app.store.engine import SQLITE_FILE_NAME
 
 OFFICE = OfficeConfig("22333", "000.00.22.H56", "Trung tâm PVHCC Phường Bắc Nha Trang")

@@ -16,10 +16,10 @@ from counter_app.documents.receipt_qr import load_or_create_key, verify_image
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import FeeLine, IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import FeeLine, IntakeRequest, intake
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import open_context
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 OFFICE = OfficeConfig(
     "22333",

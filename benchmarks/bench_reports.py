@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks import Result
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import ensure_office
-from counter_app.services.reporting import dashboard_summary, period_for, report_periodic
+from counter_app.domain.periods import PeriodKind
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import open_context
+from counter_app.kernel.dossier_store import ensure_office
+from counter_app.reports.service import dashboard_summary, period_for, report_periodic
 from counter_app.store.engine import SQLITE_FILE_NAME
 
 OFFICE = OfficeConfig("22333", "000.00.22.H56", "Trung tâm PVHCC Phường Bắc Nha Trang")

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from benchmarks import Result
 from counter_app.domain.applicants import Person
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import open_context
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning.images import ColourMode, clean_page
+from counter_app.scanning.pages import attach_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.pages import attach_pages
-from counter_app.services.users import SYSTEM_ACTOR
 
 OFFICE = OfficeConfig(
     unit_code="22333",

@@ -15,13 +15,13 @@ from benchmarks import Result
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Status
+from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.hub.app import create_app, serving
 from counter_app.hub.service import Hub, open_hub_database
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.maintenance import page_path
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.page_files import page_path
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.store.models import Dossier, Page
 from counter_app.sync.outbox import build_pending, pending_dossier_ids
 from counter_app.sync.service import enroll, open_client, run_sync

@@ -17,8 +17,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app.domain.calendar import VN_TZ
-from counter_app.services.config import AppConfig, OfficeConfig, save_config
-from counter_app.services.context import AppContext, open_context
+from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
+from counter_app.kernel.context import AppContext, open_context
 
 TEST_OFFICE = OfficeConfig(
     unit_code="22333",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from counter_app.domain.applicants import Person
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 SANE_TEST_CONFIG = Path(__file__).parent / "sane"
 """dll.conf with only the `test` backend; test.conf raised to a full A4 (TOOLING §3)."""

@@ -15,12 +15,12 @@ from fastapi import FastAPI
 
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.hub.app import create_app, serving
 from counter_app.hub.service import Hub, open_hub_database
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.maintenance import page_path
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.page_files import page_path
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.store.models import Dossier, Page
 
 PORTAL_ACCOUNTS = {"tinh-khanhhoa": "mat-khau-thu"}

@@ -1,8 +1,8 @@
 """The lifecycle actions of the dossier detail view, without widgets.
 
 Each action names the form fields it asks for; `perform` checks the required fields and
-calls `counter_app.services.dossiers.move` (status changes), `record_event` (hand-over) or
-`counter_app.services.deadlines.extend_deadline` (extension with the apology letter), which
+calls `counter_app.dossiers.service.move` (status changes), `record_event` (hand-over) or
+`counter_app.dossiers.deadlines.extend_deadline` (extension with the apology letter), which
 hold the rules. Which actions a dossier offers follows the lifecycle's allowed
 moves, so the buttons never offer what the service would refuse.
 """
@@ -14,12 +14,13 @@ from datetime import date
 from enum import Enum
 
 from counter_app.domain.lifecycle import ALLOWED_MOVES, EventKind, Status
+from counter_app.dossiers.deadlines import extend_deadline
+from counter_app.dossiers.service import move
 from counter_app.errors import ValidationError
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.deadlines import extend_deadline
-from counter_app.services.dossiers import move, record_event
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import record_event
+from counter_app.kernel.users import Actor
 
 
 class Field(Enum):

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.users import SYSTEM_ACTOR, Actor, list_users
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor, list_users
 from ui.errors import install_excepthook, set_dialogs_enabled, show_error
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import MainWindow

@@ -34,14 +34,15 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.lifecycle import Channel
+from counter_app.domain.periods import ReportPeriod
 from counter_app.guidance.policy import paper_reason_label
 from counter_app.guidance.sessions import GuidanceOutcome
 from counter_app.i18n import N_, _
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from counter_app.reports.guidance import guided_summary
 from counter_app.reports.online import UNSPECIFIED, format_percent
-from counter_app.reports.periods import ReportPeriod
-from counter_app.services.context import AppContext
-from counter_app.services.reporting import (
+from counter_app.reports.service import (
     DashboardData,
     OnlinePanel,
     dashboard_summary,
@@ -49,7 +50,6 @@ from counter_app.services.reporting import (
     online_panel,
     report_periodic,
 )
-from counter_app.services.users import Actor
 from ui.bus import Changes, bus
 from ui.pages import register_page
 from ui.tasks import Op, TaskRunner

@@ -11,10 +11,10 @@ from enum import Enum
 
 from counter_app.domain.calendar import VN_TZ, WorkCalendar
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.dossiers.service import DossierFilter, count_dossiers
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import DossierFilter, count_dossiers
-from counter_app.services.views import DossierView
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.views import DossierView
 
 COLUMNS = (
     N_("Mã hồ sơ"),

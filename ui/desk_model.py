@@ -23,10 +23,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from counter_app.dossiers.service import DossierFilter, count_dossiers, list_dossiers
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import DossierFilter, count_dossiers, list_dossiers
-from counter_app.services.views import DossierView
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.views import DossierView
 from ui.desk_logic import COLUMNS, DueState, cell_text, due_state, late_entry_text
 from ui.tasks import Op, TaskRunner
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from ui.bus import Changes, bus
 from ui.desk_logic import COLUMNS, DeskQuery, DueFilter, to_filter
 from ui.desk_model import DossierTableModel

@@ -25,17 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.documents.templates import FormKind
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import Channel, EventKind, Role, Status
+from counter_app.dossiers.deadlines import makes_second_supplement, second_supplement_warning
 from counter_app.errors import CounterError
-from counter_app.guidance.payment_slip import SLIP_FORM
-from counter_app.guidance.payments import PaymentMethod, fee_due
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.deadlines import makes_second_supplement, second_supplement_warning
-from counter_app.services.dossiers import get_dossier
-from counter_app.services.pages import RESULT_STATUSES
-from counter_app.services.users import Actor
-from counter_app.services.views import DossierView, EventView
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor
+from counter_app.kernel.views import DossierView, EventView
+from counter_app.payments.service import fee_due
+from counter_app.payments.slip import SLIP_FORM
+from counter_app.scanning.pages import RESULT_STATUSES
 from ui.actions import (
     ACTIONS,
     FIELD_LABELS,

@@ -40,8 +40,8 @@ from counter_app.guidance.policy import OTHER, PAPER_REASONS, paper_reason_label
 from counter_app.guidance.sessions import GuidanceOutcome, GuidanceRecord, record_guidance
 from counter_app.guidance.sheet import Guide, guide_sheet_pdf, make_guide, money
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from ui.bus import bus
 from ui.errors import show_error
 from ui.print_preview import PrintPreviewDialog, print_pdf

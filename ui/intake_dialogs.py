@@ -27,15 +27,16 @@ from PySide6.QtWidgets import (
 
 from counter_app.documents.forms import FormOptions
 from counter_app.documents.templates import FormKind
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
-from counter_app.guidance.payment_slip import payment_slip, payment_slip_pdf, record_slip_print
-from counter_app.guidance.payments import PaymentMethod, fee_due, fee_qr_payload, record_payment
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import get_dossier
-from counter_app.services.users import Actor, authenticate
-from counter_app.services.views import DossierView
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, authenticate
+from counter_app.kernel.views import DossierView
+from counter_app.payments.service import fee_due, fee_qr_payload, record_payment
+from counter_app.payments.slip import payment_slip, payment_slip_pdf, record_slip_print
 from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.guidance_panel import qr_pixmap

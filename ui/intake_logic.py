@@ -16,13 +16,13 @@ from counter_app.domain.calendar import LimitUnit, TimeLimit
 from counter_app.domain.catalog import Catalog, Procedure
 from counter_app.domain.lifecycle import Channel
 from counter_app.domain.text import fold
+from counter_app.dossiers.service import DocumentLine, FeeLine, IntakeRequest
 from counter_app.errors import CounterError, ValidationError
 from counter_app.guidance.policy import OTHER
 from counter_app.i18n import N_, _
+from counter_app.kernel.users import Actor
 from counter_app.scanning.devices import CancelToken, Registry, ScanRequest
 from counter_app.scanning.images import ColourMode
-from counter_app.services.dossiers import DocumentLine, FeeLine, IntakeRequest
-from counter_app.services.users import Actor
 
 CARD_SCAN_DPI = 300  # TOOLING §5: a card QR decodes reliably from 300 dpi
 ONLINE_LEVEL_LABELS = {

@@ -42,21 +42,21 @@ from PySide6.QtWidgets import (
 from counter_app.domain.applicants import FEMALE, MALE, CccdCard, parse_cccd_qr
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role
-from counter_app.errors import CounterError
-from counter_app.guidance.payments import fee_due
-from counter_app.guidance.policy import OTHER
-from counter_app.i18n import _
-from counter_app.scanning.devices import DeviceInfo, Registry, default_registry
-from counter_app.services.context import AppContext
-from counter_app.services.desk import procedure_usage
-from counter_app.services.dossiers import (
+from counter_app.dossiers.desk import procedure_usage
+from counter_app.dossiers.service import (
     DossierFilter,
     intake,
     list_dossiers,
     time_limit_for,
 )
-from counter_app.services.users import Actor
-from counter_app.services.views import DossierView
+from counter_app.errors import CounterError
+from counter_app.guidance.policy import OTHER
+from counter_app.i18n import _
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
+from counter_app.kernel.views import DossierView
+from counter_app.payments.service import fee_due
+from counter_app.scanning.devices import DeviceInfo, Registry, default_registry
 from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.guidance_panel import GuidancePanel

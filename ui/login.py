@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from counter_app.errors import CounterError
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor, authenticate
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor, authenticate
 from ui.bus import bus
 from ui.errors import show_error
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings

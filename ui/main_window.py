@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from counter_app.reports.online import TargetProgress, format_percent, target_progress
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
 from ui.bus import Changes, bus
 from ui.desk_logic import DeskQuery, TodayCounts, today_counts
 from ui.desk_view import DeskView

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 
 log = logging.getLogger("counter_app.ui")
 

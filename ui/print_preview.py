@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 from counter_app.documents.forms import FormOptions, RenderedForm, record_print, render_form
 from counter_app.documents.templates import FormKind
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from ui.errors import show_error
 from ui.tasks import Op, TaskRunner
 

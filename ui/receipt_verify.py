@@ -26,8 +26,8 @@ from counter_app.documents.receipt_qr import ReceiptCheck, check_receipt
 from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from ui.errors import show_error
 from ui.pages import register_page
 from ui.tasks import Op, TaskRunner

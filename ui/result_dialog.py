@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 
 from counter_app.errors import CounterError
 from counter_app.i18n import _
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
+from counter_app.scanning import pages as page_service
 from counter_app.scanning.devices import (
     CancelToken,
     DeviceInfo,
@@ -32,10 +35,7 @@ from counter_app.scanning.devices import (
     default_registry,
 )
 from counter_app.scanning.images import ColourMode, clean_page
-from counter_app.services import pages as page_service
-from counter_app.services.context import AppContext
-from counter_app.services.pages import PageView
-from counter_app.services.users import Actor
+from counter_app.scanning.pages import PageView
 from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.tasks import Op, TaskRunner

@@ -29,6 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.i18n import N_, _, ngettext
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor
+from counter_app.scanning import pages as page_service
 from counter_app.scanning.devices import (
     CancelToken,
     DeviceInfo,
@@ -37,13 +41,9 @@ from counter_app.scanning.devices import (
     Source,
     default_registry,
 )
+from counter_app.scanning.folder import scan_folder, take_from_folder
 from counter_app.scanning.images import ColourMode, clean_page, thumbnail_png
-from counter_app.services import pages as page_service
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import get_dossier
-from counter_app.services.pages import PageView
-from counter_app.services.scan_folder import scan_folder, take_from_folder
-from counter_app.services.users import Actor
+from counter_app.scanning.pages import PageView
 from ui.tasks import Op, TaskRunner, default_runner
 
 THUMBNAIL_SIDE = 160

@@ -19,12 +19,12 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from counter_app.domain.applicants import Person
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.i18n import set_language
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.users import Actor, authenticate
+from counter_app.kernel.views import DossierView
 from counter_app.scanning.devices import DeviceInfo, Registry, Scanner, ScannerError, Source
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import Actor, authenticate
-from counter_app.services.views import DossierView
 from ui.app import application
 from ui.detail_view import ActionDialog
 from ui.intake_view import IntakeView
@@ -130,10 +130,11 @@ def _story_dossier(ctx: AppContext, actor: Actor) -> DossierView:
     """A birth registration with scanned pages and one supplement request behind it, so the
     desk, the scan screen and the second-supplement warning all have something to show."""
     from counter_app.domain.lifecycle import Status
+    from counter_app.dossiers.service import move
+    from counter_app.kernel.dossier_store import get_dossier
     from counter_app.scanning.images import ColourMode, clean_page
+    from counter_app.scanning.pages import attach_pages
     from counter_app.scanning.samples import text_page
-    from counter_app.services.dossiers import get_dossier, move
-    from counter_app.services.pages import attach_pages
 
     person = Person(name="Phạm Thị Hồng", id_number="056192004321", phone="0914222333")
     view = intake(ctx, IntakeRequest("1.001193", person, paper_reason="no_vneid"), actor)
@@ -171,8 +172,8 @@ def _intake_shots(camera: Camera, ctx: AppContext, actor: Actor, window: MainWin
 
 def _fee_shots(camera: Camera, ctx: AppContext, actor: Actor, window: QWidget) -> None:
     """The fee step with its VietQR code and slip, and a leader's permission for paper."""
-    from counter_app.guidance.payments import set_bank_account
-    from counter_app.services.users import SYSTEM_ACTOR
+    from counter_app.kernel.users import SYSTEM_ACTOR
+    from counter_app.payments.service import set_bank_account
     from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog, PaymentSlipPreview
 
     set_bank_account(ctx, SYSTEM_ACTOR, "970436", "0011001800879", "UBND XA DEMO")

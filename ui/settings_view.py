@@ -30,16 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.calendar import holidays
+from counter_app.calendar.holidays import HolidayEntry, HolidayStatus, PastDateError
 from counter_app.domain.calendar import VN_TZ, DayKind
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
 from counter_app.i18n import _
-from counter_app.services import holidays
-from counter_app.services.config import config_warnings
-from counter_app.services.context import AppContext
-from counter_app.services.holidays import HolidayEntry, HolidayStatus, PastDateError
-from counter_app.services.scan_folder import configured_folder, set_scan_folder
-from counter_app.services.users import Actor
+from counter_app.kernel.config import config_warnings
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
+from counter_app.scanning.folder import configured_folder, set_scan_folder
 from ui.bus import bus
 from ui.errors import show_error
 from ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, TEXT_SIZE, UiSettings

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import CounterError
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
+from counter_app.kernel.context import AppContext
 from counter_app.sync.service import BackgroundSync, SyncOverview, SyncReport, sync_overview
 from ui.bus import Changes, bus
 from ui.tasks import Op, TaskRunner

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
 from counter_app.i18n import _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from counter_app.sync.service import (
     DayCloseView,
     SyncOverview,

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from counter_app.documents import layout
+from counter_app.documents.book import BookRow, BookScope, tracking_book_rows
 from counter_app.documents.layout import (
     BLANK,
     NBSP,
@@ -40,18 +41,17 @@ from counter_app.documents.templates import (
     select_template_set,
 )
 from counter_app.domain.calendar import VN_TZ, LimitUnit, TimeLimit
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Status
+from counter_app.domain.periods import check_range
 from counter_app.domain.text import nfc
 from counter_app.errors import NotFoundError, ValidationError
-from counter_app.guidance.payments import PaymentMethod
 from counter_app.i18n import _
-from counter_app.reports.book import BookRow, BookScope, tracking_book_rows
-from counter_app.reports.periods import check_range
-from counter_app.services.config import OfficeConfig
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import ensure_office, get_dossier, record_event
-from counter_app.services.users import Actor
-from counter_app.services.views import DossierView, EventView
+from counter_app.kernel.config import OfficeConfig
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import ensure_office, get_dossier, record_event
+from counter_app.kernel.users import Actor
+from counter_app.kernel.views import DossierView, EventView
 from counter_app.store.models import Dossier, Office, User
 
 QR_SIZE_MM = 21.0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import ConfigError
 from counter_app.i18n import _
+from counter_app.kernel.events import VerifyProblem
 from counter_app.store.models import Base, Dossier, UtcDateTime
 
 DEFAULT_BOOK_FORMAT = "{counter}/{year}"
@@ -123,3 +124,132 @@ def entries_for(session: Session, dossier_ids: list[int]) -> dict[int, LedgerNum
         )
     )
     return {int(d): LedgerNumber(str(b), int(e)) for d, b, e in rows}
+
+
+# --- the tracking book ------------------------------------------------------------------
+
+
+def verify_ledger(session: Session) -> list[VerifyProblem]:
+    """The tracking-book numbers printed on the forms, checked for consistency.
+
+    Entry numbers are not events (they are given when a form or the book is first printed,
+    often many at once), so the digest does not cover them. What a number must satisfy is
+    checked instead, per counter and year: the entries are 1, 2, … up to the last number
+    the counter's sequence gave, with no gap or repeat (a number is taken in the same
+    transaction as its entry, so a rolled-back print leaves no gap); a later number was
+    never given before an earlier one; an entry sits in the book of the year its dossier
+    was received. Renumbering the whole book together with its times is not detected.
+    """
+    problems: list[VerifyProblem] = []
+    last_given = {
+        (counter, year): last
+        for counter, year, last in session.execute(
+            sa.select(LedgerSequence.counter_id, LedgerSequence.year, LedgerSequence.last_value)
+        )
+    }
+    groups = session.execute(
+        sa.select(
+            LedgerEntry.counter_id,
+            LedgerEntry.year,
+            sa.func.count(),
+            sa.func.count(sa.distinct(LedgerEntry.entry)),
+            sa.func.min(LedgerEntry.entry),
+            sa.func.max(LedgerEntry.entry),
+        ).group_by(LedgerEntry.counter_id, LedgerEntry.year)
+    ).all()
+    for counter, year, count, distinct, lowest, highest in groups:
+        where = _("sổ theo dõi quầy {counter} năm {year}").format(counter=counter, year=year)
+        given = last_given.get((counter, year), 0)
+        if count == distinct == highest == given and lowest == 1:
+            continue
+        numbers = sorted(
+            session.execute(
+                sa.select(LedgerEntry.entry).where(
+                    LedgerEntry.counter_id == counter, LedgerEntry.year == year
+                )
+            ).scalars()
+        )
+        expected = set(range(1, given + 1))
+        missing = sorted(expected - set(numbers))
+        extra = sorted({n for n in numbers if n not in expected})
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        if missing:
+            problems.append(
+                VerifyProblem(
+                    _("thiếu số thứ tự {numbers}").format(numbers=_number_list(missing)), where
+                )
+            )
+        if extra:
+            problems.append(
+                VerifyProblem(
+                    _("số thứ tự {numbers} chưa từng được cấp (số cuối đã cấp: {last})").format(
+                        numbers=_number_list(extra), last=given
+                    ),
+                    where,
+                )
+            )
+        if repeated:
+            problems.append(
+                VerifyProblem(
+                    _("số thứ tự {numbers} bị trùng").format(numbers=_number_list(repeated)), where
+                )
+            )
+    problems.extend(_ledger_out_of_order(session, LedgerEntry))
+    problems.extend(_ledger_wrong_year(session, LedgerEntry))
+    return problems
+
+
+def _number_list(numbers: list[int], shown: int = 5) -> str:
+    text = ", ".join(str(n) for n in numbers[:shown])
+    return text + (", …" if len(numbers) > shown else "")
+
+
+def _ledger_out_of_order(session: Session, entry: Any) -> list[VerifyProblem]:
+    """Entries whose number was given earlier than the number before it (times may tie: a
+    book print numbers many at one time)."""
+    window = {"partition_by": (entry.counter_id, entry.year), "order_by": entry.entry}
+    ordered = sa.select(
+        entry.counter_id,
+        entry.year,
+        entry.entry,
+        entry.assigned_at,
+        sa.func.lag(entry.entry).over(**window).label("previous"),
+        sa.func.lag(entry.assigned_at).over(**window).label("previous_at"),
+    ).subquery()
+    rows = session.execute(
+        sa.select(ordered.c.counter_id, ordered.c.year, ordered.c.entry, ordered.c.previous)
+        .where(ordered.c.previous_at > ordered.c.assigned_at)
+        .order_by(ordered.c.counter_id, ordered.c.year, ordered.c.entry)
+    )
+    return [
+        VerifyProblem(
+            _("số thứ tự {number} được cấp sớm hơn số {previous}").format(
+                number=number, previous=previous
+            ),
+            _("sổ theo dõi quầy {counter} năm {year}").format(counter=counter, year=year),
+        )
+        for counter, year, number, previous in rows
+    ]
+
+
+def _ledger_wrong_year(session: Session, entry: Any) -> list[VerifyProblem]:
+    """Entries in the book of a year other than the one their dossier was received in."""
+    problems: list[VerifyProblem] = []
+    years = session.execute(sa.select(entry.year).distinct()).scalars().all()
+    for year in years:
+        start, end = (datetime(y, 1, 1, tzinfo=VN_TZ) for y in (year, year + 1))
+        codes = session.execute(
+            sa.select(Dossier.code)
+            .join(entry, entry.dossier_id == Dossier.id)
+            .where(entry.year == year)
+            .where((Dossier.received_at < start) | (Dossier.received_at >= end))
+            .order_by(Dossier.code)
+        ).scalars()
+        problems.extend(
+            VerifyProblem(
+                _("ghi vào sổ năm {year}, không phải năm tiếp nhận hồ sơ").format(year=year),
+                code,
+            )
+            for code in codes
+        )
+    return problems

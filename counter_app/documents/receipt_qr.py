@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from counter_app.domain.calendar import VN_TZ
-from counter_app.errors import StorageError, ValidationError
+from counter_app.errors import NotFoundError, StorageError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
+from counter_app.kernel.dossier_store import get_dossier
 
 if TYPE_CHECKING:
-    from counter_app.services.context import AppContext
+    from counter_app.kernel.context import AppContext
 
 KEY_DIR = "keys"
 KEY_FILE = "office-ed25519.pem"
@@ -287,8 +288,6 @@ def check_receipt(
     An unreadable file or a file without a QR raises ValidationError; a QR that is not
     a valid receipt gives `valid=False` with the reason.
     """
-    from counter_app.errors import NotFoundError
-    from counter_app.services.dossiers import get_dossier
 
     if path is not None:
         texts = qr_texts_in_file(path)

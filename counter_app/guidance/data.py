@@ -22,9 +22,9 @@ from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from counter_app.resources import read_json, resource_path
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
 
 GUIDANCE_FILE = "guidance.json"
 """The office's corrections, in its data directory."""

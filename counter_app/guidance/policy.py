@@ -8,22 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from counter_app.domain.catalog import Procedure
-from counter_app.domain.lifecycle import Role
+from counter_app.domain.lifecycle import Channel, Role
 from counter_app.domain.text import nfc
 from counter_app.errors import PermissionDeniedError, ValidationError
 from counter_app.guidance.data import load_guidance
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor
 from counter_app.store.models import Dossier
 
-if TYPE_CHECKING:
-    from counter_app.services.dossiers import IntakeRequest
+
+class IntakeFacts(Protocol):
+    """What the guidance rules read of an intake request (the dossiers slice's IntakeRequest)."""
+
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def paper_reason(self) -> str | None: ...
+    @property
+    def override_reason(self) -> str | None: ...
+    @property
+    def override_by(self) -> Actor | None: ...
+    @property
+    def portal_code(self) -> str | None: ...
+
 
 MAX_OVERRIDE_REASON_LENGTH = 2000
 MAX_OTHER_REASON_LENGTH = 180  # the column holds 200 characters with the "other: " prefix
@@ -77,7 +90,7 @@ class IntakeDecision:
 
 
 def check_intake(
-    ctx: AppContext, request: IntakeRequest, procedure: Procedure, actor: Actor, day: date
+    ctx: AppContext, request: IntakeFacts, procedure: Procedure, actor: Actor, day: date
 ) -> IntakeDecision:
     """Apply the guidance rules to one intake; raise when the dossier must not be taken."""
     paper = not request.channel.is_online

@@ -23,9 +23,9 @@ from counter_app.guidance.data import load_guidance
 from counter_app.guidance.models import GuidanceSession
 from counter_app.guidance.policy import normalise_paper_reason
 from counter_app.i18n import N_, _
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import ensure_office, load_dossier
-from counter_app.services.users import Actor
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import ensure_office, load_dossier
+from counter_app.kernel.users import Actor
 
 
 class GuidanceOutcome(StrEnum):

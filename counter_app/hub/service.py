@@ -41,9 +41,9 @@ from counter_app.hub.models import (
     HubPortalSession,
 )
 from counter_app.i18n import _
-from counter_app.reports.day import day_bounds, summarise_day
-from counter_app.services.audit import event_hash
-from counter_app.services.maintenance import page_path
+from counter_app.kernel.day import day_bounds, summarise_day
+from counter_app.kernel.events import event_hash
+from counter_app.kernel.page_files import page_path
 from counter_app.store.engine import make_engine, make_session_factory
 from counter_app.store.models import Event
 from counter_app.sync.protocol import (
@@ -56,11 +56,11 @@ from counter_app.sync.protocol import (
     PROTOCOL_VERSION,
     SHA256_RE,
     SIGNATURE_WINDOW_SECONDS,
+    PortalRecord,
     manifest_difference,
     parse_utc_text,
     signature_matches,
 )
-from counter_app.sync.provincial import PortalRecord
 
 Clock = Callable[[], datetime]
 ENROLL_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I

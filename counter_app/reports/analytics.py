@@ -14,17 +14,17 @@ from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import VN_TZ, WorkCalendar
 from counter_app.domain.catalog import Catalog
+from counter_app.domain.periods import ReportPeriod
 from counter_app.errors import ConfigError
 from counter_app.i18n import _
-from counter_app.reports.day import day_bounds
+from counter_app.kernel.day import day_bounds
+from counter_app.kernel.views import vn_time
 from counter_app.reports.periodic import (
     OPEN_STATUSES,
     RESULT_STATUSES,
     PeriodicReport,
 )
-from counter_app.reports.periods import ReportPeriod
 from counter_app.resources import read_json, resource_path
-from counter_app.services.views import vn_time
 from counter_app.store.models import (
     Dossier,
     DossierDocument,

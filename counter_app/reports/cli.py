@@ -1,7 +1,6 @@
-"""`counter-app report monthly|period|book ...`: the periodic report and the tracking book.
+"""`counter-app report day|monthly|period|book ...`: the periodic report and the tracking book.
 
-Registered through `EXTENSION_MODULES`; the subcommands join the `report` group that
-`counter_app.cli` creates (next to `report day`).
+`report day` prints one day's counts.
 """
 
 from __future__ import annotations
@@ -10,18 +9,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from counter_app.cli import _context, _json_flag, _parse_date, _print_json
+from counter_app.documents.book import BookScope
+from counter_app.guidance.cli import guidance_group
 from counter_app.i18n import _
-from counter_app.reports.book import BookScope
-
-
-def _report_group(subparsers: Any) -> Any:
-    """The sub-command group of `report`, created by counter_app.cli."""
-    report = subparsers.choices["report"]
-    for action in report._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise RuntimeError("the report command has no sub-commands")
+from counter_app.kernel.commands import (
+    Commands,
+    context_for,
+    day_or_today,
+    json_flag,
+    parse_date,
+    print_json,
+)
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +28,106 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--form", choices=["06", "II.06a"], default="06", help=_("mẫu biểu (mặc định 06)")
     )
-    _json_flag(parser)
+    json_flag(parser)
 
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    group = _report_group(subparsers)
+def cmd_report_day(args: argparse.Namespace) -> int:
+    from counter_app.reports.service import report_day
+
+    with context_for(args) as ctx:
+        counts = report_day(ctx, args.date)
+    if args.json:
+        print_json(counts)
+    else:
+        print(_("{date}: {n} hồ sơ tiếp nhận").format(date=counts["date"], n=counts["received"]))
+        for channel, n in counts["by_channel"].items():
+            print(f"  {channel}: {n}")
+    return 0
+
+
+def cmd_guidance_report(args: argparse.Namespace) -> int:
+    from counter_app.guidance.sessions import GuidanceOutcome
+    from counter_app.reports.guidance import guidance_figures
+
+    with context_for(args) as ctx:
+        day = day_or_today(ctx, args)
+        figures = guidance_figures(ctx, args.date_from or day.replace(day=1), args.date_to or day)
+    if args.json:
+        print_json(figures.to_json())
+        return 0
+    print(_guided_line(figures))
+    for outcome in GuidanceOutcome:
+        print(f"  {outcome.label}: {figures.by_outcome[outcome.value]}")
+    for code, counts in figures.by_procedure.items():
+        print(f"  {code}\t" + "\t".join(f"{o}={n}" for o, n in sorted(counts.items())))
+    return 0
+
+
+def _guided_line(figures: Any) -> str:
+    share = figures.received.share
+    return _(
+        "Từ {start} đến {end}: đã hướng dẫn nộp trực tuyến {guided} lượt; "
+        "tiếp nhận {received} hồ sơ, trong đó trực tuyến {online} ({share})."
+    ).format(
+        start=f"{figures.start:%d/%m/%Y}",
+        end=f"{figures.end:%d/%m/%Y}",
+        guided=figures.guided,
+        received=figures.received.received,
+        online=figures.received.online,
+        share="—" if share is None else f"{share * 100:.1f}%",
+    )
+
+
+def cmd_online(args: argparse.Namespace) -> int:
+    from counter_app.reports.guidance import guidance_figures
+    from counter_app.reports.online import month_bounds, paper_reasons, target_progress
+
+    with context_for(args) as ctx:
+        day = day_or_today(ctx, args)
+        progress = target_progress(ctx, day)
+        first, _last = month_bounds(day)
+        reasons = paper_reasons(ctx, first, day)
+        guided = guidance_figures(ctx, first, day)
+    document = {
+        **progress.to_json(),
+        "paper_reasons": reasons.to_json(),
+        "guided_month": guided.to_json(),
+    }
+    if args.json:
+        print_json(document)
+        return 0
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    target = progress.target
+    print(
+        _(
+            "Tỷ lệ trực tuyến hôm nay {today}, tháng này {month}, năm nay {year} "
+            "(chỉ tiêu {target})."
+        ).format(
+            today=percent(progress.today.share),
+            month=percent(progress.month.share),
+            year=percent(progress.year.share),
+            target=percent(target),
+        )
+    )
+    for code, count in reasons.by_reason.items():
+        print(f"  {code}: {count}")
+    print(_guided_line(guided))
+    return 0
+
+
+def register(commands: Commands) -> None:
+    common = commands.common
+    group = commands.group("report", _("báo cáo"))
+    day = commands.subcommand(
+        group, "day", _("số liệu một ngày: tiếp nhận, giải quyết, trả kết quả")
+    )
+    day.add_argument("--date", required=True, type=parse_date)
+    json_flag(day)
+    day.set_defaults(handler=cmd_report_day)
+
     monthly = group.add_parser(
         "monthly", parents=[common], help=_("báo cáo tháng (Biểu 06, từ ngày 15 đến ngày 14)")
     )
@@ -56,8 +149,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     period.set_defaults(handler=cmd_report_period)
 
     book = group.add_parser("book", parents=[common], help=_("sổ theo dõi hồ sơ (Excel)"))
-    book.add_argument("--from", dest="date_from", required=True, type=_parse_date)
-    book.add_argument("--to", dest="date_to", required=True, type=_parse_date)
+    book.add_argument("--from", dest="date_from", required=True, type=parse_date)
+    book.add_argument("--to", dest="date_to", required=True, type=parse_date)
     book.add_argument("--xlsx", type=Path)
     book.add_argument(
         "--book",
@@ -65,13 +158,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         default=BookScope.ALL.value,
         help=_("sổ nào: tất cả, hồ sơ của đơn vị (own), hồ sơ chuyển nơi khác (routed)"),
     )
-    _json_flag(book)
+    json_flag(book)
     book.set_defaults(handler=cmd_report_book)
 
     late = group.add_parser(
         "late", parents=[common], help=_("hồ sơ trễ hạn, sắp đến hạn và người đang giữ")
     )
-    _json_flag(late)
+    json_flag(late)
     late.set_defaults(handler=cmd_report_late)
 
     late_entries = group.add_parser(
@@ -82,13 +175,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     # Dates parsed by the command, so a bad one is a one-line reason with exit 1.
     late_entries.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
     late_entries.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
-    _json_flag(late_entries)
+    json_flag(late_entries)
     late_entries.set_defaults(handler=cmd_report_late_entries)
 
     unused = group.add_parser(
         "unused", parents=[common], help=_("thủ tục không phát sinh hồ sơ từ 3 năm trở lên")
     )
-    _json_flag(unused)
+    json_flag(unused)
     unused.set_defaults(handler=cmd_report_unused)
 
     for name, handler, help_text in (
@@ -101,19 +194,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ):
         command = group.add_parser(name, parents=[common], help=help_text)
         command.add_argument("--month", required=True, help="YYYY-MM")
-        _json_flag(command)
+        json_flag(command)
         command.set_defaults(handler=handler)
 
 
 def _run_periodic(args: argparse.Namespace, kind: Any, year: int, number: int) -> int:
     from counter_app.reports.forms import ReportForm
-    from counter_app.services.reporting import export_periodic, period_for, report_periodic
+    from counter_app.reports.service import export_periodic, period_for, report_periodic
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         report = report_periodic(ctx, period_for(ctx, kind, year, number))
         export_periodic(ctx, report, pdf=args.pdf, xlsx=args.xlsx, form=ReportForm(args.form))
     if args.json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
         totals = report.totals
         print(
@@ -135,23 +228,23 @@ def _run_periodic(args: argparse.Namespace, kind: Any, year: int, number: int) -
 
 
 def cmd_report_monthly(args: argparse.Namespace) -> int:
-    from counter_app.reports.periods import PeriodKind, parse_month
+    from counter_app.domain.periods import PeriodKind, parse_month
 
     year, month = parse_month(args.month)
     return _run_periodic(args, PeriodKind.MONTHLY, year, month)
 
 
 def cmd_report_period(args: argparse.Namespace) -> int:
-    from counter_app.reports.periods import PeriodKind
+    from counter_app.domain.periods import PeriodKind
 
     return _run_periodic(args, PeriodKind(args.kind), args.year, args.number)
 
 
 def cmd_report_book(args: argparse.Namespace) -> int:
-    from counter_app.reports.book import book_xlsx
-    from counter_app.services.reporting import report_book, write_output
+    from counter_app.documents.book import book_xlsx
+    from counter_app.reports.service import report_book, write_output
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         rows = report_book(ctx, args.date_from, args.date_to, BookScope(args.book))
         if args.xlsx is not None:
             office = ctx.config.office
@@ -160,7 +253,7 @@ def cmd_report_book(args: argparse.Namespace) -> int:
                 book_xlsx(rows, office.name if office else "", args.date_from, args.date_to),
             )
     if args.json:
-        _print_json([row.to_json() for row in rows])
+        print_json([row.to_json() for row in rows])
     else:
         print(_("{n} hồ sơ trong sổ theo dõi.").format(n=len(rows)))
     return 0
@@ -168,12 +261,12 @@ def cmd_report_book(args: argparse.Namespace) -> int:
 
 def cmd_report_late(args: argparse.Namespace) -> int:
     from counter_app.reports.analytics import late_by_person
-    from counter_app.services.reporting import report_late
+    from counter_app.reports.service import report_late
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         late = report_late(ctx)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "dossiers": [
                     {
@@ -201,14 +294,14 @@ def cmd_report_late(args: argparse.Namespace) -> int:
 
 
 def cmd_report_late_entries(args: argparse.Namespace) -> int:
-    from counter_app.reports.periods import parse_day
-    from counter_app.services.reporting import report_late_entries
+    from counter_app.domain.periods import parse_day
+    from counter_app.reports.service import report_late_entries
 
     date_from, date_to = parse_day(args.date_from), parse_day(args.date_to)
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         entries = report_late_entries(ctx, date_from, date_to)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
                 "count": len(entries),
@@ -226,12 +319,12 @@ def cmd_report_late_entries(args: argparse.Namespace) -> int:
 
 
 def cmd_report_unused(args: argparse.Namespace) -> int:
-    from counter_app.services.reporting import report_unused
+    from counter_app.reports.service import report_unused
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         unused = report_unused(ctx)
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "procedure": u.code,
@@ -250,8 +343,8 @@ def cmd_report_unused(args: argparse.Namespace) -> int:
 
 
 def _month_period(ctx: Any, text: str) -> Any:
-    from counter_app.reports.periods import PeriodKind, parse_month
-    from counter_app.services.reporting import period_for
+    from counter_app.domain.periods import PeriodKind, parse_month
+    from counter_app.reports.service import period_for
 
     year, month = parse_month(text)
     return period_for(ctx, PeriodKind.MONTHLY, year, month)
@@ -260,12 +353,12 @@ def _month_period(ctx: Any, text: str) -> Any:
 def cmd_report_online(args: argparse.Namespace) -> int:
     from counter_app.reports.guidance import guided_summary
     from counter_app.reports.online import format_percent
-    from counter_app.services.reporting import report_channels
+    from counter_app.reports.service import report_channels
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         figures = report_channels(ctx, _month_period(ctx, args.month))
     if args.json:
-        _print_json(figures)
+        print_json(figures)
     else:
         print(
             _("Trực tuyến {share} (mục tiêu {target}), số hóa {digitised}").format(
@@ -279,14 +372,36 @@ def cmd_report_online(args: argparse.Namespace) -> int:
 
 
 def cmd_report_indicators(args: argparse.Namespace) -> int:
-    from counter_app.services.reporting import report_indicators
+    from counter_app.reports.service import report_indicators
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         preview = report_indicators(ctx, _month_period(ctx, args.month))
     if args.json:
-        _print_json(preview)
+        print_json(preview)
     else:
         for item in preview["indicators"]:
             rate = "—" if item["rate"] is None else f"{item['rate']}%"
             print(f"{item['code']}\t{rate}\t{item['points']}/{item['max_points']}\t{item['name']}")
     return 0
+
+
+def register_guidance_report(commands: Commands) -> None:
+    common = commands.common
+    gsub = guidance_group(commands)
+    report = gsub.add_parser(
+        "report", parents=[common], help=_("số lượt hướng dẫn nộp trực tuyến theo kỳ")
+    )
+    report.add_argument("--from", dest="date_from", type=parse_date)
+    report.add_argument("--to", dest="date_to", type=parse_date)
+    json_flag(report)
+    report.set_defaults(handler=cmd_guidance_report)
+
+
+def register_online(commands: Commands) -> None:
+    sub, common = commands.subparsers, commands.common
+    online = sub.add_parser(
+        "online", parents=[common], help=_("tỷ lệ trực tuyến và lý do nộp giấy")
+    )
+    online.add_argument("--date", type=parse_date)
+    json_flag(online)
+    online.set_defaults(handler=cmd_online)

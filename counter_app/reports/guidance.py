@@ -15,13 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.periods import check_range
 from counter_app.guidance.models import GuidanceSession
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
 from counter_app.guidance.sessions import GuidanceOutcome
 from counter_app.i18n import _
+from counter_app.kernel.context import AppContext
 from counter_app.reports.online import OnlineShare, online_share
-from counter_app.reports.periods import check_range
-from counter_app.services.context import AppContext
 
 
 @dataclass(frozen=True)

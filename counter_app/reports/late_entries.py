@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import WorkCalendar
-from counter_app.reports.day import day_bounds
+from counter_app.kernel.day import day_bounds
+from counter_app.kernel.views import iso, vn_time
 from counter_app.reports.sql import hours_between
-from counter_app.services.views import iso, vn_time
 from counter_app.store.models import Dossier, Office
 
 

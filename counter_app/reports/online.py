@@ -16,7 +16,7 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel
 from counter_app.guidance.data import Target, load_guidance
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
-from counter_app.services.context import AppContext
+from counter_app.kernel.context import AppContext
 from counter_app.store.models import Dossier
 
 UNSPECIFIED = "unspecified"

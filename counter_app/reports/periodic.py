@@ -46,9 +46,9 @@ from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import WorkCalendar
 from counter_app.domain.lifecycle import Channel, EventKind, Status
-from counter_app.reports.day import day_bounds
+from counter_app.domain.periods import ReportPeriod
+from counter_app.kernel.day import day_bounds
 from counter_app.reports.late_entries import LateEntry, late_entries
-from counter_app.reports.periods import ReportPeriod
 from counter_app.reports.sql import iso_moment, vn_date
 from counter_app.store.models import Dossier, Event, Office, UtcDateTime
 

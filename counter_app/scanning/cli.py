@@ -7,17 +7,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from counter_app.cli import OneLineParser, _actor, _context, _json_flag, _positive, _print_json
 from counter_app.i18n import _, ngettext
+from counter_app.kernel.commands import (
+    Commands,
+    actor_for,
+    context_for,
+    json_flag,
+    positive,
+    print_json,
+)
 from counter_app.scanning.images import ColourMode
 
 
 def _set_folder(args: argparse.Namespace) -> int:
-    from counter_app.services.scan_folder import set_scan_folder
+    from counter_app.scanning.folder import set_scan_folder
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         folder = set_scan_folder(
-            ctx, _actor(ctx, args), Path(args.set_folder) if args.set_folder else None
+            ctx, actor_for(ctx, args), Path(args.set_folder) if args.set_folder else None
         )
     if folder is None:
         print(_("Đã bỏ thư mục quét."))
@@ -40,10 +47,10 @@ def _seconds(text: str) -> float:
 
 
 def cmd_scanners(args: argparse.Namespace) -> int:
+    from counter_app.kernel.config import load_config
+    from counter_app.kernel.context import default_data_dir
     from counter_app.scanning.devices import default_registry
-    from counter_app.services.config import load_config
-    from counter_app.services.context import default_data_dir
-    from counter_app.services.scan_folder import DEVICE_PREFIX, configured_folder, folder_device
+    from counter_app.scanning.folder import DEVICE_PREFIX, configured_folder, folder_device
 
     if args.set_folder is not None:
         return _set_folder(args)
@@ -56,7 +63,7 @@ def cmd_scanners(args: argparse.Namespace) -> int:
         devices.append(folder_device(folder))
         backends.append(DEVICE_PREFIX)
     if args.json:
-        _print_json({"backends": backends, "devices": [device.to_json() for device in devices]})
+        print_json({"backends": backends, "devices": [device.to_json() for device in devices]})
         return 0
     if not devices:
         print(_("Không tìm thấy máy quét nào."))
@@ -73,7 +80,7 @@ def _views_json(views: list[Any]) -> list[dict[str, Any]]:
 
 def _report(args: argparse.Namespace, code: str, views: list[Any]) -> None:
     if args.json:
-        _print_json({"dossier": code, "pages": _views_json(views)})
+        print_json({"dossier": code, "pages": _views_json(views)})
         return
     print(
         ngettext(
@@ -94,7 +101,7 @@ def _report(args: argparse.Namespace, code: str, views: list[Any]) -> None:
 
 
 def _scan_folder(args: argparse.Namespace, ctx: Any, folder: Path) -> int:
-    from counter_app.services.scan_folder import take_from_folder
+    from counter_app.scanning.folder import take_from_folder
 
     def progress(done: int, expected: int | None) -> None:
         if not args.json:
@@ -109,7 +116,7 @@ def _scan_folder(args: argparse.Namespace, ctx: Any, folder: Path) -> int:
         ctx,
         folder,
         args.dossier,
-        _actor(ctx, args),
+        actor_for(ctx, args),
         document=args.document,
         pages=args.pages,
         wait=args.wait,
@@ -122,17 +129,17 @@ def _scan_folder(args: argparse.Namespace, ctx: Any, folder: Path) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from counter_app.scanning.devices import ScanRequest, Source, default_registry
-    from counter_app.services.pages import scan_to_dossier
-    from counter_app.services.scan_folder import folder_from_device
+    from counter_app.scanning.folder import folder_from_device
+    from counter_app.scanning.pages import scan_to_dossier
 
     request = ScanRequest(
         dpi=args.dpi, mode=ColourMode(args.mode), source=Source(args.source), pages=args.pages
     )
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         folder = folder_from_device(ctx, args.device)
         if folder is not None:
             return _scan_folder(args, ctx, folder)
-        actor = _actor(ctx, args)
+        actor = actor_for(ctx, args)
         scanner = default_registry().open(args.device)
         try:
 
@@ -159,14 +166,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
-    from counter_app.services.pages import import_files
+    from counter_app.scanning.pages import import_files
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         views = import_files(
             ctx,
             args.code,
             args.files,
-            _actor(ctx, args),
+            actor_for(ctx, args),
             document=args.document,
             mode=ColourMode(args.mode) if args.mode else None,
             is_result=args.result,
@@ -176,14 +183,14 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_export_pages(args: argparse.Namespace) -> int:
-    from counter_app.services.pages import export_pdf
+    from counter_app.scanning.pages import export_pdf
 
-    with _context(args) as ctx:
+    with context_for(args) as ctx:
         count = export_pdf(
             ctx, args.code, args.pdf, skip_blank=args.skip_blank, results=not args.no_results
         )
     if args.json:
-        _print_json({"dossier": args.code, "pdf": str(args.pdf), "pages": count})
+        print_json({"dossier": args.code, "pdf": str(args.pdf), "pages": count})
     else:
         print(
             ngettext(
@@ -195,7 +202,8 @@ def cmd_export_pages(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, common: OneLineParser) -> None:
+def register(commands: Commands) -> None:
+    sub, common = commands.subparsers, commands.common
     modes = [mode.value for mode in ColourMode]
     scanners = sub.add_parser("scanners", parents=[common], help=_("liệt kê máy quét"))
     scanners.add_argument(
@@ -207,7 +215,7 @@ def register(sub: Any, common: OneLineParser) -> None:
         metavar="DIR",
         help=_("đặt thư mục máy quét lưu tệp vào (chuỗi rỗng: bỏ)"),
     )
-    _json_flag(scanners)
+    json_flag(scanners)
     scanners.set_defaults(handler=cmd_scanners)
 
     scan = sub.add_parser("scan", parents=[common], help=_("quét trang vào hồ sơ"))
@@ -215,9 +223,9 @@ def register(sub: Any, common: OneLineParser) -> None:
         "--device", required=True, help=_("tên máy quét (xem “scanners”), hoặc folder[:THƯ_MỤC]")
     )
     scan.add_argument("--dossier", required=True, help=_("mã hồ sơ"))
-    scan.add_argument("--document", type=_positive, help=_("số thứ tự thành phần hồ sơ"))
-    scan.add_argument("--pages", type=_positive, help=_("số trang cần quét"))
-    scan.add_argument("--dpi", type=_positive, default=300)
+    scan.add_argument("--document", type=positive, help=_("số thứ tự thành phần hồ sơ"))
+    scan.add_argument("--pages", type=positive, help=_("số trang cần quét"))
+    scan.add_argument("--dpi", type=positive, default=300)
     scan.add_argument("--mode", choices=modes, default=ColourMode.BW.value)
     scan.add_argument("--source", choices=["flatbed", "feeder", "duplex"], default="flatbed")
     scan.add_argument(
@@ -227,18 +235,18 @@ def register(sub: Any, common: OneLineParser) -> None:
         metavar="SECONDS",
         help=_("với thư mục quét: chờ tệp mới tối đa bấy nhiêu giây"),
     )
-    _json_flag(scan)
+    json_flag(scan)
     scan.set_defaults(handler=cmd_scan)
 
     attach = sub.add_parser("attach", parents=[common], help=_("đính kèm tệp ảnh hoặc PDF"))
     attach.add_argument("code", help=_("mã hồ sơ"))
     attach.add_argument("files", nargs="+", type=Path)
-    attach.add_argument("--document", type=_positive, help=_("số thứ tự thành phần hồ sơ"))
+    attach.add_argument("--document", type=positive, help=_("số thứ tự thành phần hồ sơ"))
     attach.add_argument("--mode", choices=modes, help=_("mặc định: giữ như tệp gốc"))
     attach.add_argument(
         "--result", action="store_true", help=_("đính kèm kết quả giải quyết (bản điện tử)")
     )
-    _json_flag(attach)
+    json_flag(attach)
     attach.set_defaults(handler=cmd_attach)
 
     export = sub.add_parser(
@@ -250,5 +258,5 @@ def register(sub: Any, common: OneLineParser) -> None:
     export.add_argument(
         "--no-results", action="store_true", help=_("không kèm kết quả giải quyết (bản điện tử)")
     )
-    _json_flag(export)
+    json_flag(export)
     export.set_defaults(handler=cmd_export_pages)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -186,3 +187,9 @@ def manifest_difference(counter: dict[str, Any], hub: dict[str, Any]) -> dict[st
 
 def canonical_json(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class PortalRecord:
+    record: dict[str, Any]
+    progress: tuple[dict[str, Any], ...] = ()

@@ -14,6 +14,7 @@ import httpx
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.sync.client import HubUnavailableError
+from counter_app.sync.protocol import PortalRecord
 
 SUCCESS_CODES = frozenset({"0", "00"})
 EXISTS_CODES = frozenset({"3", "-3"})
@@ -34,12 +35,6 @@ class PortalSettings:
     madonvi: str
     auth_endpoint: str = "/auth"
     integration_endpoint: str = "/integration"
-
-
-@dataclass(frozen=True)
-class PortalRecord:
-    record: dict[str, Any]
-    progress: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass

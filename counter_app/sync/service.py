@@ -22,12 +22,12 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import ConfigError, CounterError, ValidationError
 from counter_app.i18n import _
-from counter_app.reports.day import day_counts
-from counter_app.services.config import save_config
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import ensure_office
-from counter_app.services.maintenance import page_path
-from counter_app.services.users import Actor
+from counter_app.kernel.config import save_config
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.day import day_counts
+from counter_app.kernel.dossier_store import ensure_office
+from counter_app.kernel.page_files import page_path
+from counter_app.kernel.users import Actor
 from counter_app.store.models import Dossier, Event, OutboxItem
 from counter_app.sync.client import HubClient, HubRefusedError, HubUnavailableError, enroll_request
 from counter_app.sync.models import SyncDayClose, SyncDevice, SyncDossierState

@@ -10,9 +10,9 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from counter_app.domain.applicants import Person
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from ui.main_window import DossierDeskPage, MainWindow
 
 PERSON = Person(name="Nguyễn Văn An", id_number="056090001234")

@@ -12,9 +12,9 @@ from PySide6.QtCore import QDate, Qt
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role, Status
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.users import Actor, add_user
+from counter_app.dossiers.service import IntakeRequest, intake, move
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor, add_user
 from ui.desk_logic import DueFilter
 from ui.desk_model import LATE_COLOUR, PAGE_SIZE
 from ui.desk_view import DeskView

@@ -13,11 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import Role, Status
+from counter_app.dossiers.service import IntakeRequest, intake, move
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
 from counter_app.scanning.devices import CancelToken, DeviceInfo, Registry, ScanRequest
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake, move
-from counter_app.services.pages import list_pages
-from counter_app.services.users import Actor, add_user
+from counter_app.scanning.pages import list_pages
 from ui.actions import ACTIONS_BY_KEY
 from ui.detail_view import DossierDetailView
 from ui.intake_dialogs import PaymentDialog
@@ -138,7 +139,7 @@ def test_result_scanned_from_a_scanner(
 
 
 def test_fee_collected_later_from_the_detail(qtbot: QtBot, ctx: AppContext, clerk: Actor) -> None:
-    from counter_app.guidance.payments import PaymentMethod
+    from counter_app.domain.fees import PaymentMethod
 
     code = intake(ctx, IntakeRequest("2.000635", PERSON), clerk).code  # 8.000 đ, unpaid
     detail = open_detail(qtbot, ctx, clerk, code)

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind, Role, Status
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake, move
-from counter_app.services.users import Actor, add_user
+from counter_app.dossiers.service import IntakeRequest, intake, move
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
 from ui.actions import ACTIONS_BY_KEY, available_actions
 from ui.detail_view import DossierDetailView
 

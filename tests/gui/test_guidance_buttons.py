@@ -14,8 +14,8 @@ from PySide6.QtPrintSupport import QPrinter
 
 from counter_app.domain.lifecycle import Role
 from counter_app.domain.text import nfc
+from counter_app.kernel.users import Actor
 from counter_app.reports.guidance import guidance_figures
-from counter_app.services.users import Actor
 from ui.bus import bus
 from ui.guidance_panel import GuidancePanel
 from ui.tasks import default_runner

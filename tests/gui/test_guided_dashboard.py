@@ -11,12 +11,12 @@ from pytestqt.qtbot import QtBot
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.domain.periods import PeriodKind
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.guidance.sessions import GuidanceOutcome, record_guidance
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 from counter_app.reports.guidance import guidance_figures
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.reporting import online_panel, period_for
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.reports.service import online_panel, period_for
 from ui.dashboard import DashboardView
 
 pytestmark = pytest.mark.gui

@@ -6,12 +6,12 @@ from datetime import date
 
 from pytestqt.qtbot import QtBot
 
+from counter_app.calendar import holidays
+from counter_app.calendar.holidays import HolidayStatus
 from counter_app.domain.calendar import DayKind
 from counter_app.domain.lifecycle import Role
-from counter_app.services import holidays
-from counter_app.services.context import AppContext
-from counter_app.services.holidays import HolidayStatus
-from counter_app.services.users import SYSTEM_ACTOR, add_user
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR, add_user
 from ui.settings_view import HolidaySection, SettingsView
 from ui.tasks import default_runner
 

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import QFileDialog
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
 from counter_app.guidance.data import save_correction
-from counter_app.guidance.payments import set_bank_account
-from counter_app.guidance.vietqr import parse_payload
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
+from counter_app.payments.service import set_bank_account
+from counter_app.payments.vietqr import parse_payload
 from counter_app.scanning.devices import CancelToken, DeviceInfo, Registry, ScanRequest
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import get_dossier
-from counter_app.services.users import Actor, add_user
 from ui.intake_view import IntakeView
 
 KHAI_SINH = "1.001193"  # free, can be filed online
@@ -224,7 +224,7 @@ def test_fee_due_shows_the_vietqr_code_then_the_receipt(
 
 
 def _vietqr() -> object:
-    from counter_app.guidance.payments import PaymentMethod
+    from counter_app.domain.fees import PaymentMethod
 
     return PaymentMethod.VIETQR
 
@@ -232,7 +232,7 @@ def _vietqr() -> object:
 def test_fee_without_bank_account_is_taken_in_cash_or_later(
     qtbot: QtBot, view: IntakeView, ctx: AppContext
 ) -> None:
-    from counter_app.guidance.payments import PaymentMethod
+    from counter_app.domain.fees import PaymentMethod
 
     fill_person(view, TRICH_LUC)
     choose_reason(view, "no_smartphone")

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.domain.lifecycle import Channel, Role
 from counter_app.guidance.sessions import GuidanceRecord
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import add_user
 from counter_app.reports.guidance import guidance_figures
-from counter_app.services.context import AppContext
-from counter_app.services.users import add_user
 from ui.intake_view import IntakeView
 
 pytestmark = pytest.mark.gui

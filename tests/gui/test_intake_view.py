@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import Role
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.users import Actor, add_user
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
 from ui.intake_view import IntakeView
 
 Keys = Any

@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.reporting import dashboard_summary
-from counter_app.services.users import Actor, add_user
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
+from counter_app.reports.service import dashboard_summary
 from ui.dashboard import DashboardView
 from ui.desk_view import DeskView
 from ui.detail_view import DossierDetailView

@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.domain.lifecycle import Role
 from counter_app.i18n import current_language, set_language
-from counter_app.services.context import AppContext
-from counter_app.services.users import Actor, add_user
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import Actor, add_user
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import MainWindow
 from ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, TEXT_SIZE, UiSettings

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
 
 from counter_app.domain.applicants import Person
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.sync.service import enroll, sync_overview
 from tests.sync_support import RunningHub, running_hub
 from ui.bus import Changes, bus

@@ -12,13 +12,13 @@ from pytestqt.qtbot import QtBot
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.domain.periods import PeriodKind
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.guidance.data import admin_correct
 from counter_app.guidance.policy import paper_reason_label
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 from counter_app.reports.online import format_percent
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.reporting import dashboard_summary, online_panel, period_for
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.reports.service import dashboard_summary, online_panel, period_for
 from ui.dashboard import DashboardView, TargetBar
 from ui.main_window import MainWindow
 

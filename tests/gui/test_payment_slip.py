@@ -20,20 +20,17 @@ from PySide6.QtPrintSupport import QPrinter
 
 from counter_app.documents.forms import place_name
 from counter_app.domain.applicants import Person
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Role
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import ConfigError, ValidationError
-from counter_app.guidance.payment_slip import PaymentSlip, payment_slip, payment_slip_pdf
-from counter_app.guidance.payments import (
-    BankAccount,
-    PaymentMethod,
-    record_payment,
-    set_bank_account,
-)
-from counter_app.guidance.vietqr import VietQR, build_payload, parse_payload
-from counter_app.services.config import OfficeConfig
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.users import SYSTEM_ACTOR, add_user
+from counter_app.kernel.config import OfficeConfig
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR, add_user
+from counter_app.payments.service import BankAccount, record_payment, set_bank_account
+from counter_app.payments.slip import PaymentSlip, payment_slip, payment_slip_pdf
+from counter_app.payments.vietqr import VietQR, build_payload, parse_payload
 from ui.intake_dialogs import PaymentDialog
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

@@ -18,9 +18,9 @@ from counter_app.documents.forms import render_form
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import Status
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from ui.pages import load_plugins, registered_pages
 from ui.receipt_verify import ReceiptVerifyView
 

@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.reporting import dashboard_summary
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake, move
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.reports.service import dashboard_summary
 from ui.dashboard import BarChart, DashboardView
 
 PERSON = Person(name="Trần Thị Bích", id_number="056190001234")

@@ -12,11 +12,11 @@ from scan_support import new_dossier
 
 from PySide6.QtWidgets import QFileDialog
 
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning.devices import Registry
+from counter_app.scanning.pages import attach_pages, clean_imported, list_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.pages import attach_pages, clean_imported, list_pages
-from counter_app.services.users import SYSTEM_ACTOR
 from ui.scan_view import ScanView
 from ui.tasks import default_runner
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from scan_support import new_dossier
 
+from counter_app.kernel.config import CONFIG_FILE_NAME
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
 from counter_app.scanning.devices import Registry
+from counter_app.scanning.folder import set_scan_folder
+from counter_app.scanning.pages import list_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.config import CONFIG_FILE_NAME
-from counter_app.services.context import AppContext
-from counter_app.services.maintenance import verify
-from counter_app.services.pages import list_pages
-from counter_app.services.scan_folder import set_scan_folder
-from counter_app.services.users import SYSTEM_ACTOR
 from ui.scan_view import ScanView
 from ui.settings_view import SettingsView
 from ui.tasks import default_runner

@@ -8,11 +8,11 @@ from PIL import Image
 from pytestqt.qtbot import QtBot
 from scan_support import new_dossier
 
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning.devices import CancelToken, DeviceInfo, Registry, ScanRequest
+from counter_app.scanning.pages import list_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.pages import list_pages
-from counter_app.services.users import SYSTEM_ACTOR
 from ui.scan_view import ScanView
 from ui.tasks import default_runner
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from counter_app.services.config import CONFIG_FILE_NAME
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.config import CONFIG_FILE_NAME
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.users import SYSTEM_ACTOR
 from tests.conftest import make_data_dir
 from ui.settings_view import SettingsView
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from counter_app.services.context import AppContext
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from ui.main_window import MainWindow
 from ui.sync_status import ElidedLabel, elide_words
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import QDate
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import Role
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 from counter_app.sync.models import SyncDayClose
 from counter_app.sync.service import describe_difference
 from ui.sync_view import SyncView

@@ -9,9 +9,9 @@ from pytestqt.qtbot import QtBot
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QWidget
 
+from counter_app.dossiers.service import DossierFilter, count_dossiers
 from counter_app.errors import ValidationError
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import DossierFilter, count_dossiers
+from counter_app.kernel.context import AppContext
 from ui.tasks import Op, TaskRunner, default_runner
 
 

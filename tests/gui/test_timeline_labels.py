@@ -7,11 +7,11 @@ from dataclasses import replace
 import sqlalchemy as sa
 from pytestqt.qtbot import QtBot
 
+from counter_app.demo.generator import DemoOptions, generate_demo
 from counter_app.domain.lifecycle import EventKind, Role
-from counter_app.services.context import AppContext
-from counter_app.services.demo import DemoOptions, generate_demo
-from counter_app.services.dossiers import get_dossier, record_event
-from counter_app.services.users import add_user
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier, record_event
+from counter_app.kernel.users import add_user
 from counter_app.store.models import Dossier, Event
 from ui.detail_view import DossierDetailView, event_text
 
@@ -49,7 +49,7 @@ def test_demo_dossiers_show_every_kind_in_words(qtbot: QtBot, ctx: AppContext) -
 
 def test_every_kind_has_a_label_and_data_is_shown(qtbot: QtBot, ctx: AppContext) -> None:
     from counter_app.domain.applicants import Person
-    from counter_app.services.dossiers import IntakeRequest, intake
+    from counter_app.dossiers.service import IntakeRequest, intake
 
     clerk = add_user(ctx, "tiepnhan1", "demo1234", Role.CLERK, "Nguyễn Thị Mỹ Linh")
     code = intake(

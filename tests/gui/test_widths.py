@@ -8,10 +8,10 @@ from scan_support import new_dossier
 from PySide6.QtWidgets import QComboBox
 
 from counter_app.domain.lifecycle import Role, Status
+from counter_app.dossiers.service import move
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR, add_user
 from counter_app.scanning.devices import DeviceInfo, Registry
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import move
-from counter_app.services.users import SYSTEM_ACTOR, add_user
 from ui.desk_view import STATUS_COLUMN, DeskView
 from ui.result_dialog import ResultDialog
 from ui.scan_view import ScanView

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from counter_app.services.context import open_context
+from counter_app.kernel.context import open_context
 from counter_app.store.engine import SQLITE_FILE_NAME
 from tests.conftest import make_data_dir
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import DossierFilter, list_dossiers
+from counter_app.dossiers.service import DossierFilter, list_dossiers
+from counter_app.kernel.context import open_context
 from tests.conftest import make_data_dir
 
 WORKER = textwrap.dedent(
@@ -18,9 +18,9 @@ WORKER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from counter_app.domain.applicants import Person
-    from counter_app.services.context import open_context
-    from counter_app.services.dossiers import IntakeRequest, intake
-    from counter_app.services.users import SYSTEM_ACTOR
+    from counter_app.kernel.context import open_context
+    from counter_app.dossiers.service import IntakeRequest, intake
+    from counter_app.kernel.users import SYSTEM_ACTOR
 
     ctx = open_context(Path(sys.argv[1]))
     start = float(sys.argv[2])

@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from counter_app.demo.generator import DemoOptions, generate_demo
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.periods import PeriodKind
 from counter_app.errors import ValidationError
 from counter_app.guidance.models import GuidanceSession
-from counter_app.guidance.payments import fee_qr_payload
 from counter_app.guidance.policy import PAPER_REASONS
-from counter_app.guidance.vietqr import parse_payload
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.maintenance.service import verify
+from counter_app.payments.service import fee_qr_payload
+from counter_app.payments.vietqr import parse_payload
 from counter_app.reports.guidance import guidance_figures
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.demo import DemoOptions, generate_demo
-from counter_app.services.maintenance import verify
-from counter_app.services.reporting import period_for, report_indicators
+from counter_app.reports.service import period_for, report_indicators
 from counter_app.store.models import Dossier, DossierDocument, DossierFee, Event
 
 NOW = datetime(2026, 11, 25, 15, 40, tzinfo=VN_TZ)  # a Wednesday afternoon

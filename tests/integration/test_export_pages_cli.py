@@ -10,10 +10,10 @@ from pypdf import PdfReader
 from scan_support import new_dossier
 
 from counter_app.cli import main
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.scanning.pages import attach_pages, clean_imported, list_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.pages import attach_pages, clean_imported, list_pages
-from counter_app.services.users import SYSTEM_ACTOR
 
 
 def add_pages(ctx: AppContext, code: str, count: int, *, document: int = 1) -> None:
@@ -76,7 +76,7 @@ def test_export_reports_progress_and_a_cancel_writes_nothing(
 ) -> None:
     from counter_app.errors import ValidationError
     from counter_app.scanning.devices import CancelToken
-    from counter_app.services.pages import export_pdf
+    from counter_app.scanning.pages import export_pdf
 
     code = new_dossier(ctx)
     add_pages(ctx, code, 3)

@@ -14,8 +14,9 @@ from counter_app.cli import main
 from counter_app.documents.receipt_qr import parse_payload
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 

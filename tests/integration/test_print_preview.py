@@ -15,8 +15,9 @@ from counter_app.documents.receipt_qr import load_or_create_key, qr_texts_in_fil
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
 from ui.errors import set_dialogs_enabled
 from ui.print_preview import PrintPreviewDialog
 from ui.tasks import default_runner

@@ -21,11 +21,11 @@ from counter_app.documents.receipt_qr import (
 )
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import ValidationError
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
 
 
 def receipt(ctx: AppContext) -> tuple[str, bytes, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from scan_support import SANE_TEST_CONFIG, new_dossier
 
-from counter_app.services.context import AppContext
-from counter_app.services.pages import list_pages
+from counter_app.kernel.context import AppContext
+from counter_app.scanning.pages import list_pages
 
 pytest.importorskip("sane", reason="python-sane (extra `sane`) is not installed")
 pytestmark = pytest.mark.scanner

@@ -14,9 +14,9 @@ from pathlib import Path
 import pikepdf
 from scan_support import new_dossier
 
+from counter_app.kernel.context import AppContext
+from counter_app.scanning.pages import list_pages
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.pages import list_pages
 
 CHUNK = 4096
 WAIT3 = ("--pages", "3", "--wait", "30", "--json")

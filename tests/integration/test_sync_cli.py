@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.hub.models import HubEvent, HubPage
-from counter_app.services.config import load_config, save_config
-from counter_app.services.context import open_context
+from counter_app.kernel.config import load_config, save_config
+from counter_app.kernel.context import open_context
 from counter_app.store.models import Event, OutboxItem
 from counter_app.sync.service import enroll
 from tests.conftest import MutableClock, make_data_dir

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role, Status
+from counter_app.dossiers.service import move
 from counter_app.errors import ConfigError, NotFoundError, PermissionDeniedError, ValidationError
 from counter_app.hub.models import HubDossier, HubEvent, HubPage
-from counter_app.reports.day import day_counts
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.dossiers import ensure_office, move
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.day import day_counts
+from counter_app.kernel.dossier_store import ensure_office
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 from counter_app.store.models import Event, OutboxItem
 from counter_app.sync.client import HubClient, HubRefusedError
 from counter_app.sync.protocol import (

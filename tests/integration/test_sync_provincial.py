@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Status
+from counter_app.dossiers.service import move
 from counter_app.hub.models import HubPortalRecord
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import move
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.context import open_context
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.sync.protocol import parse_portal_time
 from counter_app.sync.provincial import PortalError, PortalSettings, ProvincialExporter
 from counter_app.sync.service import enroll, run_sync
@@ -78,7 +78,7 @@ def test_exporter_reports_bad_credentials_and_refused_records(tmp_path, clock):
         with ProvincialExporter(bad) as exporter, pytest.raises(PortalError):
             exporter.login()
         good = PortalSettings(hub.url, USER, PASSWORD, "x", "/portal/auth", "/portal/integration")
-        from counter_app.sync.provincial import PortalRecord
+        from counter_app.sync.protocol import PortalRecord
 
         broken = PortalRecord({"MaHoSo": "X-1", "MaTTHC": "1.001193", "KenhThucHien": 7})
         with ProvincialExporter(good) as exporter:

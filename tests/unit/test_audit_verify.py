@@ -15,22 +15,17 @@ import pytest
 import sqlalchemy as sa
 
 from counter_app.domain.applicants import Person
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Status
-from counter_app.guidance.payments import PaymentMethod, record_payment
+from counter_app.dossiers.service import FeeLine, IntakeRequest, intake, move
+from counter_app.kernel import events as audit
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier, record_event
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
+from counter_app.payments.service import record_payment
 from counter_app.scanning.images import ColourMode, clean_page
-from counter_app.scanning.samples import text_page
-from counter_app.services import audit
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import (
-    FeeLine,
-    IntakeRequest,
-    get_dossier,
-    intake,
-    move,
-    record_event,
-)
-from counter_app.services.maintenance import verify
-from counter_app.services.pages import (
+from counter_app.scanning.pages import (
     attach_pages,
     attach_result,
     delete_page,
@@ -40,7 +35,7 @@ from counter_app.services.pages import (
     rotate_page,
     set_reused,
 )
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.scanning.samples import text_page
 from counter_app.store.models import Dossier, DossierDocument, DossierFee, Event, Page
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345", phone="0905123456")

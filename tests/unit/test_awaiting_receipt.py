@@ -9,10 +9,10 @@ import pytest
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.errors import TransitionError, ValidationError
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.maintenance import verify
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")
 XMTTHN = "1.004873"  # 3 working days

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
+from counter_app.documents.book import BookScope
 from counter_app.documents.forms import render_book
 from counter_app.domain.applicants import Person
-from counter_app.reports.book import BookScope
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.reporting import report_book
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.reports.service import report_book
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")
 

@@ -11,10 +11,11 @@ from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.catalog import catalog_to_json, load_catalog
 from counter_app.domain.lifecycle import Role
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import PermissionDeniedError, ValidationError
-from counter_app.services.catalog import import_catalog, list_versions
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.users import SYSTEM_ACTOR, Actor
+from counter_app.kernel.catalog import import_catalog, list_versions
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")
 

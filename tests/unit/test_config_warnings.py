@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.services.config import (
+from counter_app.kernel.config import (
     CONFIG_FILE_NAME,
     KNOWN_EXTRA_KEYS,
     config_warnings,
     load_config,
     save_config,
 )
-from counter_app.services.maintenance import verify
+from counter_app.maintenance.service import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 STALE = {

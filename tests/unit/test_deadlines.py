@@ -12,23 +12,24 @@ import pytest
 from counter_app.cli import main
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind, Role, Status
+from counter_app.domain.periods import PeriodKind
+from counter_app.dossiers.deadlines import (
+    extend_deadline,
+    makes_second_supplement,
+    record_apology,
+)
+from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.errors import (
     NotFoundError,
     PermissionDeniedError,
     TransitionError,
     ValidationError,
 )
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.context import AppContext, open_context
-from counter_app.services.deadlines import (
-    extend_deadline,
-    makes_second_supplement,
-    record_apology,
-)
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake, move
-from counter_app.services.maintenance import verify
-from counter_app.services.reporting import period_for, report_periodic
-from counter_app.services.users import Actor, add_user
+from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor, add_user
+from counter_app.maintenance.service import verify
+from counter_app.reports.service import period_for, report_periodic
 from tests.unit.test_reports_periodic import PERSON, at
 
 SAME_DAY = "1.001193"  # due the day it is received

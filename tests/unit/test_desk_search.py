@@ -10,8 +10,7 @@ import pytest
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Status
-from counter_app.errors import ValidationError
-from counter_app.services.dossiers import (
+from counter_app.dossiers.service import (
     DossierFilter,
     IntakeRequest,
     count_dossiers,
@@ -19,7 +18,8 @@ from counter_app.services.dossiers import (
     list_dossiers,
     move,
 )
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.errors import ValidationError
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.store import search
 from counter_app.store.search import is_broad_search
 

@@ -11,23 +11,23 @@ import sqlalchemy as sa
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role, Status
+from counter_app.dossiers.service import (
+    DossierFilter,
+    IntakeRequest,
+    count_dossiers,
+    intake,
+    list_dossiers,
+    move,
+)
 from counter_app.errors import (
     NotFoundError,
     PermissionDeniedError,
     TransitionError,
     ValidationError,
 )
-from counter_app.services.dossiers import (
-    DossierFilter,
-    IntakeRequest,
-    count_dossiers,
-    get_dossier,
-    intake,
-    list_dossiers,
-    move,
-)
-from counter_app.services.maintenance import verify
-from counter_app.services.users import SYSTEM_ACTOR, Actor, add_user, authenticate
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor, add_user, authenticate
+from counter_app.maintenance.service import verify
 from counter_app.store.models import Dossier, Event, OutboxItem
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345", phone="0905123456")

@@ -18,21 +18,15 @@ from counter_app.documents.ledger import entries_for
 from counter_app.documents.templates import FormKind, load_template_sets, select_template_set
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Role, Status
+from counter_app.dossiers.deadlines import extend_deadline
+from counter_app.dossiers.service import DocumentLine, FeeLine, IntakeRequest, intake, move
 from counter_app.errors import ConfigError, ValidationError
-from counter_app.guidance.payments import PaymentMethod, record_payment
+from counter_app.kernel.dossier_store import get_dossier, record_event
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor, add_user
+from counter_app.payments.service import record_payment
 from counter_app.resources import resource_path
-from counter_app.services.deadlines import extend_deadline
-from counter_app.services.dossiers import (
-    DocumentLine,
-    FeeLine,
-    IntakeRequest,
-    get_dossier,
-    intake,
-    move,
-    record_event,
-)
-from counter_app.services.users import SYSTEM_ACTOR, Actor, add_user
 from counter_app.store.models import Dossier
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

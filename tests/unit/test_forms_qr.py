@@ -18,9 +18,9 @@ from counter_app.documents.forms import render_form
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import ValidationError
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler")
 CLAIM = receipt_qr.ReceiptClaim(

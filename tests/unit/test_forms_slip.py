@@ -20,9 +20,10 @@ from counter_app.documents.layout import PageSetup
 from counter_app.documents.templates import FormKind
 from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind
+from counter_app.dossiers.service import FeeLine, IntakeRequest, intake
 from counter_app.errors import ConfigError, ValidationError
-from counter_app.services.dossiers import FeeLine, IntakeRequest, get_dossier, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from counter_app.cli import main
 from counter_app.domain.text import nfc
-from counter_app.guidance.vietqr import parse_payload
+from counter_app.payments.vietqr import parse_payload
 
 A5_POINTS = (419.5, 595.3)
 

@@ -12,7 +12,7 @@ from counter_app.domain.catalog import load_catalog
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import ConfigError, PermissionDeniedError, ValidationError
 from counter_app.guidance.data import GUIDANCE_FILE, admin_correct, load_guidance
-from counter_app.services.users import Actor
+from counter_app.kernel.users import Actor
 
 ADMIN = Actor("quantri", "Quản trị", Role.ADMIN)
 CLERK = Actor("tiepnhan1", "Lê Thị Hoa", Role.CLERK)

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import PermissionDeniedError, ValidationError
 from counter_app.guidance.data import load_guidance, save_correction
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.maintenance import verify
-from counter_app.services.users import Actor
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor
+from counter_app.maintenance.service import verify
 from counter_app.store.models import Dossier
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345", phone="0905123456")

@@ -10,8 +10,8 @@ from PIL import Image
 
 from counter_app.domain.lifecycle import Role
 from counter_app.guidance.data import admin_correct
-from counter_app.guidance.vietqr import VietQR, build_payload, parse_payload
-from counter_app.services.users import Actor
+from counter_app.kernel.users import Actor
+from counter_app.payments.vietqr import VietQR, build_payload, parse_payload
 from ui.guidance_panel import GuidancePanel
 
 pytestmark = pytest.mark.gui

@@ -12,20 +12,17 @@ from PIL import Image
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.dossiers.service import FeeLine, IntakeRequest, intake
 from counter_app.errors import ConfigError, NotFoundError, PermissionDeniedError, ValidationError
 from counter_app.guidance.data import admin_correct
-from counter_app.guidance.payments import (
-    PaymentMethod,
-    fee_qr_payload,
-    record_payment,
-    set_bank_account,
-)
-from counter_app.guidance.vietqr import parse_payload
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor
+from counter_app.maintenance.service import verify
+from counter_app.payments.service import fee_qr_payload, record_payment, set_bank_account
+from counter_app.payments.vietqr import parse_payload
 from counter_app.reports.online import online_share, paper_reasons, target_progress
-from counter_app.services.dossiers import FeeLine, IntakeRequest, get_dossier, intake
-from counter_app.services.maintenance import verify
-from counter_app.services.users import Actor
 
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")
 CLERK = Actor("tiepnhan1", "Lê Thị Hoa", Role.CLERK)

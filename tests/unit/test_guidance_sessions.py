@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.guidance.models import GuidanceSession
 from counter_app.guidance.policy import PAPER_REASONS
 from counter_app.guidance.sessions import GuidanceOutcome, GuidanceRecord, record_guidance
+from counter_app.kernel.users import Actor
 from counter_app.reports.guidance import guidance_figures
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import Actor
 
 CLERK = Actor("tiepnhan1", "Lê Thị Hoa", Role.CLERK)
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")

@@ -12,20 +12,20 @@ from pathlib import Path
 import pytest
 
 from counter_app.cli import main
+from counter_app.domain import periods
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Role
+from counter_app.domain.periods import PeriodKind, monthly_period_containing
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import ValidationError
 from counter_app.guidance.sessions import GuidanceOutcome, record_guidance
 from counter_app.i18n import current_language, set_language
-from counter_app.reports import periods
+from counter_app.kernel.context import open_context
+from counter_app.kernel.users import Actor
+from counter_app.reports import service as reporting
 from counter_app.reports.guidance import guidance_figures
-from counter_app.reports.periods import PeriodKind, monthly_period_containing
-from counter_app.services import reporting
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.reporting import online_panel, period_for, report_channels
-from counter_app.services.users import Actor
+from counter_app.reports.service import online_panel, period_for, report_channels
 
 CLERK = Actor("tiepnhan1", "Lê Thị Hoa", Role.CLERK)
 AN = Person(name="Nguyễn Văn An", id_number="056090012345")

@@ -9,16 +9,17 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from counter_app.calendar import holidays
+from counter_app.calendar.holidays import HolidayStatus, PastDateError
 from counter_app.cli import main
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ, DayKind, LimitUnit, TimeLimit, load_overrides
 from counter_app.domain.lifecycle import Role
+from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import CounterError, NotFoundError, PermissionDeniedError, ValidationError
-from counter_app.services import holidays
-from counter_app.services.context import open_context
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake
-from counter_app.services.holidays import HolidayStatus, PastDateError
-from counter_app.services.users import SYSTEM_ACTOR, add_user
+from counter_app.kernel.context import open_context
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR, add_user
 from counter_app.store.holidays import CalendarDayChange
 from tests.conftest import make_data_dir
 

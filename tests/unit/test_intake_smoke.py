@@ -1,6 +1,6 @@
 from counter_app.domain.applicants import Person
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.users import SYSTEM_ACTOR
 
 
 def test_intake_on_both_databases(any_ctx):

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from counter_app.errors import StorageError
-from counter_app.services.context import open_context
+from counter_app.kernel.context import open_context
 from counter_app.store.engine import make_engine, sqlite_url
 from counter_app.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from counter_app.store.registry import counter_metadata

@@ -11,25 +11,26 @@ import sqlalchemy as sa
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
-from counter_app.errors import ConfigError, ValidationError
-from counter_app.reports.analytics import indicator_rules, late_by_person, points
-from counter_app.reports.periods import (
+from counter_app.domain.periods import (
     PeriodKind,
     ReportSettings,
     load_report_settings,
     report_reminder,
 )
-from counter_app.services.dossiers import (
+from counter_app.dossiers.service import (
     DocumentLine,
     DossierFilter,
     FeeLine,
     IntakeRequest,
-    get_dossier,
     intake,
     list_dossiers,
     move,
 )
-from counter_app.services.reporting import (
+from counter_app.errors import ConfigError, ValidationError
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.reports.analytics import indicator_rules, late_by_person, points
+from counter_app.reports.service import (
     period_for,
     report_book,
     report_channels,
@@ -38,7 +39,6 @@ from counter_app.services.reporting import (
     report_periodic,
     report_unused,
 )
-from counter_app.services.users import SYSTEM_ACTOR
 from counter_app.store.models import Dossier, DossierDocument, Page
 
 PERSON = Person(name="Lê Thị Hoa", id_number="056190004321", address="5 Lê Thánh Tôn")

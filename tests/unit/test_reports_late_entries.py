@@ -16,13 +16,13 @@ from counter_app.cli import main
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role, Status
+from counter_app.domain.periods import PeriodKind
 from counter_app.domain.text import nfc
+from counter_app.dossiers.service import DossierFilter, IntakeRequest, intake, list_dossiers, move
 from counter_app.errors import ValidationError
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import DossierFilter, IntakeRequest, intake, list_dossiers, move
-from counter_app.services.reporting import period_for, report_late_entries, report_periodic
-from counter_app.services.users import SYSTEM_ACTOR, add_user
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR, add_user
+from counter_app.reports.service import period_for, report_late_entries, report_periodic
 
 PERSON = Person(name="Lê Văn Cường", id_number="056090012345", address="3 Lý Tự Trọng")
 POWER_CUT = "Mất điện cả buổi chiều"

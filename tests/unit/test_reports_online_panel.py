@@ -9,22 +9,23 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from counter_app.demo.generator import DemoOptions, generate_demo
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
+from counter_app.domain.periods import load_report_settings
+from counter_app.dossiers.service import DossierFilter, list_dossiers
 from counter_app.guidance.data import admin_correct, load_guidance
 from counter_app.guidance.policy import split_paper_reason
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import Actor
 from counter_app.reports.analytics import indicator_rules, points
 from counter_app.reports.online import UNSPECIFIED, office_target
-from counter_app.reports.periods import load_report_settings
-from counter_app.services.demo import DemoOptions, generate_demo
-from counter_app.services.dossiers import DossierFilter, get_dossier, list_dossiers
-from counter_app.services.reporting import (
+from counter_app.reports.service import (
     dashboard_summary,
     online_panel,
     report_channels,
     report_indicators,
 )
-from counter_app.services.users import Actor
 from counter_app.store.models import Event, OutboxItem
 from tests.unit.test_reports_analytics import result_page_codes
 
@@ -151,8 +152,8 @@ def test_one_target_for_reports_and_status(ctx):
     admin_correct(ctx, ADMIN, "targets", "commune", {"share": 0.35, "source": "KH 2027"})
     corrected = office_target(ctx)
     assert corrected is not None and corrected.confirmed
-    from counter_app.reports.periods import PeriodKind
-    from counter_app.services.reporting import period_for
+    from counter_app.domain.periods import PeriodKind
+    from counter_app.reports.service import period_for
 
     figures = report_channels(ctx, period_for(ctx, PeriodKind.MONTHLY, 2026, 3))
     assert figures["online_target"] == pytest.approx(35)

@@ -10,19 +10,13 @@ import pytest
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.periods import PeriodKind, parse_month, report_period
+from counter_app.dossiers.service import DossierFilter, IntakeRequest, intake, list_dossiers, move
 from counter_app.errors import ValidationError
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.reports.periodic import COLUMNS
-from counter_app.reports.periods import PeriodKind, parse_month, report_period
-from counter_app.services.dossiers import (
-    DossierFilter,
-    IntakeRequest,
-    get_dossier,
-    intake,
-    list_dossiers,
-    move,
-)
-from counter_app.services.reporting import period_for, report_periodic
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.reports.service import period_for, report_periodic
 from tests.report_recount import recount
 
 PERSON = Person(name="Nguyễn Văn An", id_number="056090012345", address="12 Trần Phú")

@@ -9,11 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from counter_app.domain.lifecycle import Status
+from counter_app.domain.periods import PeriodKind
+from counter_app.dossiers.service import IntakeRequest, intake, move
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.reports.periodic import COLUMNS
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.dossiers import IntakeRequest, get_dossier, intake, move
-from counter_app.services.reporting import period_for, report_periodic
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.reports.service import period_for, report_periodic
 from counter_app.store.models import Event
 from tests.unit.test_reports_periodic import PERSON, assert_matches_recount, at, raw_dossiers
 

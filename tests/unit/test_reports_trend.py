@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from counter_app.demo.generator import DemoOptions, generate_demo
 from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.periods import PeriodKind
+from counter_app.kernel.dossier_store import ensure_office
 from counter_app.reports.periodic import COLUMNS, period_totals
-from counter_app.reports.periods import PeriodKind
-from counter_app.services.demo import DemoOptions, generate_demo
-from counter_app.services.dossiers import ensure_office
-from counter_app.services.reporting import dashboard_summary, period_for, report_periodic
+from counter_app.reports.service import dashboard_summary, period_for, report_periodic
 from tests.unit.test_reports_periodic import build_cases, raw_dossiers, recount
 
 

@@ -15,6 +15,8 @@ import pytest
 from PIL import Image
 from scan_support import new_dossier
 
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning import twain, wia
 from counter_app.scanning.devices import (
     CancelToken,
@@ -28,10 +30,8 @@ from counter_app.scanning.devices import (
 from counter_app.scanning.escl import EsclBackend, scan_settings_xml
 from counter_app.scanning.files import WatchedFolder
 from counter_app.scanning.images import ColourMode, clean_page
+from counter_app.scanning.pages import attach_pages, list_pages, scan_to_dossier
 from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.pages import attach_pages, list_pages, scan_to_dossier
-from counter_app.services.users import SYSTEM_ACTOR
 
 CAPABILITIES = """<?xml version="1.0" encoding="UTF-8"?>
 <scan:ScannerCapabilities xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm"

@@ -11,13 +11,15 @@ from pypdf import PdfReader
 from scan_support import new_dossier
 
 from counter_app.domain.lifecycle import EventKind, Status
+from counter_app.dossiers.service import move
 from counter_app.errors import ValidationError
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.page_files import page_path
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
 from counter_app.scanning.images import ColourMode, clean_page
-from counter_app.scanning.samples import text_page
-from counter_app.services.context import AppContext
-from counter_app.services.dossiers import get_dossier, move
-from counter_app.services.maintenance import page_path, verify
-from counter_app.services.pages import (
+from counter_app.scanning.pages import (
     attach_pages,
     attach_result,
     delete_page,
@@ -30,7 +32,7 @@ from counter_app.services.pages import (
     set_reused,
     store_file,
 )
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.scanning.samples import text_page
 
 
 def pages(count: int, seed: int = 0) -> list:

@@ -13,9 +13,9 @@ import pytest
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.errors import ConfigError
-from counter_app.services.dossiers import IntakeRequest, intake, move
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.sync.models import SyncDevice
 from counter_app.sync.outbox import (
     BACKOFF_MAX_SECONDS,

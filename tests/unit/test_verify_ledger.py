@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from counter_app.documents.ledger import LedgerEntry, ensure_entries
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
-from counter_app.services.dossiers import IntakeRequest, intake
-from counter_app.services.maintenance import verify
-from counter_app.services.users import SYSTEM_ACTOR
+from counter_app.dossiers.service import IntakeRequest, intake
+from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.maintenance.service import verify
 from counter_app.store.models import Dossier
 
 APPLICANT = Person(name="Trần Văn Bình", id_number="056190012345", address="Nha Trang")

@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from counter_app.errors import ValidationError
-from counter_app.guidance.vietqr import (
+from counter_app.payments.vietqr import (
     VietQR,
     build_payload,
     check_crc,

@@ -1,0 +1,99 @@
+"""The procedure catalog in use: versioned in the database, the bundled one as the first.
+
+An admin imports a corrected or newer catalog (`counter-app catalog import FILE`); each
+version is kept whole, and a dossier records the version it was received under, so a later
+change of time limit never rewrites history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from counter_app.domain.catalog import Catalog, catalog_from_json, catalog_to_json, load_catalog
+from counter_app.domain.lifecycle import Role
+from counter_app.errors import ValidationError
+from counter_app.files import read_json_input
+from counter_app.i18n import _
+from counter_app.kernel.users import Actor
+from counter_app.store.dialects import insert_for
+from counter_app.store.models import CatalogVersion
+
+MAX_CATALOG_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CatalogVersionInfo:
+    version: str
+    published: date
+    procedures: int
+    current: bool
+
+
+def _store(session: Session, catalog: Catalog, now: datetime) -> None:
+    # Insert-or-ignore: two counters opening a fresh shared database store it once.
+    session.execute(
+        insert_for(session)(CatalogVersion)
+        .values(
+            version=catalog.version,
+            published=catalog.published,
+            imported_at=now,
+            document=catalog_to_json(catalog),
+        )
+        .on_conflict_do_nothing(index_elements=["version"])
+    )
+
+
+def current_catalog(session: Session, now: datetime) -> Catalog:
+    """The newest imported version; on a fresh database, the bundled one (stored first)."""
+    row = session.execute(
+        sa.select(CatalogVersion)
+        .order_by(CatalogVersion.imported_at.desc(), CatalogVersion.id.desc())
+        .limit(1)
+    ).scalar()
+    if row is not None:
+        return catalog_from_json(row.document)
+    bundled = load_catalog()
+    _store(session, bundled, now)
+    return bundled
+
+
+def import_catalog(session: Session, path: Path, actor: Actor, now: datetime) -> Catalog:
+    actor.require(Role.ADMIN)
+    document = read_json_input(path, max_bytes=MAX_CATALOG_BYTES, what=_("danh mục"))
+    catalog = catalog_from_json(document)
+    current_catalog(session, now)  # the bundled version is kept as the first
+    exists = session.execute(
+        sa.select(CatalogVersion.id).where(CatalogVersion.version == catalog.version)
+    ).first()
+    if exists:
+        raise ValidationError(
+            _("Phiên bản danh mục {version} đã có; đặt số phiên bản mới.").format(
+                version=catalog.version
+            )
+        )
+    _store(session, catalog, now)
+    return catalog
+
+
+def list_versions(session: Session) -> list[CatalogVersionInfo]:
+    rows = (
+        session.execute(
+            sa.select(CatalogVersion).order_by(CatalogVersion.imported_at, CatalogVersion.id)
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        CatalogVersionInfo(
+            row.version,
+            row.published,
+            len(row.document.get("procedures", [])),
+            index == len(rows) - 1,
+        )
+        for index, row in enumerate(rows)
+    ]

@@ -1,0 +1,169 @@
+"""The application context: one data directory, its database, catalog and calendar.
+
+The composition root (`cli.py`, or the GUI's start-up) opens a context and passes it to
+the services; nothing reaches for a global.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from counter_app.domain.calendar import OfficeHours, WorkCalendar
+from counter_app.domain.catalog import Catalog
+from counter_app.errors import ConfigError, CounterError, StorageError
+from counter_app.i18n import _
+from counter_app.kernel.calendar import CalendarCache
+from counter_app.kernel.clock import Clock, system_clock
+from counter_app.kernel.config import AppConfig, load_config
+from counter_app.store.engine import make_engine, make_session_factory, sqlite_url
+from counter_app.store.migrate import COUNTER_MIGRATIONS, upgrade
+
+DATA_DIR_ENV = "COUNTER_APP_DATA_DIR"
+
+
+def _new_calendar_cache() -> CalendarCache:
+    return CalendarCache()
+
+
+def default_data_dir() -> Path:
+    """`$COUNTER_APP_DATA_DIR`, else the per-user data directory."""
+    from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env)
+    return Path(platformdirs.user_data_dir("counter-app", appauthor=False))
+
+
+def prepare_data_dir(data_dir: Path, *, create: bool) -> Path:
+    """Check (or create) the data directory, readable only by the app's user."""
+    if not data_dir.exists():
+        if not create:
+            raise ConfigError(_("Thư mục dữ liệu không tồn tại: {path}").format(path=data_dir))
+        try:
+            data_dir.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise StorageError(
+                _("Không tạo được thư mục dữ liệu {path}: {error}").format(
+                    path=data_dir, error=exc.strerror
+                )
+            ) from exc
+    if not data_dir.is_dir():
+        raise ConfigError(
+            _("Đường dẫn dữ liệu không phải là thư mục: {path}").format(path=data_dir)
+        )
+    if os.name == "posix":
+        mode = stat.S_IMODE(data_dir.stat().st_mode)
+        if mode & 0o077:
+            data_dir.chmod(0o700)  # Decree 13/2023: citizens' data is for the app's user only
+    return data_dir
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    config: AppConfig
+    engine: sa.Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock = field(default=system_clock)
+    _calendar_cache: CalendarCache = field(
+        default_factory=_new_calendar_cache, init=False, repr=False, compare=False
+    )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The catalog version in use (the newest imported; the bundled one at first)."""
+        from counter_app.kernel.catalog import current_catalog
+
+        with self.session() as session:
+            return current_catalog(session, self.clock())
+
+    def reload_catalog(self) -> Catalog:
+        self.__dict__.pop("catalog", None)
+        return self.catalog
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The office's calendar: its hours and the database's holiday table.
+
+        Cached; rebuilt after this context changes the table, and when another counter has
+        (see kernel.calendar.CalendarCache).
+        """
+        morning_start, morning_end, afternoon_start, afternoon_end = (
+            self.config.office_hours_times()
+        )
+        hours = OfficeHours(morning_start, morning_end, afternoon_start, afternoon_end)
+        return self._calendar_cache.get(self, hours)
+
+    def invalidate_calendar(self) -> None:
+        self._calendar_cache.invalidate()
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.data_dir / "pages"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back and re-raises on error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except CounterError:
+            session.rollback()
+            raise
+        except sa.exc.OperationalError as exc:
+            session.rollback()
+            raise StorageError(
+                _("Lỗi cơ sở dữ liệu: {error}").format(error=str(exc.orig).splitlines()[0])
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def open_context(
+    data_dir: Path | None = None, *, create: bool = False, clock: Clock = system_clock
+) -> AppContext:
+    """Open a data directory: read its config, connect, apply pending migrations."""
+    directory = prepare_data_dir(data_dir or default_data_dir(), create=create)
+    config = load_config(directory)
+    url = config.database_url or sqlite_url(directory)
+    try:
+        engine = make_engine(url)
+        current = COUNTER_MIGRATIONS.current_revision(engine)
+        if current is not None and not COUNTER_MIGRATIONS.knows(current):
+            engine.dispose()  # written by a newer program: migrating down would lose data
+            raise StorageError(
+                _(
+                    "Cơ sở dữ liệu có phiên bản lược đồ {found}, mới hơn bản {needed} mà "
+                    "chương trình này biết; hãy cập nhật chương trình."
+                ).format(found=current, needed=COUNTER_MIGRATIONS.head_revision())
+            )
+        upgrade(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StorageError(
+            _("Không mở được cơ sở dữ liệu: {error}").format(
+                error=str(getattr(exc, "orig", exc)).splitlines()[0]
+            )
+        ) from exc
+    return AppContext(directory, config, engine, make_session_factory(engine), clock)

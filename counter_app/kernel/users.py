@@ -1,0 +1,123 @@
+"""Users, roles and the actor on whose behalf a service acts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from counter_app.domain.lifecycle import Role
+from counter_app.domain.text import nfc
+from counter_app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from counter_app.i18n import _
+from counter_app.kernel.context import AppContext
+from counter_app.store.models import User
+
+SYSTEM_LOGIN = "system"
+MIN_PASSWORD_LENGTH = 8
+_LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does an action: a stored user, or the built-in `system` admin of the CLI."""
+
+    login: str
+    name: str
+    role: Role
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise PermissionDeniedError(
+                _("Người dùng {login} (vai trò {role}) không được làm việc này.").format(
+                    login=self.login, role=self.role.value
+                )
+            )
+
+
+SYSTEM_ACTOR = Actor(SYSTEM_LOGIN, "Hệ thống", Role.ADMIN)
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError as exc:
+        raise ValidationError(
+            _("Vai trò không hợp lệ: {value}. Dùng clerk, leader hoặc admin.").format(value=text)
+        ) from exc
+
+
+def add_user(ctx: AppContext, login: str, password: str, role: Role, name: str = "") -> Actor:
+    login = login.strip().lower()
+    if not _LOGIN_RE.match(login) or login == SYSTEM_LOGIN:
+        raise ValidationError(
+            _("Tên đăng nhập không hợp lệ: {value} (chữ thường không dấu, số, . _ -).").format(
+                value=login
+            )
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("Mật khẩu phải có ít nhất {n} ký tự.").format(n=MIN_PASSWORD_LENGTH)
+        )
+    display_name = nfc(name) or login
+    with ctx.session() as session:
+        exists = session.execute(sa.select(User.id).where(User.login == login)).first()
+        if exists:
+            raise ValidationError(_("Tên đăng nhập {login} đã có.").format(login=login))
+        session.add(
+            User(
+                login=login,
+                name=display_name,
+                role=role.value,
+                password_hash=_hasher.hash(password),
+                active=True,
+                created_at=ctx.clock(),
+            )
+        )
+    return Actor(login, display_name, role)
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.login, user.name, Role(user.role))
+
+
+def find_actor(session: Session, login: str | None) -> Actor:
+    """The actor for `--user LOGIN`, or the built-in system actor when none is named."""
+    if login is None or login == SYSTEM_LOGIN:
+        return SYSTEM_ACTOR
+    user = session.execute(sa.select(User).where(User.login == login.strip().lower())).scalar()
+    if user is None or not user.active:
+        raise NotFoundError(_("Không có người dùng {login}.").format(login=login))
+    return _actor(user)
+
+
+def resolve_actor(ctx: AppContext, login: str | None) -> Actor:
+    with ctx.session() as session:
+        return find_actor(session, login)
+
+
+def authenticate(ctx: AppContext, login: str, password: str) -> Actor:
+    """The actor whose password this is; one message for every failure (no hints)."""
+    failure = PermissionDeniedError(_("Sai tên đăng nhập hoặc mật khẩu."))
+    with ctx.session() as session:
+        user = session.execute(sa.select(User).where(User.login == login.strip().lower())).scalar()
+        if user is None or not user.active:
+            raise failure
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise failure from None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        return _actor(user)
+
+
+def list_users(ctx: AppContext) -> list[Actor]:
+    with ctx.session() as session:
+        users = session.execute(sa.select(User).order_by(User.login)).scalars().all()
+        return [_actor(user) for user in users]

@@ -1,0 +1,132 @@
+"""Cashless fees at the counter: the office's VietQR code for a dossier, and the payment record.
+
+The office's bank (BIN, account, account name) is configuration (`config.json`, key
+"vietqr"), set by an admin. The clerk confirms a receipt; the method (cash, VietQR
+transfer, online on the portal) is recorded on the fee lines and in the dossier's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.fees import PaymentMethod
+from counter_app.domain.lifecycle import EventKind, Role
+from counter_app.domain.text import nfc
+from counter_app.errors import ConfigError, NotFoundError, ValidationError
+from counter_app.i18n import _
+from counter_app.kernel.config import save_config
+from counter_app.kernel.context import AppContext
+from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.events import append_event
+from counter_app.kernel.users import Actor
+from counter_app.kernel.views import DossierView
+from counter_app.payments.vietqr import VietQR, build_payload
+from counter_app.store.models import Dossier, DossierFee
+
+CONFIG_KEY = "vietqr"
+MAX_REFERENCE_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    bank_bin: str
+    account: str
+    account_name: str
+
+
+def bank_account(ctx: AppContext) -> BankAccount:
+    """The office's receiving account; ConfigError until an admin sets it."""
+    raw = ctx.config.extra.get(CONFIG_KEY)
+    if not isinstance(raw, dict) or not raw.get("bank_bin") or not raw.get("account"):
+        raise ConfigError(
+            _("Chưa cấu hình tài khoản nhận phí VietQR: chạy “counter-app guidance bank”.")
+        )
+    return BankAccount(str(raw["bank_bin"]), str(raw["account"]), str(raw.get("account_name", "")))
+
+
+def set_bank_account(
+    ctx: AppContext, actor: Actor, bank_bin: str, account: str, account_name: str
+) -> BankAccount:
+    actor.require(Role.ADMIN)
+    bank = BankAccount(bank_bin.strip(), account.strip(), nfc(account_name))
+    build_payload(VietQR(bank.bank_bin, bank.account, None, "", dynamic=False))  # validates
+    extra = {**ctx.config.extra, CONFIG_KEY: bank.__dict__.copy()}
+    ctx.config = replace(ctx.config, extra=extra)
+    save_config(ctx.data_dir, ctx.config)
+    return bank
+
+
+def fee_due(dossier: DossierView) -> int:
+    return sum(fee.amount for fee in dossier.fees if fee.payment_method is None)
+
+
+def fee_qr_payload(ctx: AppContext, code: str) -> str:
+    """The VietQR payload for the unpaid fees of a dossier, with its code as the note."""
+    dossier = get_dossier(ctx, code)
+    amount = fee_due(dossier)
+    if amount <= 0:
+        raise ValidationError(_("Hồ sơ {code} không còn khoản phí nào phải nộp.").format(code=code))
+    bank = bank_account(ctx)
+    return build_payload(VietQR(bank.bank_bin, bank.account, amount, dossier.code))
+
+
+def record_payment(
+    ctx: AppContext,
+    code: str,
+    method: PaymentMethod,
+    actor: Actor,
+    *,
+    reference: str | None = None,
+) -> DossierView:
+    """The clerk confirms the unpaid fees of a dossier were received by `method`."""
+    actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
+    reference = nfc(reference) if reference else None
+    if reference and len(reference) > MAX_REFERENCE_LENGTH:
+        raise ValidationError(_("Mã giao dịch quá dài."))
+    now = ctx.clock().astimezone(VN_TZ)
+    with ctx.session() as session:
+        dossier = session.execute(
+            sa.select(Dossier).where(Dossier.code == code.strip()).with_for_update()
+        ).scalar()
+        if dossier is None:
+            raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=code))
+        unpaid = (
+            session.execute(
+                sa.select(DossierFee).where(
+                    DossierFee.dossier_id == dossier.id,
+                    DossierFee.payment_method.is_(None),
+                    DossierFee.amount > 0,
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not unpaid:
+            raise ValidationError(
+                _("Hồ sơ {code} không còn khoản phí nào phải nộp.").format(code=dossier.code)
+            )
+        for fee in unpaid:
+            fee.payment_method = method.value
+            fee.paid_at = now
+        dossier.payment_method = method.value
+        data: dict[str, Any] = {
+            "payment": {
+                "method": method.value,
+                "amount": sum(fee.amount for fee in unpaid),
+                "reference": reference,
+            }
+        }
+        append_event(
+            session,
+            dossier,
+            kind=EventKind.NOTE.value,
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=now,
+            data=data,
+        )
+    return get_dossier(ctx, code)
