@@ -151,3 +151,10 @@ def test_no_reach_into_argparse_internals() -> None:
         or "_SubParsersAction" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_the_architecture_document_names_every_part() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    parts = {*layers.SLICE_EDGES, layers.DOMAIN, layers.STORE, layers.KERNEL, layers.HUB}
+    missing = sorted(part for part in parts if f"`{part}`" not in text)
+    assert missing == []
