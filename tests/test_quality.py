@@ -33,5 +33,5 @@ def test_ruff_format() -> None:
     _run(_tool("ruff"), "format", "--check", ".")
 
 
-def test_mypy_strict_on_core() -> None:
-    _run(_tool("mypy"), "counter_app")
+def test_mypy_strict() -> None:
+    _run(_tool("mypy"), "counter_app", "ui")

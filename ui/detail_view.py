@@ -381,7 +381,12 @@ class DossierDetailView(QWidget):
         )
         box.setDefaultButton(QMessageBox.StandardButton.No)
         yes = box.button(QMessageBox.StandardButton.Yes)
-        box.finished.connect(lambda _r: box.clickedButton() is yes and self._open_dialog(action))
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is yes:
+                self._open_dialog(action)
+
+        box.finished.connect(answered)
         self.confirm_box = box
         box.open()
 
@@ -409,7 +414,7 @@ class DossierDetailView(QWidget):
             self.offer_result()
 
     def offer_result(self) -> None:
-        """The electronic result: scan it or pick its file (REGULATIONS, digitisation)."""
+        """The electronic result: scan it or pick its file (docs/rules.md §9)."""
         if self.view is None:
             return
         from ui.result_dialog import ResultDialog

@@ -326,7 +326,7 @@ class PaymentSlipPreview(PrintPreviewDialog):
         )
         self.setWindowTitle(_("Xem trước mã QR nộp phí — {code}").format(code=code))
 
-    def render(self, options: FormOptions) -> Any:
+    def render_paper(self, options: FormOptions) -> Any:
         paper = options.paper or "A5"
         pdf = payment_slip_pdf(payment_slip(self.ctx, self.code), paper, draft=options.draft)
         return RenderedSlip(self.code, paper, pdf)

@@ -178,7 +178,8 @@ class SessionLock(QObject):
             return
         actor: Actor = window.actor  # type: ignore[attr-defined]
         central = window.centralWidget()
-        central.setVisible(False)  # citizens' data is not left on an unattended screen
+        if central is not None:
+            central.setVisible(False)  # citizens' data is not left on an unattended screen
         self.dialog = LoginDialog(self.ctx, window, locked_to=None if switching else actor)
         self.dialog.setModal(True)
         self.dialog.finished.connect(lambda _result: self._unlocked(actor))
@@ -191,7 +192,9 @@ class SessionLock(QObject):
         if dialog.actor is None:  # a switch-user dialog cancelled: back to the lock
             self.lock()
             return
-        self.window.centralWidget().setVisible(True)
+        central = self.window.centralWidget()
+        if central is not None:
+            central.setVisible(True)
         if dialog.actor != previous:
             self.window.set_actor(dialog.actor)  # type: ignore[attr-defined]
         self.watcher.restart()

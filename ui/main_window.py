@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         register_builtin_pages_once()
         while self.stack.count():
             widget = self.stack.widget(0)
+            assert widget is not None  # the stack is not empty
             self.stack.removeWidget(widget)
             widget.deleteLater()
         self.nav.clear()

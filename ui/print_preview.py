@@ -202,7 +202,7 @@ class PrintPreviewDialog(QDialog):
         self.paper_box.setEnabled(not slip)
         self.refresh()
 
-    def render(self, options: FormOptions) -> RenderedForm:
+    def render_paper(self, options: FormOptions) -> RenderedForm:
         """The PDF to show or print; runs on the database worker (a subclass prints another
         paper of the dossier, e.g. the VietQR payment slip)."""
         return render_form(self.ctx, self.kind, self.code, options)
@@ -221,7 +221,7 @@ class PrintPreviewDialog(QDialog):
         """Rebuild the draft preview (after a change of paper)."""
         options = self.current_options(draft=True)
         self.print_button.setEnabled(False)
-        Op(self, lambda: self.render(options), runner=self._runner).on_success(
+        Op(self, lambda: self.render_paper(options), runner=self._runner).on_success(
             self._show_draft
         ).start()
 
@@ -247,7 +247,7 @@ class PrintPreviewDialog(QDialog):
         self.print_button.setEnabled(False)
 
         def final() -> RenderedForm:
-            return self.render(options)
+            return self.render_paper(options)
 
         def send(rendered: RenderedForm) -> None:
             try:

@@ -87,7 +87,8 @@ class ResultDialog(QDialog):
             ).format(code=code)
         )
         intro.setWordWrap(True)
-        self.device = QComboBox(accessibleName=_("Máy quét"))
+        self.device = QComboBox()
+        self.device.setAccessibleName(_("Máy quét"))
         # The whole scanner name ("Máy quét văn phòng (demo:0)" was cut).
         self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scan_button = QPushButton(_("&Quét kết quả"))

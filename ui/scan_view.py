@@ -82,19 +82,24 @@ class ScanView(QWidget):
         self._folder_taken = 0
         self._pages: list[PageView] = []
 
-        self.device = QComboBox(accessibleName=_("Máy quét"))
-        self.document = QComboBox(accessibleName=_("Thành phần hồ sơ"))
-        self.mode = QComboBox(accessibleName=_("Chế độ màu"))
+        self.device = QComboBox()
+        self.device.setAccessibleName(_("Máy quét"))
+        self.document = QComboBox()
+        self.document.setAccessibleName(_("Thành phần hồ sơ"))
+        self.mode = QComboBox()
+        self.mode.setAccessibleName(_("Chế độ màu"))
         for mode, label in MODE_LABELS.items():
             self.mode.addItem(_(label), mode)
-        self.source = QComboBox(accessibleName=_("Nguồn giấy"))
+        self.source = QComboBox()
+        self.source.setAccessibleName(_("Nguồn giấy"))
         self.source.addItem(_("Mặt kính"), Source.FLATBED)
         self.source.addItem(_("Khay nạp giấy"), Source.FEEDER)
         self.source.addItem(_("Khay nạp, hai mặt"), Source.DUPLEX)
         self.dpi = QSpinBox(minimum=100, maximum=600, singleStep=50, value=300, suffix=" dpi")
         self.count = QSpinBox(minimum=1, maximum=200, value=1, prefix=_("Số trang: "))
         self.scan_button = QPushButton(_("&Quét"))
-        self.cancel_button = QPushButton(_("&Hủy quét"), enabled=False)
+        self.cancel_button = QPushButton(_("&Hủy quét"))
+        self.cancel_button.setEnabled(False)
         self.import_button = QPushButton(_("&Nhập tệp…"))
         self.folder_button = QPushButton(_("Lấy từ thư &mục quét"))
         self.folder_button.setToolTip(
@@ -102,10 +107,12 @@ class ScanView(QWidget):
         )
         self.export_button = QPushButton(_("Xuất &PDF…"))
         self.export_button.setToolTip(_("Ghi tất cả các trang của hồ sơ vào một tệp PDF"))
-        self.progress = QProgressBar(visible=False)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
         self.status = QLabel()
 
-        self.pages = QListWidget(accessibleName=_("Các trang đã quét"))
+        self.pages = QListWidget()
+        self.pages.setAccessibleName(_("Các trang đã quét"))
         self.pages.setViewMode(QListWidget.ViewMode.IconMode)
         self.pages.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
@@ -119,11 +126,13 @@ class ScanView(QWidget):
         self.delete_button = QPushButton(_("&Xóa trang"))
         self.replace_button = QPushButton(_("Quét &lại trang này"))
         self.insert_button = QPushButton(_("Quét &chèn trước"))
-        self.move_target = QComboBox(accessibleName=_("Chuyển sang thành phần"))
+        self.move_target = QComboBox()
+        self.move_target.setAccessibleName(_("Chuyển sang thành phần"))
         self.move_target.setMinimumContentsLength(28)  # enough of the document name to tell
         self.move_button = QPushButton(_("&Chuyển sang"))
 
         settings = QHBoxLayout()
+        widget: QWidget
         for widget in (self.device, self.source, self.mode, self.dpi, self.count):
             settings.addWidget(widget)
         actions = QHBoxLayout()
@@ -251,13 +260,18 @@ class ScanView(QWidget):
                 current = self.pages.item(row)
                 shown = current.data(Qt.ItemDataRole.UserRole)
                 if shown.id == page.id and shown.sha256 == page.sha256:
-                    current.setIcon(QIcon(QPixmap.fromImage(QImage.fromData(png, "PNG"))))
+                    image = QImage()
+                    image.loadFromData(png, "PNG")  # what QImage.fromData does
+                    current.setIcon(QIcon(QPixmap.fromImage(image)))
 
         self._op(render, db=False).on_success(show).on_error(lambda exc: None).start()
 
     def selected_page(self) -> PageView | None:
         item = self.pages.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if item is None:
+            return None
+        page: PageView = item.data(Qt.ItemDataRole.UserRole)
+        return page
 
     def _update_buttons(self) -> None:
         busy = self._cancel is not None

@@ -1,4 +1,4 @@
-"""The GUI's own settings, declared once (STYLE §10), kept in the data directory.
+"""The GUI's own settings, each declared once, kept in the data directory.
 
 Each `Setting` has a key, a type, a default and a translatable title; `UiSettings` reads
 and writes them in `<data dir>/ui-settings.ini`, so each counter machine keeps its own.
@@ -29,9 +29,11 @@ class Setting(Generic[T]):
 
     def clean(self, value: object) -> T:
         """The stored value converted and bounded; the default when it does not read."""
+        if not isinstance(value, (int, str)):  # a list or a @Variant from a hand-edited file
+            return self.default
         kind = type(self.default)
         try:
-            converted = kind(value)  # type: ignore[arg-type]
+            converted = kind(value)
         except (TypeError, ValueError):
             return self.default
         if isinstance(converted, int) and not self.minimum <= converted <= self.maximum:

@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.calendar import holidays
-from counter_app.calendar.holidays import HolidayEntry, HolidayStatus, PastDateError
+from counter_app.calendar.holidays import HolidayEntry, PastDateError
 from counter_app.domain.calendar import VN_TZ, DayKind
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
 from counter_app.i18n import _
+from counter_app.kernel.calendar import HolidayStatus
 from counter_app.kernel.config import config_warnings
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
@@ -60,7 +61,8 @@ class SettingsView(QWidget):
         self.text_size.setRange(TEXT_SIZE.minimum, TEXT_SIZE.maximum)
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(IDLE_LOCK_MINUTES.minimum, IDLE_LOCK_MINUTES.maximum)
-        self.scan_folder = QLineEdit(accessibleName=_("Thư mục quét"))
+        self.scan_folder = QLineEdit()
+        self.scan_folder.setAccessibleName(_("Thư mục quét"))
         self.scan_folder.setPlaceholderText(
             _("Thư mục máy quét lưu tệp vào (để trống: không dùng)")
         )

@@ -1,4 +1,4 @@
-"""The one background-operation helper of the UI (STYLE §2, §3).
+"""The one background-operation helper of the UI: no screen starts threads of its own.
 
     Op(parent, lambda: services.get_dossier(ctx, code)).on_success(show).start()
 
@@ -18,10 +18,13 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 T = TypeVar("T")
 
@@ -38,7 +41,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_pool = QThreadPool(self)
-        self.db_pool.setMaxThreadCount(1)  # STYLE §3: database work is serialised
+        self.db_pool.setMaxThreadCount(1)  # database work is serialised: one writer at a time
         self.parallel_pool = QThreadPool(self)
         self._running: set[Op[Any]] = set()
 
@@ -194,7 +197,7 @@ class Op(QObject, Generic[T]):
         (self._runner or default_runner()).forget(self)
 
 
-def _is_widget(obj: QObject | None) -> bool:
+def _is_widget(obj: QObject | None) -> TypeGuard[QWidget]:
     return obj is not None and obj.isWidgetType()
 
 

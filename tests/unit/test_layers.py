@@ -59,9 +59,7 @@ def _project_imports() -> list[tuple[str, str, bool, int, str]]:
                 ]
             for target in targets:
                 if target.split(".")[0] in {"counter_app", "ui"}:
-                    found.append(
-                        (module, target, id(node) in in_function, node.lineno, str(path))
-                    )
+                    found.append((module, target, id(node) in in_function, node.lineno, str(path)))
     return found
 
 
