@@ -1,4 +1,4 @@
-"""One exception root with two kinds of failure (STYLE §7).
+"""One exception root with two kinds of failure.
 
 `CounterError` and its subclasses are expected failures caused by the user or the
 environment: they carry a translated, one-line message fit to show a clerk. Any other

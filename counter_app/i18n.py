@@ -1,4 +1,4 @@
-"""Translation of every user-visible string, core and GUI alike (STYLE §9).
+"""Translation of every user-visible string, core and GUI alike, through one catalogue.
 
 Source strings (msgids) are written in Vietnamese, the default language, so the app is
 complete without any catalogue; `resources/locale/<lang>/messages.po` translates them.

@@ -16,7 +16,7 @@ def resources_root() -> Path:
 
 
 def resource_path(*parts: str) -> Path:
-    """The path of a bundled resource; refuses absolute parts and `..` (STYLE §14)."""
+    """The path of a bundled resource (same from source and bundle); refuses absolute and `..`."""
     for part in parts:
         if not part or Path(part).is_absolute() or ".." in Path(part).parts:
             raise ValueError(f"bad resource path part: {part!r}")

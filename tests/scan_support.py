@@ -10,7 +10,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import SYSTEM_ACTOR
 
 SANE_TEST_CONFIG = Path(__file__).parent / "sane"
-"""dll.conf with only the `test` backend; test.conf raised to a full A4 (TOOLING §3)."""
+"""dll.conf with only the `test` backend; test.conf raised to a full A4 (stock: 200 mm)."""
 PROCEDURE = "1.001193"  # birth registration: a checklist of several documents
 
 

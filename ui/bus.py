@@ -1,6 +1,6 @@
 """The UI-wide signals: changes applied by a service, and notices for the status bar.
 
-STYLE §6 and §8. One `Bus` per application (`bus()`); views connect in their constructor.
+One `Bus` per application (`bus()`); views connect in their constructor.
 Notices sent before a window listens are kept and replayed to the first listener.
 """
 

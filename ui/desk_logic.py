@@ -1,6 +1,6 @@
 """What the dossier desk shows, without widgets: columns, due state, filter building.
 
-No Qt here, so the rules are tested with plain views (STYLE §11).
+No Qt here, so the rules are tested with plain views.
 """
 
 from __future__ import annotations

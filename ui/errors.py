@@ -1,4 +1,4 @@
-"""The one way the UI shows a failure (STYLE §7).
+"""The one way the UI shows a failure.
 
 `show_error(parent, exc)`: an expected `CounterError` shows its one-line message; anything
 else is a bug and shows a box with the traceback. With dialogs off (`--no-error-dialogs`,

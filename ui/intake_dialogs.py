@@ -1,7 +1,7 @@
 """The two small dialogs around intake: a leader's permission to take an online-only
 procedure on paper, and the fee (VietQR code, then cash / VietQR / portal confirmed).
 
-Both hold no rules: the password is checked by `services.users.authenticate`, the role by
+Both hold no rules: the password is checked by `kernel.users.authenticate`, the role by
 the intake service (`guidance.policy.check_intake`), the payment by
 `guidance.payments.record_payment`. Database work goes through `ui.tasks.Op`.
 """

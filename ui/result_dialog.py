@@ -1,7 +1,7 @@
 """Attach the electronic result of a resolved dossier: scan it or pick its file(s).
 
 Offered by the detail view right after "Có kết quả"; the pages go through
-`services.pages.attach_result` / `import_files(is_result=True)`, so the digitisation
+`scanning.pages.attach_result` / `import_files(is_result=True)`, so the digitisation
 indicators count them. Scanner and database work run through `ui.tasks.Op`.
 """
 

@@ -133,7 +133,7 @@ class SettingsView(QWidget):
 class HolidaySection(QGroupBox):
     """Ngày nghỉ lễ: the year's entries of the office's table; admins add, confirm, remove.
 
-    Deadlines already given to dossiers are not recomputed (services.holidays).
+    Deadlines already given to dossiers are not recomputed (calendar.holidays).
     """
 
     def __init__(self, ctx: AppContext, actor: Actor, parent: QWidget | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The office's holiday table: list, add, confirm, remove (REGULATIONS §4.2 `NgayNghi`, §5a).
+"""The office's holiday table: list, add, confirm, remove (docs/rules.md §4.1).
 
 The table lives in the database (store/holidays.py), so every counter of an office that
 shares it computes the same deadlines. Migration 0007 seeds it from the shipped

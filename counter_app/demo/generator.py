@@ -1,7 +1,7 @@
 """Believable demo data: an office, its staff, N days of dossiers in every state, scans.
 
-Volumes, channel shares, field mix and names follow shared/domain/VOLUMES.md §1 and §4
-(a large ward of Khánh Hòa). Everything goes through the real services, so demo data
+Volumes, channel shares, field mix and names follow published figures for a large ward
+of Khánh Hòa (docs/rules.md, Appendix). Everything goes through the real services, so demo data
 obeys the same rules, codes, deadlines and audit chain as real work: every status of the
 lifecycle and every channel appear, fees are paid (cash, VietQR, on the portal) or still
 due, returning applicants' documents are reused, some dossiers are late or wait for a
@@ -61,7 +61,7 @@ STAFF = (
 )
 HANDLER_BY_FIELD = {"Hộ tịch": "tuphap", "Chứng thực": "tuphap", "Đất đai": "diachinh"}
 
-# VOLUMES.md §4.1 (shares in per mille, South-Central spellings).
+# National family-name shares in per mille, South-Central spellings (docs/rules.md, Appendix).
 FAMILY_NAMES = (
     ("Nguyễn", 384),
     ("Trần", 110),
@@ -155,7 +155,7 @@ STREETS = (
     "Điện Biên Phủ",
     "Nguyễn Trãi",
 )
-# Field mix at a commune centre, VOLUMES.md §1 (per cent).
+# Field mix at a commune centre, per cent (docs/rules.md, Appendix).
 FIELD_WEIGHTS = {
     "Chứng thực": 55,
     "Hộ tịch": 17,
@@ -165,7 +165,7 @@ FIELD_WEIGHTS = {
     "Người có công": 2,
     "Xây dựng": 2,
 }
-# Within a field, the everyday procedures dominate (VOLUMES §1 hộ tịch sub-mix; chứng thực
+# Within a field, the everyday procedures dominate (hộ tịch: docs/rules.md, Appendix; chứng thực
 # of copies and signatures is most of the counter's work). Unlisted procedures weigh 1.
 PROCEDURE_WEIGHTS = {
     "1.001193": 50,  # khai sinh
@@ -385,7 +385,7 @@ def generate_demo(
 
 
 def _competent_body(rng: random.Random, procedure: Procedure) -> str | None:
-    """Since 1/7/2025 the centre receives regardless of boundary and routes (VOLUMES §3.3)."""
+    """Since 1/7/2025 the centre receives regardless of boundary and routes (docs/rules.md §1)."""
     if "Sở Nội vụ" in procedure.agency:
         return PROVINCIAL_HOME_AFFAIRS
     if procedure.field == "Đất đai" and rng.random() < 0.5:
@@ -597,7 +597,7 @@ def _guidance_sessions(
     real_now: datetime,
     clerks: list[Actor],
 ) -> int:
-    """'Guided to online' sessions drawn from the demo's dossiers (REGULATIONS checklist 15),
+    """'Guided to online' sessions drawn from the demo's dossiers (docs/rules.md §10),
     from `first_day` on; returns how many."""
     book = load_guidance(ctx.data_dir)
     staff = {login: Actor(login, name, role) for login, name, role in STAFF}

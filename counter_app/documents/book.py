@@ -1,7 +1,8 @@
 """The tracking book (Sổ theo dõi hồ sơ, Circular 03/2025 form 07; 2018 form 06).
 
 `tracking_book_rows` is the one data query behind the book, shared by the XLSX export
-here and the PDF of the book in `counter_app.documents`. Column order follows FORMS §3.7.
+here and the PDF of the book in `counter_app.documents`. Column order follows the form
+(docs/rules.md §8).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class BookScope(StrEnum):
 
     Since 1/7/2025 a commune centre receives regardless of administrative boundary and
     keeps the dossiers it routes to another competent body in a book of their own
-    (REGULATIONS §1.2, checklist 8).
+    (Decree 118/2025; docs/rules.md §8).
     """
 
     ALL = "all"
@@ -144,7 +145,7 @@ def _scope_condition(scope: BookScope) -> tuple[sa.ColumnElement[bool], ...]:
 
 
 BOOK_TITLE = "SỔ THEO DÕI HỒ SƠ"
-# FORMS §3.7: the date columns sit under one "Ngày, tháng, năm" group header.
+# As on the form (docs/rules.md §8), the date columns sit under one "Ngày, tháng, năm" header.
 BOOK_COLUMNS = (
     "TT",
     "Mã hồ sơ",

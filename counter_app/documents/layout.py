@@ -233,7 +233,7 @@ def place_date(place: str, day: date | None) -> str:
 
 @dataclass(frozen=True)
 class HeaderText:
-    """The two-column header of an administrative document (FORMS §2)."""
+    """The two-column header of an administrative document (docs/rules.md §7)."""
 
     parent_body: str
     unit: str

@@ -1,8 +1,8 @@
 """Applicants (a person or an organisation), the citizen ID number and the CCCD QR code.
 
-The 12-digit number is checked for structure only (REGULATIONS §8.1): a known province
+The 12-digit number is checked for structure only (docs/rules.md §6): a known province
 code, digit 4 for century and sex, digits 5-6 for the birth year. There is no public
-checksum, so none is checked. The QR text is parsed as in §8.3.
+checksum, so none is checked. The QR text is parsed as described there.
 """
 
 from __future__ import annotations
@@ -410,7 +410,7 @@ def _from_qr(obj: Mapping[str, object]) -> Person:
 
 
 def applicant_from_json(obj: object) -> Applicant:
-    """An applicant from the intake JSON shape (DESIGN.md), validated and NFC-normalised."""
+    """An applicant from the `intake --applicant-json` object, validated and NFC-normalised."""
     if not isinstance(obj, dict) or not all(isinstance(key, str) for key in obj):
         raise ValidationError(_("Người nộp phải là một đối tượng JSON."))
     if "cccd_qr" in obj:

@@ -1,6 +1,6 @@
-"""Working days, office hours and the deadlines of dossiers (REGULATIONS §4).
+"""Working days, office hours and the deadlines of dossiers (docs/rules.md §4).
 
-Conventions chosen (REGULATIONS §4.1 law, §4.2 what a production system does):
+Conventions chosen (docs/rules.md §4 says which are law and which are practice):
 
 - Vietnam time is a fixed UTC+07:00 (`VN_TZ`); every moment given to this module must be
   time-zone aware, and every moment it returns is in `VN_TZ`.
@@ -22,7 +22,7 @@ Conventions chosen (REGULATIONS §4.1 law, §4.2 what a production system does):
 - Same-day procedures with a cut-off (the 15:00 rule for certification): received before
   the cut-off, due at closing that day; at or after it, at closing of the next working day.
 - While a supplement is awaited the clock stops: the due moment moves on by the office
-  time that elapsed during the pause (REGULATIONS §4.1, the 766 indicator).
+  time that elapsed during the pause (Decision 766 indicator 2.1; docs/rules.md §4.5).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class TimeLimit:
 
 @dataclass(frozen=True)
 class OfficeHours:
-    """Opening hours of the counter; defaults from REGULATIONS §4.2 (configurable per site).
+    """Opening hours of the counter; the usual defaults (docs/rules.md §4.2), configurable.
 
     `working_weekdays` uses Monday = 0; Monday to Friday by default (Decision 188/1999, not
     verified). A lunch break of zero length (`morning_end == afternoon_start`) is allowed.

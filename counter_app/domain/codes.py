@@ -1,4 +1,4 @@
-"""Dossier codes: `<unit e-ID>-<yyMMdd>-<NNNN>` (REGULATIONS §3).
+"""Dossier codes: `<unit e-ID>-<yyMMdd>-<NNNN>` (docs/rules.md §2).
 
 The unit e-ID is an opaque configured string. The sequence resets every day. When several
 counters of one office work offline, each counter is given its own block of the daily

@@ -1,4 +1,4 @@
-"""Report periods and their data windows (REGULATIONS §5.2), and the report due date.
+"""Report periods and their data windows (docs/rules.md §12), and the report due date.
 
 Windows run from the `start_day` (15 by default) of the month before the period's first
 month to the day before `start_day` of its last month: monthly 15/02-14/03, quarterly

@@ -1,4 +1,4 @@
-"""Commune-level administrative units with their effective dates and lineage (checklist §14).
+"""Commune-level administrative units with their effective dates and lineage (docs/rules.md §15).
 
 The bundled list is Khánh Hòa after the 1/7/2025 reorganisation (resources/units): each new
 unit names the pre-reform units it was formed from, so an old address or an old unit code

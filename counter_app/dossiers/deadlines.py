@@ -1,5 +1,5 @@
 """Extensions of a dossier's due date and apology letters (form 04), with reason, approver and
-history (REGULATIONS checklist 5g; §2 Mẫu 04; WORKFLOWS "While it is processed").
+history (docs/rules.md §5).
 
 Rules chosen from the regulations:
 
@@ -14,7 +14,7 @@ Rules chosen from the regulations:
 - An extension does not cure lateness: form 04 is an apology "đối với hồ sơ giải quyết quá
   hạn", and Decision 766 counts on time only a result by the appointment given. The periodic
   report measures an extended dossier against the due date in force before its first
-  extension (the event's `previous_due_at`). Extension limits are unknown (FORMS §3.4): none.
+  extension (the event's `previous_due_at`). Extension limits are unknown (docs/rules.md §17): none.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The guidance log: one row each time the counter showed a citizen how to file online.
 
 A citizen who is shown how and then files by themselves leaves no dossier at the counter,
-so "guided to online" is counted here, apart from "received" (REGULATIONS checklist 15).
+so "guided to online" is counted here, apart from "received" (docs/rules.md §10).
 No personal data: the metric needs the procedure, the outcome and the clerk, not the
 citizen's name or ID number. Append-only (migration 0008 adds triggers that refuse UPDATE
 and DELETE). Created by migration 0008.

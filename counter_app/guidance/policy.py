@@ -1,7 +1,7 @@
 """The guidance rules that apply at intake: online-only procedures, reasons for paper,
 one dossier per portal filing.
 
-`check_intake` is called by `services.dossiers.intake` before anything is written.
+`check_intake` is called by `dossiers.service.intake` before anything is written.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def check_intake(
 
 
 def _refuse_second_dossier(ctx: AppContext, portal_code: str) -> None:
-    """One filing on the portal is one dossier at the counter (REGULATIONS, checklist 2)."""
+    """One filing on the portal is one dossier at the counter (docs/rules.md §2)."""
     with ctx.session() as session:
         existing = session.execute(
             sa.select(Dossier.code).where(Dossier.portal_code == portal_code).limit(1)

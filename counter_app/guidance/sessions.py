@@ -1,6 +1,6 @@
 """Recording "guided to online": the clerk showed a citizen how to file a procedure online.
 
-Counted apart from "received" (REGULATIONS checklist 15): a citizen who then files from
+Counted apart from "received" (docs/rules.md §10): a citizen who then files from
 home leaves no dossier at the counter. The outcome says how the session ended; "could
 not" carries one of the reasons for paper (`policy.PAPER_REASONS`), the same codes the
 paper dossiers use, so the two counts can be read side by side. Nothing about the citizen

@@ -1,6 +1,6 @@
 """Plain, frozen views of stored records: what services hand to the UI, CLI and exporters.
 
-Never ORM objects: a view can cross threads and outlive its session (STYLE §3).
+Never ORM objects: a view can cross threads and outlive its session.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class DossierView:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The `dossier show/list --json` shape of DESIGN.md."""
+        """The `dossier show/list --json` object, a contract scripts rely on."""
         document: dict[str, Any] = {
             "code": self.code,
             "procedure": self.procedure,

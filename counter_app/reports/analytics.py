@@ -298,7 +298,7 @@ def indicator_rules(on: date) -> dict[str, Any]:
 
 
 def points(rate: float | None, full_at: float, max_points: float) -> float:
-    """Full points at or above `full_at` percent, else proportionally (766 §6.2)."""
+    """Full points at or above `full_at` percent, else proportionally (docs/rules.md §13)."""
     if rate is None or full_at <= 0:
         return 0.0
     return round(min(1.0, rate / full_at) * max_points, 2)

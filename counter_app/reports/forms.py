@@ -1,6 +1,6 @@
 """The official layout of Biểu 06/VPCP/KSTT and II.06a (Circular 01/2020), as PDF and XLSX.
 
-Both forms share the 11 figure columns (REGULATIONS §5.1); the rows are the fields
+Both forms share the 11 figure columns (docs/rules.md §12); the rows are the fields
 (lĩnh vực) with their subtotal, each followed by its procedures, then the grand total.
 """
 

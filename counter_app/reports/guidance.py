@@ -1,7 +1,7 @@
 """How many citizens the counter guided to file online, next to what it received.
 
 "Guided" counts guidance sessions (`guidance_sessions`), "received" counts dossiers
-(reports.online); the two are separate figures (REGULATIONS checklist 15), and a guided
+(reports.online); the two are separate figures (docs/rules.md §10), and a guided
 citizen who filed at the counter is in both (outcome "assisted", channel "assisted").
 """
 

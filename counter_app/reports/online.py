@@ -1,7 +1,7 @@
 """The online share and the reasons for paper, for the status bar, dashboard and reports.
 
 Online means channel online or assisted (an assisted filing is an online filing made at
-the counter, DESIGN "The dossier"); the share is online ÷ received in the period.
+the counter, docs/rules.md §3); the share is online ÷ received in the period.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The periodic report on TTHC results: Circular 01/2020 Biểu 06 (and II.06a, same columns).
 
-Counting rules (REGULATIONS §5.1, the TD-DVC conventions, plus Decision 766 for a second
-supplement request), all evaluated in SQL so a month over a million dossiers stays fast:
+Counting rules (docs/rules.md §12: the columns of Circular 01/2020, the conventions of
+production one-stop systems, plus Decision 766 for a second supplement request), all
+evaluated in SQL so a month over a million dossiers stays fast:
 
 - A dossier belongs to the period when it was received on or before the last day and was
   not finished before the first day. `submitted` dossiers are not yet received: left out.
@@ -22,7 +23,7 @@ supplement request), all evaluated in SQL so a month over a million dossiers sta
   of a supplement pause records `previous_due_at` and the new `due_at` in its event data),
   or today's when there has been none since. An extension (form 04) also records both
   dates, but does not cure lateness: an extended dossier is measured, finished or not,
-  against the due date before its first extension (services/deadlines.py).
+  against the due date before its first extension (dossiers/deadlines.py).
 
 A finished dossier is read from today's row: its result or close is final, and nothing the
 outcome depends on (requests, due date) changes after it.
@@ -110,7 +111,7 @@ class PeriodicReport:
     """Dossiers received in the period and logged after the fact (issue 2)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `report monthly --json` shape of DESIGN.md, plus the late-entry count."""
+        """The `report monthly --json` document scripts rely on, plus the late-entry count."""
         return {
             "period": self.period.to_json(),
             "office": self.office_code,
@@ -219,7 +220,7 @@ def _as_of(ends: Any) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], A
 def due_before_extension(ends: Any | None = None) -> sa.ColumnElement[Any]:
     """The due date in force before the outer row's dossier was first extended (before
     `ends`, when given); NULL when it was not. An apology and extension (form 04) does not
-    make a late dossier on time (services/deadlines.py)."""
+    make a late dossier on time (dossiers/deadlines.py)."""
     first_extension = (
         sa.select(Event.data["previous_due_at"].as_string())
         .where(Event.dossier_id == Dossier.id, Event.kind == EventKind.EXTENDED.value)

@@ -20,7 +20,7 @@ _OFFSET_HOURS = int(_OFFSET.total_seconds() // 3600)
 class vn_date(GenericFunction[date]):
     """`vn_date(column)`: the Vietnam-time calendar date of a naive-UTC datetime column.
 
-    Comparisons in the reports are date-only (REGULATIONS §5.1), on the local date.
+    Comparisons in the reports are date-only (docs/rules.md §12), on the local date.
     """
 
     type = sa.Date()

@@ -1,4 +1,4 @@
-"""`counter-app scanners`, `scan` and `attach` (DESIGN "Command line")."""
+"""`counter-app scanners`, `scan` and `attach`: the scanning commands."""
 
 from __future__ import annotations
 

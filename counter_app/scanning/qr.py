@@ -1,6 +1,6 @@
 """Read the CCCD QR code from a scanned card or a camera frame (zxing-cpp).
 
-Decoding is tried in the order that worked on this machine's test scans (TOOLING §5):
+Decoding is tried in the order that worked best on noisy test scans:
 the default binarizer, then a fixed threshold, then the image upscaled 2×, which rescues
 a card scanned at 150 dpi.
 """

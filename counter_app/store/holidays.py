@@ -1,4 +1,4 @@
-"""The office's holiday table (REGULATIONS §4.2 `NgayNghi`, checklist 5): one row per date.
+"""The office's holiday table (docs/rules.md §4.1): one row per date.
 
 Every counter of an office reads the same rows, so deadlines agree across counters sharing
 a database. Rows are never deleted: a removed entry keeps its row with status `removed`,
@@ -47,4 +47,4 @@ class CalendarDayChange(Base):
     actor_role: Mapped[str] = mapped_column(sa.String(16))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     forced: Mapped[bool] = mapped_column(default=False)
-    """True when a date already begun was changed on purpose (see services.holidays)."""
+    """True when a date already begun was changed on purpose (see calendar.holidays)."""

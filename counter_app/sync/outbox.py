@@ -39,7 +39,7 @@ from counter_app.sync.protocol import (
 )
 
 DEFAULT_SUBJECT_KINDS = {"person": 1, "organisation": 2}
-"""`LoaiDoiTuong` per applicant kind; unconfirmed (REGULATIONS §9.3), so configurable."""
+"""`LoaiDoiTuong` per applicant kind; unconfirmed (docs/rules.md §14), so configurable."""
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 6 * 3600.0
@@ -225,7 +225,7 @@ def dossier_record(
     pages: list[Page] | Any,
     events: list[Event],
 ) -> dict[str, Any]:
-    """The dossier in the national portal's `DongBoHoSoMC` layout (REGULATIONS §9.3)."""
+    """The dossier in the national portal's `DongBoHoSoMC` layout (docs/rules.md §14)."""
     pages_by_document: dict[int | None, list[Page]] = {}
     for page in pages:
         if not page.is_result:

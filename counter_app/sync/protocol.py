@@ -1,7 +1,7 @@
 """The sync protocol shared by the counter and the hub (docs/sync-protocol.md, version 1).
 
 Dossiers travel in the national portal's `DongBoHoSoMC` layout and their history as
-`CapNhatTienDoHoSoMC` entries (REGULATIONS §9), beside the few local fields the day
+`CapNhatTienDoHoSoMC` entries (docs/rules.md §14), beside the few local fields the day
 close needs (the local channel, which keeps "assisted" apart from "online").
 """
 
@@ -67,7 +67,7 @@ def signature_matches(
 
 
 def portal_time(value: datetime | None) -> str:
-    """`yyyyMMddHHmmss` in Vietnam time (REGULATIONS §9.2); empty when unknown."""
+    """`yyyyMMddHHmmss` in Vietnam time (docs/rules.md §14); empty when unknown."""
     if value is None:
         return ""
     return value.astimezone(VN_TZ).strftime(PORTAL_TIME_FORMAT)
@@ -110,7 +110,7 @@ def progress_entry(
     due_at: datetime | None,
     department: str,
 ) -> dict[str, Any]:
-    """One `CapNhatTienDoHoSoMC` entry for an event (REGULATIONS §9.4)."""
+    """One `CapNhatTienDoHoSoMC` entry for an event (docs/rules.md §14)."""
     at = parse_utc_text(event["at"])
     status = Status(event["to_status"] or status_now)
     text = _kind_text(event["kind"])

@@ -1,6 +1,6 @@
 """The provincial adapter exporter: pushes `DongBoHoSoMC` records and their
 `CapNhatTienDoHoSoMC` entries to an endpoint that speaks the national portal's services
-(REGULATIONS §9.1): session login, then service calls; "đã tồn tại" switches to update.
+(docs/rules.md §14): session login, then service calls; "đã tồn tại" switches to update.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ CHANNEL_LIMITS: dict[str, tuple[dict[str, Any], dict[str, Any] | None, str]] = {
 }
 
 # Procedures the regulations name as same-day with the 15:00 cut-off although the research
-# record does not flag it (REGULATIONS §4.1: cấp bản sao từ sổ gốc, Decree 23/2015).
+# record does not flag it (cấp bản sao từ sổ gốc, Decree 23/2015; docs/rules.md §4.4).
 SAME_DAY_CODES = {
     "2.000908": "Nghị định 23/2015/NĐ-CP: trả trong ngày, "
     "nhận sau 15 giờ trả ngày làm việc tiếp theo."
@@ -64,7 +64,7 @@ SAME_DAY_CODES = {
 # Defaults for chứng thực records without any time (DVCQG "Không có thông tin").
 # Certifying contracts, wills and inheritance documents: at most 2 working days (Decree
 # 23/2015 Art. 37, recalled, not checked against the text); any other chứng thực: same day
-# with the 15:00 cut-off (Art. 7, REGULATIONS §4.1). Both are marked assumed.
+# with the 15:00 cut-off (Art. 7; docs/rules.md §4.4). Both are marked assumed.
 _TRANSACTION_WORDS = ("giao dich", "di chuc", "di san")
 _TRANSACTION_BASIS = (
     "Mặc định: tối đa 02 ngày làm việc cho chứng thực hợp đồng, giao dịch, di chúc, văn bản "
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "file": args.research.name,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "researched": args.published,
-        "notes": "procedures-notes.md of the domain research: DVCQG crawl (snapshot 2026-07-20), "
+        "notes": "Domain research: DVCQG crawl (snapshot 2026-07-20), "
         "Hải Phòng / xã Vĩnh Bảo master data (verified 2026-09-21), secondary sources; "
         "re-verify against dichvucong.gov.vn before release.",
         "default_working_days": args.default_working_days,

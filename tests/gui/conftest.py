@@ -16,7 +16,7 @@ from ui.tasks import default_runner
 
 
 def type_text(widget: QWidget, text: str) -> None:
-    """Send each character as a key press/release (TOOLING §1: keyClicks aborts on non-ASCII)."""
+    """Send each character as a key press/release (keyClicks aborts the process on non-ASCII)."""
     for char in text:
         for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
             event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)

@@ -76,7 +76,7 @@ def test_every_argparse_text_has_an_english_translation(language) -> None:
 
 
 def test_a_user_error_still_exits_1_from_the_installed_command(tmp_path: Path) -> None:
-    """The exit-code contract (DESIGN): usage errors 2, CounterError 1, one line each."""
+    """The exit-code contract scripts rely on: usage errors 2, CounterError 1, one line each."""
     env = {"COUNTER_APP_LANG": "vi", "PATH": ""}
     result = subprocess.run(
         [

@@ -24,7 +24,7 @@ from counter_app.domain.applicants import (
 )
 from counter_app.errors import ValidationError
 
-# The cccd_qr cases of the shared test vectors (domain/test-vectors.json), kept verbatim.
+# The cccd_qr cases worked out with the domain research (docs/rules.md §6), kept verbatim.
 CCCD_QR_CASES: list[dict[str, Any]] = [
     {
         "qr": "038185001122|172000111|Hoàng Thị Lan|14021985|Nữ|"

@@ -46,7 +46,7 @@ def library_only() -> WorkCalendar:
     return WorkCalendar()
 
 
-# The "deadlines" cases of shared/domain/test-vectors.json, verbatim.
+# Deadline cases worked out with the domain research (docs/rules.md §4), kept verbatim.
 DEADLINE_VECTORS = [
     ("2026-03-02T10:00:00+07:00", 3, False, "2026-03-05", "ordinary week"),
     ("2026-04-29T10:00:00+07:00", 3, False, "2026-05-06", "30/4 and 1/5, then a weekend"),

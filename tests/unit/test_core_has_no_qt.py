@@ -1,4 +1,4 @@
-"""The core never imports Qt or the ui package (DESIGN: dependency direction)."""
+"""The core never imports Qt or the ui package (layers point only downward)."""
 
 from __future__ import annotations
 

@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from counter_app.calendar import holidays
-from counter_app.calendar.holidays import HolidayStatus, PastDateError
+from counter_app.calendar.holidays import PastDateError
 from counter_app.cli import main
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ, DayKind, LimitUnit, TimeLimit, load_overrides
 from counter_app.domain.lifecycle import Role
 from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import CounterError, NotFoundError, PermissionDeniedError, ValidationError
+from counter_app.kernel.calendar import RECHECK_INTERVAL, HolidayStatus
 from counter_app.kernel.context import open_context
 from counter_app.kernel.dossier_store import get_dossier
 from counter_app.kernel.users import SYSTEM_ACTOR, add_user
@@ -146,7 +147,7 @@ def test_two_counters_on_one_postgresql_database_share_the_calendar(
         holidays.confirm_holiday(first, day, SYSTEM_ACTOR, force=True)
         assert not first.calendar.is_working_day(day)
         assert second.calendar.is_working_day(day)  # cached, for at most the recheck time
-        clock.now += holidays.RECHECK_INTERVAL
+        clock.now += RECHECK_INTERVAL
         assert not second.calendar.is_working_day(day)
         assert second.calendar.overrides == first.calendar.overrides
         # A third counter opened later reads the same table, not its own package's file.

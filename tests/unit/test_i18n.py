@@ -1,4 +1,4 @@
-"""Every visible string is translatable and the English catalogue covers it (STYLE §9)."""
+"""Every visible string is translatable and the English catalogue covers it."""
 
 from __future__ import annotations
 

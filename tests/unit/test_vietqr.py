@@ -18,7 +18,7 @@ from counter_app.payments.vietqr import (
     parse_payload,
 )
 
-# The "vietqr" cases of the shared test vectors (domain/test-vectors.json), kept verbatim.
+# The "vietqr" cases worked out with the domain research (docs/rules.md §11), kept verbatim.
 PUBLISHED = [
     (
         "970416",
