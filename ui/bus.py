@@ -15,11 +15,13 @@ from ui.tasks import app_child
 
 @dataclass(frozen=True)
 class Changes:
-    """What a mutation touched: dossier codes, and whether counts or the outbox moved."""
+    """What a mutation touched: dossier codes, whether counts or the outbox moved, and
+    whether the catalog or the holiday table did (`reference`)."""
 
     dossiers: tuple[str, ...] = ()
     counts: bool = True
     outbox: bool = True
+    reference: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
+from counter_app.kernel.calendar import RECHECK_INTERVAL
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from counter_app.reports.online import TargetProgress, format_percent, target_progress
@@ -27,12 +28,16 @@ from ui.bus import Changes, bus
 from ui.desk_logic import DeskQuery, TodayCounts, today_counts
 from ui.desk_view import DeskView
 from ui.detail_view import DossierDetailView
+from ui.fit import EllipsisLabel, fit_to_screen, scrollable, wrapping_list
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
 from ui.sync_status import ElidedLabel, SyncStatus
-from ui.tasks import Op, TaskRunner
+from ui.tasks import Op, Periodic, TaskRunner
 
 COUNTS_REFRESH_MS = 60_000
+# The screens' catalog and calendar (`AppContext.reference`) are read again this often:
+# another counter's holiday change, or a catalog imported meanwhile, shows within it.
+REFERENCE_REFRESH_SECONDS = RECHECK_INTERVAL.total_seconds()
 WARNING_STYLE = "color: #8a1c1c; font-weight: bold"
 
 
@@ -115,11 +120,13 @@ class DossierDeskPage(QWidget):
         self.desk = DeskView(ctx, actor, preset=preset)
         self.detail = DossierDetailView(ctx, actor)
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.desk)
-        splitter.addWidget(self.detail)
+        # The detail scrolls on its own when its actions and lists need more height.
+        splitter.addWidget(scrollable(self.detail, horizontal=False))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([820, 420])
+        splitter.setSizes([620, 480])
         QVBoxLayout(self).addWidget(splitter)
         self.desk.dossier_activated.connect(self.detail.load)
 
@@ -141,7 +148,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.actor = actor
         self._runner = runner
-        self.nav = QListWidget()
+        self.nav = wrapping_list(QListWidget())  # a long page name takes two lines
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
@@ -154,9 +161,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        self.user_label = QLabel()
-        self.counts_label = QLabel()
-        self.online_label = QLabel()
+        # One line each: cut with "…" (whole in the tooltip) rather than widen the window.
+        self.user_label = EllipsisLabel()
+        self.counts_label = EllipsisLabel()
+        self.online_label = EllipsisLabel()
         self.online_label.setObjectName("online_share")
         self.sync_label = ElidedLabel()
         self.sync_label.setObjectName("sync_state")
@@ -192,7 +200,15 @@ class MainWindow(QMainWindow):
         self._counts_timer.setInterval(COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self.refresh_counts)
         self._counts_timer.start()
-        self.resize(1280, 800)
+        self.reference_refresh = Periodic(
+            self,
+            ctx.refresh_reference,
+            next_delay=lambda: REFERENCE_REFRESH_SECONDS,
+            runner=runner,
+        )
+        self.reference_refresh.failed.connect(self._reference_failed)
+        self.reference_refresh.start()
+        fit_to_screen(self, 1280, 800)
         self.rebuild()
         self.sync_status.start()
 
@@ -211,7 +227,7 @@ class MainWindow(QMainWindow):
         for number, page in enumerate(registered_pages(), start=1):
             widget = self._build(page)
             self.pages[page.key] = widget
-            self.stack.addWidget(widget)
+            self.stack.addWidget(scrollable(widget))  # scrolls above 13 pt, never overflows
             item = QListWidgetItem(f"{_(page.title)}")
             item.setData(Qt.ItemDataRole.UserRole, page.key)
             item.setToolTip(f"Ctrl+{number}" if number < 10 else "")
@@ -268,7 +284,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync_status.stop()
+        self.reference_refresh.stop()
         super().closeEvent(event)
+
+    def _reference_failed(self, exc: BaseException) -> None:
+        """The screens keep the catalog and calendar they have; the next refresh tries again."""
+        message = exc.message if isinstance(exc, CounterError) else type(exc).__name__
+        self.statusBar().showMessage(message, 10_000)
 
     def refresh_counts(self) -> None:
         ctx = self.ctx
@@ -300,6 +322,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10_000)
 
     def _changes_applied(self, changes: Changes, initiator: QObject | None) -> None:
+        if changes.reference:
+            self.reference_refresh.run_now()
         if changes.counts:
             self.refresh_counts()
         if changes.outbox and initiator is not self.sync_status:

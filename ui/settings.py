@@ -1,46 +1,23 @@
 """The GUI's own settings, each declared once, kept in the data directory.
 
-Each `Setting` has a key, a type, a default and a translatable title; `UiSettings` reads
-and writes them in `<data dir>/ui-settings.ini`, so each counter machine keeps its own.
+Each is a `counter_app.kernel.settings.Setting`, as every key of config.json is: a key, a
+type, a default, bounds and a translatable title. `UiSettings` reads and writes them in
+`<data dir>/ui-settings.ini`, so each counter machine keeps its own; a value there that
+does not read falls back to the default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from counter_app.i18n import N_, SUPPORTED_LANGUAGES, set_language
+from counter_app.kernel.settings import Setting
 
-T = TypeVar("T", int, str)
-
-
-@dataclass(frozen=True)
-class Setting(Generic[T]):
-    key: str
-    default: T
-    title: str
-    minimum: int = 0
-    maximum: int = 0
-    choices: tuple[str, ...] = ()
-
-    def clean(self, value: object) -> T:
-        """The stored value converted and bounded; the default when it does not read."""
-        if not isinstance(value, (int, str)):  # a list or a @Variant from a hand-edited file
-            return self.default
-        kind = type(self.default)
-        try:
-            converted = kind(value)
-        except (TypeError, ValueError):
-            return self.default
-        if isinstance(converted, int) and not self.minimum <= converted <= self.maximum:
-            return self.default
-        if self.choices and converted not in self.choices:
-            return self.default
-        return converted
+T = TypeVar("T")
 
 
 LANGUAGE = Setting("ui/language", "vi", N_("Ngôn ngữ"), choices=SUPPORTED_LANGUAGES)
@@ -52,7 +29,10 @@ IDLE_LOCK_MINUTES = Setting(
     minimum=0,
     maximum=240,
 )
-ALL_SETTINGS = (LANGUAGE, TEXT_SIZE, IDLE_LOCK_MINUTES)
+ALL_SETTINGS: tuple[Setting[Any], ...] = (LANGUAGE, TEXT_SIZE, IDLE_LOCK_MINUTES)
+"""Every GUI setting, in the order Cài đặt shows them."""
+CHOICE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+"""How Cài đặt names a choice: a language by its own name."""
 FILE_NAME = "ui-settings.ini"
 
 

@@ -1,11 +1,16 @@
 """Cài đặt: language, text size, the idle lock and the scan folder of this counter machine,
-and the office's holiday table (shared by every counter; admins edit it, others read it)."""
+and the office's holiday table (shared by every counter; admins edit it, others read it).
+
+A plain setting's field is made from its declaration (`counter_app.kernel.settings`): the
+title labels it, the choices, type and bounds choose and limit the editor.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -37,16 +42,69 @@ from counter_app.domain.lifecycle import Role
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.kernel.calendar import HolidayStatus
-from counter_app.kernel.config import config_warnings
+from counter_app.kernel.config import SCAN_FOLDER, config_warnings
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.users import Actor
+from counter_app.kernel.settings import Setting
+from counter_app.kernel.users import Actor, login_label
 from counter_app.scanning.folder import configured_folder, set_scan_folder
-from ui.bus import bus
+from ui.bus import Changes, bus
 from ui.errors import show_error
-from ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, TEXT_SIZE, UiSettings
+from ui.settings import (
+    ALL_SETTINGS,
+    CHOICE_NAMES,
+    IDLE_LOCK_MINUTES,
+    LANGUAGE,
+    TEXT_SIZE,
+    UiSettings,
+)
 from ui.tasks import Op
 
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+Editor = QComboBox | QSpinBox | QLineEdit
+
+
+def setting_editor(setting: Setting[Any]) -> Editor:
+    """The field for a declared setting: a list of its choices, a number within its
+    bounds, or a line of text no longer than its length."""
+    editor: Editor
+    if setting.choices:
+        editor = QComboBox()
+        for choice in setting.choices:
+            editor.addItem(CHOICE_NAMES.get(choice, str(choice)), choice)
+    elif setting.value_type is int:
+        editor = QSpinBox()
+        if setting.minimum is not None and setting.maximum is not None:
+            editor.setRange(setting.minimum, setting.maximum)
+    else:
+        return text_editor(setting)
+    editor.setAccessibleName(_(setting.title))
+    return editor
+
+
+def text_editor(setting: Setting[Any]) -> QLineEdit:
+    editor = QLineEdit()
+    editor.setAccessibleName(_(setting.title))
+    if setting.max_length is not None:
+        editor.setMaxLength(setting.max_length)
+    if setting.hint:
+        editor.setPlaceholderText(_(setting.hint))
+    return editor
+
+
+def show_value(editor: Editor, value: Any) -> None:
+    if isinstance(editor, QComboBox):
+        editor.setCurrentIndex(editor.findData(value))
+    elif isinstance(editor, QSpinBox):
+        editor.setValue(int(value))
+    else:
+        editor.setText("" if value is None else str(value))
+
+
+def edited_value(editor: Editor) -> object:
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, QSpinBox):
+        return editor.value()
+    return editor.text().strip()
 
 
 class SettingsView(QWidget):
@@ -54,18 +112,13 @@ class SettingsView(QWidget):
         super().__init__(parent)
         self.settings = UiSettings(ctx.data_dir)
         self._ctx, self._actor = ctx, actor
-        self.language = QComboBox()
-        for code in LANGUAGE.choices:
-            self.language.addItem(LANGUAGE_NAMES.get(code, code), code)
-        self.text_size = QSpinBox()
-        self.text_size.setRange(TEXT_SIZE.minimum, TEXT_SIZE.maximum)
-        self.idle_minutes = QSpinBox()
-        self.idle_minutes.setRange(IDLE_LOCK_MINUTES.minimum, IDLE_LOCK_MINUTES.maximum)
-        self.scan_folder = QLineEdit()
-        self.scan_folder.setAccessibleName(_("Thư mục quét"))
-        self.scan_folder.setPlaceholderText(
-            _("Thư mục máy quét lưu tệp vào (để trống: không dùng)")
-        )
+        # This machine's settings (ui-settings.ini), a field each.
+        self.editors = {setting.key: setting_editor(setting) for setting in ALL_SETTINGS}
+        self.language = self.editors[LANGUAGE.key]
+        self.text_size = self.editors[TEXT_SIZE.key]
+        self.idle_minutes = self.editors[IDLE_LOCK_MINUTES.key]
+        # The office's scan folder (config.json): checked before it is kept, and browsable.
+        self.scan_folder = text_editor(SCAN_FOLDER)
         self.browse_button = QPushButton(_("&Chọn…"))
         self.browse_button.clicked.connect(self._choose_folder)
         folder_row = QHBoxLayout()
@@ -75,10 +128,9 @@ class SettingsView(QWidget):
         self.save_button = QPushButton(_("&Lưu cài đặt"))
         self.save_button.clicked.connect(self.save)
         form = QFormLayout()
-        form.addRow(_(LANGUAGE.title), self.language)
-        form.addRow(_(TEXT_SIZE.title), self.text_size)
-        form.addRow(_(IDLE_LOCK_MINUTES.title), self.idle_minutes)
-        form.addRow(_("Thư mục quét"), folder_row)
+        for setting in ALL_SETTINGS:
+            form.addRow(_(setting.title), self.editors[setting.key])
+        form.addRow(_(SCAN_FOLDER.title), folder_row)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Cài đặt của máy quầy này")))
         # Keys of config.json nothing reads (an obsolete setting, a typo): said, not dropped.
@@ -94,16 +146,14 @@ class SettingsView(QWidget):
         self.load()
 
     def load(self) -> None:
-        self.language.setCurrentIndex(self.language.findData(self.settings.get(LANGUAGE)))
-        self.text_size.setValue(self.settings.get(TEXT_SIZE))
-        self.idle_minutes.setValue(self.settings.get(IDLE_LOCK_MINUTES))
+        for setting in ALL_SETTINGS:
+            show_value(self.editors[setting.key], self.settings.get(setting))
         folder = configured_folder(self._ctx.config)
         self.scan_folder.setText(str(folder) if folder is not None else "")
 
     def save(self) -> None:
-        self.settings.set(LANGUAGE, str(self.language.currentData()))
-        self.settings.set(TEXT_SIZE, self.text_size.value())
-        self.settings.set(IDLE_LOCK_MINUTES, self.idle_minutes.value())
+        for setting in ALL_SETTINGS:
+            self.settings.set(setting, edited_value(self.editors[setting.key]))
         bus().settings_changed.emit()
         self._save_scan_folder()
 
@@ -197,7 +247,7 @@ class HolidaySection(QGroupBox):
                 holidays.kind_label(entry.kind),
                 entry.name,
                 holidays.status_label(entry.status),
-                entry.changed_by,
+                login_label(entry.changed_by),
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
@@ -265,6 +315,8 @@ class HolidaySection(QGroupBox):
             self.message.setText(done.format(day=f"{entry.day:%d/%m/%Y}"))
             self.year.setValue(entry.day.year)
             self.reload()
+            # Due dates shown from now on follow the changed table.
+            bus().changes_applied.emit(Changes(counts=False, outbox=False, reference=True), self)
 
         Op(self, lambda: change(force)).on_success(succeeded).on_error(failed).start()
 

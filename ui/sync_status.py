@@ -1,14 +1,14 @@
-"""Background sync for the main window: `counter_app.sync.service.BackgroundSync` on its
-own thread (timer, exponential backoff, the day close at the configured time), started
-when the counter is enrolled, woken on demand, and a one-line state for the status bar.
+"""Background sync for the main window: `counter_app.sync.service.BackgroundSync` run as a
+`ui.tasks.Periodic` (the interval, exponential backoff, the day close at the configured
+time), started when the counter is enrolled, run at once on demand, and a one-line state
+for the status bar.
 
-BackgroundSync calls back on its thread; the callbacks only emit signals, which Qt queues
-to the GUI thread. Reading the state (`sync_overview`) goes through `ui.tasks.Op`.
+A run talks to the hub on the helper's parallel pool and does its database work through
+the database thread; reading the state (`sync_overview`) is a database job too.
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
@@ -19,22 +19,15 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
+from counter_app.scanning.devices import CancelToken
 from counter_app.sync.service import BackgroundSync, SyncOverview, SyncReport, sync_overview
 from ui.bus import Changes, bus
-from ui.tasks import Op, TaskRunner
-
-DEFAULT_INTERVAL_SECONDS = 300.0
-INTERVAL_KEY = "sync_interval_seconds"
-STOP_TIMEOUT_SECONDS = 5.0
+from ui.tasks import Op, Periodic, TaskRunner, default_runner
 
 
 def sync_interval(ctx: AppContext) -> float:
-    """Seconds between background runs (config.json `sync_interval_seconds`, at least 10)."""
-    try:
-        value = float(ctx.config.extra.get(INTERVAL_KEY, DEFAULT_INTERVAL_SECONDS))
-    except (TypeError, ValueError):
-        return DEFAULT_INTERVAL_SECONDS
-    return max(value, 10.0)
+    """Seconds between background runs (config.json `sync_interval_seconds`)."""
+    return float(ctx.config.sync_interval_seconds)
 
 
 def state_text(overview: SyncOverview) -> str:
@@ -120,12 +113,17 @@ class SyncStatus(QObject):
         self._runner = runner
         self._interval = interval_seconds or sync_interval(ctx)
         self.background: BackgroundSync | None = None
-        self.running = False
+        self._periodic: Periodic | None = None
+        self._cancel = CancelToken()
         self.reported.connect(self._after_run)
         self.failed.connect(self._after_run)
 
+    @property
+    def running(self) -> bool:
+        return self._periodic is not None and self._periodic.running
+
     def start(self) -> None:
-        """Start the background thread once the counter turns out to be enrolled."""
+        """Start background sync once the counter turns out to be enrolled."""
         self.refresh(start=True)
 
     def refresh(self, *, start: bool = False) -> None:
@@ -136,46 +134,62 @@ class SyncStatus(QObject):
 
     def _show(self, overview: SyncOverview, start: bool) -> None:
         if start and overview.enrolled and self.background is None:
-            self.background = BackgroundSync(
-                self.ctx,
-                interval_seconds=self._interval,
-                on_report=self._from_thread,
-                on_error=self._from_thread,
-            )
-            self.running = True
-            self.background.start()
+            self._start_background()
         text = state_text(overview)
         if self.running:
             text = _("Đang đồng bộ…") + " " + text
         self.state_changed.emit(text, text.startswith("⚠"))
 
-    def _from_thread(self, result: SyncReport | CounterError) -> None:
-        """Thread affinity: the sync thread. Emitting queues the result to the GUI thread."""
-        with suppress(RuntimeError):  # the window is gone; the thread is being stopped
-            (self.reported if isinstance(result, SyncReport) else self.failed).emit(result)
+    def _start_background(self) -> None:
+        background = BackgroundSync(self.ctx, interval_seconds=self._interval)
+        run_db = (self._runner or default_runner()).call_db
+        cancel = self._cancel = CancelToken()
+        periodic = Periodic(
+            self,
+            lambda: background.attempt(run_db=run_db, cancel=cancel),
+            next_delay=background.next_delay,
+            db=False,  # mostly HTTP: its database work waits its turn on the database thread
+            runner=self._runner,
+        )
+        periodic.succeeded.connect(self._ran)
+        periodic.failed.connect(self._ran)
+        self.background, self._periodic = background, periodic
+        periodic.start()
+
+    def _ran(self, result: object) -> None:
+        """A run's SyncReport, or the CounterError `attempt` turned its failure into."""
+        if isinstance(result, SyncReport):
+            self.reported.emit(result)
+        elif isinstance(result, CounterError):
+            self.failed.emit(result)
+        else:  # `attempt` raised after all: not an Exception
+            self.failed.emit(CounterError(_("Lỗi khi đồng bộ: {error}").format(error=result)))
 
     def _show_error(self, exc: BaseException) -> None:
         message = exc.message if isinstance(exc, CounterError) else str(exc)
         self.state_changed.emit(f"⚠ {message}", True)
 
     def sync_now(self) -> bool:
-        """Wake the background sync; False (and a notice) when the counter is not enrolled."""
-        if self.background is None:
+        """Sync now, or right after the run in progress; False (and a notice) when the
+        counter is not enrolled."""
+        if self._periodic is None:
             bus().warning(_("Quầy chưa ghi danh với hub: chạy “counter-app enroll”."))
             self.refresh(start=True)
             return False
-        self.running = True
-        self.background.sync_now()
+        self._periodic.run_now()
         self.refresh()
         return True
 
     def _after_run(self, result: object) -> None:
-        self.running = False
         if isinstance(result, SyncReport):
             bus().changes_applied.emit(Changes(counts=False), self)
         self.refresh()
 
     def stop(self) -> None:
-        if self.background is not None:
-            self.background.stop(STOP_TIMEOUT_SECONDS)
+        """No run starts any more; the one in progress stops at its next dossier."""
+        if self._periodic is not None:
+            self._periodic.stop()
+            self._cancel.cancel()
+            self._periodic.deleteLater()
+            self._periodic = None
             self.background = None

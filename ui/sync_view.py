@@ -28,7 +28,7 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.users import Actor
+from counter_app.kernel.users import Actor, login_label
 from counter_app.sync.service import (
     DayCloseView,
     SyncOverview,
@@ -39,7 +39,7 @@ from counter_app.sync.service import (
     sign_off_day,
     sync_overview,
 )
-from ui.tasks import Op
+from ui.tasks import Op, default_runner
 
 
 def _when(value: object) -> str:
@@ -155,7 +155,7 @@ class SyncView(QWidget):
             text = _("Khớp với hub: {n} hồ sơ.").format(n=close.received)
             if close.signed_off_by:
                 text += " " + _("Đã ký xác nhận: {who}, {when}.").format(
-                    who=close.signed_off_by, when=_when(close.signed_off_at)
+                    who=login_label(close.signed_off_by), when=_when(close.signed_off_at)
                 )
             self.close_label.setText(text)
         else:
@@ -171,20 +171,20 @@ class SyncView(QWidget):
     # --- actions --------------------------------------------------------------------
 
     def sync_now(self) -> None:
-        ctx = self._ctx
+        ctx, run_db = self._ctx, default_runner().call_db
         self.sync_button.setEnabled(False)
-        # run_sync opens its own short sessions and spends most of its time on HTTP, like
-        # the background sync: on the parallel pool it never holds up other database jobs.
-        Op(self, lambda: run_sync(ctx), db=False).on_success(self._synced).on_error(
+        # run_sync spends most of its time on HTTP, like the background sync: on the
+        # parallel pool, its short database jobs taking turns on the database thread.
+        Op(self, lambda: run_sync(ctx, run_db=run_db), db=False).on_success(self._synced).on_error(
             self._failed
         ).start()
 
     def close_day(self) -> None:
-        ctx, day = self._ctx, self.selected_day()
+        ctx, day, run_db = self._ctx, self.selected_day(), default_runner().call_db
         self.close_button.setEnabled(False)
-        Op(self, lambda: run_sync(ctx, close_day=day), db=False).on_success(self._synced).on_error(
-            self._failed
-        ).start()
+        Op(self, lambda: run_sync(ctx, close_day=day, run_db=run_db), db=False).on_success(
+            self._synced
+        ).on_error(self._failed).start()
 
     def sign_off(self) -> None:
         ctx, day, actor = self._ctx, self.selected_day(), self._actor()

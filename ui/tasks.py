@@ -7,7 +7,9 @@ exception) back on the GUI thread through a queued signal. Work that touches the
 (`db=True`, the default) goes to one single-thread pool, so database jobs never overlap
 and each opens and closes its own session inside the worker; services return frozen
 views, never ORM objects. Work without the database (`db=False`: HTTP, scanner I/O) runs
-on a parallel pool. Nobody else creates threads.
+on a parallel pool. Nobody else creates threads: the database thread is the only one
+that opens sessions in the GUI process, and work that repeats (background sync) is a
+`Periodic` of this helper.
 
 When the parent widget is deleted before the job ends, the callbacks are skipped.
 Errors go to `show_error(parent, exc)` unless `on_error` is given.
@@ -15,13 +17,23 @@ Errors go to `show_error(parent, exc)` unless `on_error` is given.
 
 from __future__ import annotations
 
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -29,6 +41,22 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 ProgressCallback = Callable[[int, int], None]
+
+_database_job = threading.local()
+
+
+def on_database_thread() -> bool:
+    """True inside a database job of a runner (tests check every session against it)."""
+    return bool(getattr(_database_job, "running", False))
+
+
+@contextmanager
+def _running_database_job() -> Iterator[None]:
+    _database_job.running = True
+    try:
+        yield
+    finally:
+        _database_job.running = False
 
 
 class TaskRunner(QObject):
@@ -61,7 +89,8 @@ class TaskRunner(QObject):
 
         def job() -> None:
             try:
-                future.set_result(func())
+                with _running_database_job():
+                    future.set_result(func())
             except BaseException as exc:
                 future.set_exception(exc)
 
@@ -207,4 +236,108 @@ class _Job(QRunnable):
         self._op = op
 
     def run(self) -> None:
-        self._op.run_in_worker()
+        if self._op.uses_db:
+            with _running_database_job():
+                self._op.run_in_worker()
+        else:
+            self._op.run_in_worker()
+
+
+def wait_for(func: Callable[[], T], *, runner: TaskRunner | None = None) -> T:
+    """Start-up only, before any window is up: run `func` as a database job, turning a
+    local event loop until it ends; its result, or its exception raised here."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+    loop = QEventLoop()
+    op = Op(None, func, runner=runner).on_success(results.append).on_error(errors.append)
+    op.finished.connect(loop.quit)
+    op.start()
+    loop.exec()  # the result comes through this loop, so it cannot have come before
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+MAX_DELAY_SECONDS = 24 * 3600.0  # a Qt timer counts milliseconds in 32 bits
+
+
+class Periodic(QObject):
+    """A job run again and again through the helper, one run at a time.
+
+    `start()` runs it at once; each next run starts `next_delay()` seconds after the one
+    before ended, so a slow or failing run never piles up. `run_now()` runs it at once,
+    or right after the run in progress. After `stop()` no run starts; a run in progress
+    ends and its result is still delivered.
+
+    Signals (GUI thread):
+        succeeded(object): a run's return value.
+        failed(object): the exception a run raised.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(
+        self,
+        parent: QObject | None,
+        func: Callable[[], object],
+        *,
+        next_delay: Callable[[], float],
+        db: bool = True,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._func = func
+        self._next_delay = next_delay
+        self._db = db
+        self._runner = runner
+        self.active = False
+        self.running = False
+        self._again = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run)
+
+    def start(self) -> None:
+        self.active = True
+        self.run_now()
+
+    def run_now(self) -> None:
+        if not self.active:
+            return
+        if self.running:
+            self._again = True
+            return
+        self._timer.stop()
+        self._run()
+
+    def stop(self) -> None:
+        self.active = False
+        self._again = False
+        self._timer.stop()
+
+    @property
+    def seconds_to_next(self) -> float | None:
+        """When the next run is due; None while one runs, and after `stop()`."""
+        return self._timer.remainingTime() / 1000 if self._timer.isActive() else None
+
+    def _run(self) -> None:
+        self.running = True
+        Op(self, self._func, db=self._db, runner=self._runner).on_success(self._ran).on_error(
+            self._broke
+        ).start()
+
+    def _ran(self, result: object) -> None:
+        self._ended()
+        self.succeeded.emit(result)
+
+    def _broke(self, exc: BaseException) -> None:
+        self._ended()
+        self.failed.emit(exc)
+
+    def _ended(self) -> None:
+        self.running = False
+        if self.active:
+            delay = 0.0 if self._again else min(self._next_delay(), MAX_DELAY_SECONDS)
+            self._again = False
+            self._timer.start(int(delay * 1000))

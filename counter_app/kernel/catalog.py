@@ -62,6 +62,15 @@ def current_catalog(session: Session, now: datetime) -> Catalog:
     return bundled
 
 
+def newest_version(session: Session) -> str | None:
+    """The version `current_catalog` would load, without loading it (None: none stored)."""
+    return session.execute(
+        sa.select(CatalogVersion.version)
+        .order_by(CatalogVersion.imported_at.desc(), CatalogVersion.id.desc())
+        .limit(1)
+    ).scalar()
+
+
 def import_catalog(session: Session, path: Path, actor: Actor, now: datetime) -> Catalog:
     actor.require(Role.ADMIN)
     document = read_json_input(path, max_bytes=MAX_CATALOG_BYTES, what=_("danh mục"))

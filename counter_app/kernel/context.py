@@ -2,17 +2,21 @@
 
 The composition root (`cli.py`, or the GUI's start-up) opens a context and passes it to
 the services; nothing reaches for a global.
+
+Whoever owns the database reads the catalog and the calendar (`catalog`, `calendar`); a
+thread that does not, the GUI's, holds `reference`: both as last read, immutable.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import platformdirs
 import sqlalchemy as sa
@@ -29,6 +33,31 @@ from counter_app.store.engine import make_engine, make_session_factory, sqlite_u
 from counter_app.store.migrate import COUNTER_MIGRATIONS, upgrade
 
 DATA_DIR_ENV = "COUNTER_APP_DATA_DIR"
+
+T = TypeVar("T")
+
+
+class DatabaseCall(Protocol):
+    """Runs a database job where the database is owned and hands back its result (or
+    raises its exception): the GUI hands in its database thread, elsewhere `run_here`."""
+
+    def __call__(self, job: Callable[[], T], /) -> T: ...
+
+
+def run_here(job: Callable[[], T]) -> T:
+    return job()
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """The catalog and the calendar as last read: what a screen shows between refreshes.
+
+    Both are immutable, so the GUI thread may read them while the database thread reads
+    newer ones; a refresh replaces them, it never changes them.
+    """
+
+    catalog: Catalog
+    calendar: WorkCalendar
 
 
 def _new_calendar_cache() -> CalendarCache:
@@ -77,18 +106,24 @@ class AppContext:
     _calendar_cache: CalendarCache = field(
         default_factory=_new_calendar_cache, init=False, repr=False, compare=False
     )
+    _catalog: Catalog | None = field(default=None, init=False, repr=False, compare=False)
+    # Per thread, the sessions of the units of work open on it, innermost last.
+    _open_units: threading.local = field(
+        default_factory=threading.local, init=False, repr=False, compare=False
+    )
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
         """The catalog version in use (the newest imported; the bundled one at first)."""
-        from counter_app.kernel.catalog import current_catalog
-
-        with self.session() as session:
-            return current_catalog(session, self.clock())
+        catalog = self._catalog
+        return self.reload_catalog() if catalog is None else catalog
 
     def reload_catalog(self) -> Catalog:
-        self.__dict__.pop("catalog", None)
-        return self.catalog
+        from counter_app.kernel.catalog import current_catalog
+
+        catalog = self.use_session(lambda session: current_catalog(session, self.clock()))
+        self._catalog = catalog
+        return catalog
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -107,6 +142,42 @@ class AppContext:
         self._calendar_cache.invalidate()
 
     @property
+    def reference(self) -> ReferenceData:
+        """The catalog and the calendar as last read. Never touches the database, so the
+        GUI thread may ask; `refresh_reference` must have run once before."""
+        catalog, calendar = self._catalog, self._calendar_cache.last
+        if catalog is None or calendar is None:
+            raise RuntimeError("catalog and calendar not read yet: call refresh_reference()")
+        return ReferenceData(catalog, calendar)
+
+    def refresh_reference(self) -> ReferenceData:
+        """Read what changed since the last read: a catalog imported here or at another
+        counter, the holiday table once its recheck time has passed or after a change."""
+        from counter_app.kernel.catalog import newest_version
+
+        with self.session() as session:  # one short unit for both
+            catalog = self._catalog
+            if catalog is None or newest_version(session) != catalog.version:
+                catalog = self.reload_catalog()
+            calendar = self.calendar
+        return ReferenceData(catalog, calendar)
+
+    def use_session(self, query: Callable[[Session], T]) -> T:
+        """`query` with the session of the unit of work open on this thread, or in a short
+        unit of its own when none is.
+
+        For what a unit asks in passing (the catalog, the calendar): SQLite sessions take
+        the write lock at BEGIN (store/engine.py), so a second session would wait for the
+        very unit that asked. The unit's pending changes are not flushed for it.
+        """
+        units = self._units_on_this_thread()
+        if units:
+            with units[-1].no_autoflush:
+                return query(units[-1])
+        with self.session() as session:
+            return query(session)
+
+    @property
     def pages_dir(self) -> Path:
         return self.data_dir / "pages"
 
@@ -114,6 +185,8 @@ class AppContext:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back and re-raises on error."""
         session = self.session_factory()
+        units = self._units_on_this_thread()
+        units.append(session)
         try:
             yield session
             session.commit()
@@ -129,7 +202,14 @@ class AppContext:
             session.rollback()
             raise
         finally:
+            units.remove(session)
             session.close()
+
+    def _units_on_this_thread(self) -> list[Session]:
+        units: list[Session] | None = getattr(self._open_units, "sessions", None)
+        if units is None:
+            units = self._open_units.sessions = []
+        return units
 
     def close(self) -> None:
         self.engine.dispose()

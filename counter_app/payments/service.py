@@ -1,13 +1,14 @@
 """Cashless fees at the counter: the office's VietQR code for a dossier, and the payment record.
 
 The office's bank (BIN, account, account name) is configuration (`config.json`, key
-"vietqr"), set by an admin. The clerk confirms a receipt; the method (cash, VietQR
-transfer, online on the portal) is recorded on the fee lines and in the dossier's history.
+"vietqr", `kernel.config.BankAccount`), set by an admin. The clerk confirms a receipt; the
+method (cash, VietQR transfer, online on the portal) is recorded on the fee lines and in
+the dossier's history.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,10 +16,10 @@ import sqlalchemy as sa
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Role
-from counter_app.domain.text import nfc
+from counter_app.domain.text import BANK_ACCOUNT_NAME, PAYMENT_REFERENCE
 from counter_app.errors import ConfigError, NotFoundError, ValidationError
 from counter_app.i18n import _
-from counter_app.kernel.config import save_config
+from counter_app.kernel.config import BankAccount, save_config
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import get_dossier
 from counter_app.kernel.events import append_event
@@ -27,35 +28,26 @@ from counter_app.kernel.views import DossierView
 from counter_app.payments.vietqr import VietQR, build_payload
 from counter_app.store.models import Dossier, DossierFee
 
-CONFIG_KEY = "vietqr"
-MAX_REFERENCE_LENGTH = 120
-
-
-@dataclass(frozen=True)
-class BankAccount:
-    bank_bin: str
-    account: str
-    account_name: str
+MAX_REFERENCE_LENGTH = PAYMENT_REFERENCE.max_length
 
 
 def bank_account(ctx: AppContext) -> BankAccount:
     """The office's receiving account; ConfigError until an admin sets it."""
-    raw = ctx.config.extra.get(CONFIG_KEY)
-    if not isinstance(raw, dict) or not raw.get("bank_bin") or not raw.get("account"):
+    bank = ctx.config.vietqr
+    if bank is None or not bank.bank_bin or not bank.account:
         raise ConfigError(
             _("Chưa cấu hình tài khoản nhận phí VietQR: chạy “counter-app guidance bank”.")
         )
-    return BankAccount(str(raw["bank_bin"]), str(raw["account"]), str(raw.get("account_name", "")))
+    return bank
 
 
 def set_bank_account(
     ctx: AppContext, actor: Actor, bank_bin: str, account: str, account_name: str
 ) -> BankAccount:
     actor.require(Role.ADMIN)
-    bank = BankAccount(bank_bin.strip(), account.strip(), nfc(account_name))
+    bank = BankAccount(bank_bin.strip(), account.strip(), BANK_ACCOUNT_NAME.clean(account_name))
     build_payload(VietQR(bank.bank_bin, bank.account, None, "", dynamic=False))  # validates
-    extra = {**ctx.config.extra, CONFIG_KEY: bank.__dict__.copy()}
-    ctx.config = replace(ctx.config, extra=extra)
+    ctx.config = replace(ctx.config, vietqr=bank)
     save_config(ctx.data_dir, ctx.config)
     return bank
 
@@ -84,9 +76,7 @@ def record_payment(
 ) -> DossierView:
     """The clerk confirms the unpaid fees of a dossier were received by `method`."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
-    reference = nfc(reference) if reference else None
-    if reference and len(reference) > MAX_REFERENCE_LENGTH:
-        raise ValidationError(_("Mã giao dịch quá dài."))
+    reference = PAYMENT_REFERENCE.optional(reference)
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
         dossier = session.execute(

@@ -16,11 +16,12 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind
 from counter_app.guidance.sheet import money
 from counter_app.i18n import _
+from counter_app.kernel.config import BankAccount
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import get_dossier, record_event
 from counter_app.kernel.users import Actor
 from counter_app.kernel.views import EventView
-from counter_app.payments.service import BankAccount, bank_account, fee_due, fee_qr_payload
+from counter_app.payments.service import bank_account, fee_due, fee_qr_payload
 
 SLIP_FORM = "vietqr"
 """The `form` recorded with a print of the slip (the one-stop forms use their FormKind)."""

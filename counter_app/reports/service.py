@@ -49,8 +49,7 @@ def report_day(ctx: AppContext, day: date) -> dict[str, Any]:
 
 
 def report_settings(ctx: AppContext) -> ReportSettings:
-    overrides = ctx.config.extra.get("reports")
-    return load_report_settings(overrides if isinstance(overrides, dict) else None)
+    return load_report_settings(ctx.config.reports.overrides())
 
 
 def period_for(ctx: AppContext, kind: PeriodKind, year: int, number: int = 1) -> ReportPeriod:

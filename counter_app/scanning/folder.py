@@ -26,7 +26,6 @@ from counter_app.scanning.devices import CancelToken, DeviceInfo, ProgressCallba
 from counter_app.scanning.files import WatchedFolder
 from counter_app.scanning.pages import PageView, attach_pages, check_target, clean_imported
 
-CONFIG_KEY = "scan_folder"
 DEVICE_PREFIX = "folder"
 POLL_SECONDS = 0.5
 """How often the folder is looked at; a file is taken once two looks see the same size."""
@@ -40,8 +39,8 @@ def _run_here(job: Callable[[], list[PageView]]) -> list[PageView]:
 
 
 def configured_folder(config: AppConfig) -> Path | None:
-    raw = config.extra.get(CONFIG_KEY)
-    return Path(raw) if isinstance(raw, str) and raw.strip() else None
+    raw = config.scan_folder
+    return Path(raw) if raw and raw.strip() else None
 
 
 def check_folder(folder: Path) -> Path:
@@ -62,13 +61,9 @@ def check_folder(folder: Path) -> Path:
 def set_scan_folder(ctx: AppContext, actor: Actor, folder: Path | None) -> Path | None:
     """Remember the office's scan folder (None forgets it); it must exist and be writable."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
-    extra = dict(ctx.config.extra)
-    if folder is None:
-        extra.pop(CONFIG_KEY, None)
-    else:
+    if folder is not None:
         folder = check_folder(folder.expanduser().absolute())
-        extra[CONFIG_KEY] = str(folder)
-    ctx.config = replace(ctx.config, extra=extra)
+    ctx.config = replace(ctx.config, scan_folder=str(folder) if folder is not None else None)
     save_config(ctx.data_dir, ctx.config)
     return folder
 

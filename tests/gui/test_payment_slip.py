@@ -24,7 +24,7 @@ from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Role
 from counter_app.dossiers.service import IntakeRequest, intake
 from counter_app.errors import ConfigError, ValidationError
-from counter_app.kernel.config import OfficeConfig
+from counter_app.kernel.config import FormsConfig, OfficeConfig
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import get_dossier
 from counter_app.kernel.users import SYSTEM_ACTOR, add_user
@@ -128,12 +128,12 @@ def test_the_slip_dates_itself_at_the_offices_place(
     day = ctx.clock().date()
     on_day = f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
     # No place set for the office's forms: the parent body's (UBND Phường Bắc Nha Trang).
-    assert "place" not in ctx.config.extra.get("forms", {})
+    assert ctx.config.forms.place == ""
     text = flowing_text(payment_slip_pdf(payment_slip(ctx, dossier_with_fee)), tmp_path)
     assert f"Phường Bắc Nha Trang, {on_day}" in text
     assert f"…, {on_day}" not in text
     # The place set for the forms is the slip's too.
-    ctx.config = replace(ctx.config, extra={**ctx.config.extra, "forms": {"place": "Nha Trang"}})
+    ctx.config = replace(ctx.config, forms=replace(ctx.config.forms, place="Nha Trang"))
     slip = payment_slip(ctx, dossier_with_fee)
     assert slip.place == "Nha Trang"
     assert f"Nha Trang, {on_day}" in flowing_text(payment_slip_pdf(slip), tmp_path)
@@ -142,7 +142,7 @@ def test_the_slip_dates_itself_at_the_offices_place(
 def test_place_name_falls_back_to_the_office_name(ctx: AppContext) -> None:
     office = OfficeConfig("1", "000.00.01.H56", "UBND xã Cam Hải Đông", parent_body=" ")
     assert place_name(ctx, office) == "UBND xã Cam Hải Đông"
-    blank_setting = replace(ctx.config, extra={"forms": {"place": "  "}})
+    blank_setting = replace(ctx.config, forms=FormsConfig(place="  "))
     ctx.config = blank_setting  # a blank setting is no place
     assert place_name(ctx, replace(office, parent_body="UBND Xã Cam Hải Đông")) == "Xã Cam Hải Đông"
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QThread
@@ -12,7 +14,8 @@ from PySide6.QtWidgets import QWidget
 from counter_app.dossiers.service import DossierFilter, count_dossiers
 from counter_app.errors import ValidationError
 from counter_app.kernel.context import AppContext
-from ui.tasks import Op, TaskRunner, default_runner
+from ui.desk_logic import today_counts
+from ui.tasks import Op, Periodic, TaskRunner, default_runner, wait_for
 
 
 def test_result_arrives_on_the_gui_thread(qtbot: QtBot, ctx: AppContext) -> None:
@@ -104,3 +107,66 @@ def test_callbacks_are_skipped_when_the_parent_is_gone(qtbot: QtBot) -> None:
         gate.set()
     assert called == []
     assert default_runner().pending == 0
+
+
+def test_a_periodic_job_runs_again_after_each_run_never_twice_at_once(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    gate = threading.Event()
+    runs: list[int] = []
+
+    def job() -> int:
+        gate.wait(5)
+        runs.append(len(runs) + 1)
+        return len(runs)
+
+    periodic = Periodic(None, job, next_delay=lambda: 3600.0, runner=runner)
+    results: list[object] = []
+    periodic.succeeded.connect(results.append)
+    periodic.start()
+    assert periodic.running
+    periodic.run_now()  # during the run: once more right after it, not alongside
+    periodic.run_now()
+    gate.set()
+    qtbot.wait_until(lambda: results == [1, 2], timeout=10000)
+    assert periodic.seconds_to_next is not None and periodic.seconds_to_next > 3000
+    periodic.run_now()  # between runs: at once
+    qtbot.wait_until(lambda: results == [1, 2, 3], timeout=10000)
+    periodic.stop()
+    periodic.run_now()
+    assert not periodic.running and periodic.seconds_to_next is None
+    assert runs == [1, 2, 3]
+
+
+def test_a_periodic_job_that_fails_goes_on(qtbot: QtBot) -> None:
+    calls: list[int] = []
+
+    def job() -> None:
+        calls.append(1)
+        raise ValidationError("Sai dữ liệu")
+
+    periodic = Periodic(None, job, next_delay=lambda: 0.01, db=False)
+    errors: list[object] = []
+    periodic.failed.connect(errors.append)
+    periodic.start()
+    qtbot.wait_until(lambda: len(errors) >= 2, timeout=10000)
+    periodic.stop()
+    assert all(isinstance(e, ValidationError) for e in errors)
+
+
+def test_wait_for_hands_back_the_result_or_raises_the_error(ctx: AppContext) -> None:
+    assert wait_for(lambda: count_dossiers(ctx, DossierFilter())) == 0
+
+    def job() -> None:
+        raise ValidationError("Sai dữ liệu")
+
+    with pytest.raises(ValidationError):
+        wait_for(job)
+
+
+def test_ui_code_using_the_database_on_the_gui_thread_is_caught(
+    ctx: AppContext, database_use: Any
+) -> None:
+    today_counts(ctx)  # a job of the database thread, called here by mistake
+    assert database_use.misuses and "on the GUI thread" in database_use.misuses[0]
+    assert "today_counts" in database_use.misuses[0]
+    database_use.misuses.clear()  # caught: this test passes

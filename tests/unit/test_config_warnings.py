@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from counter_app.errors import ConfigError
 from counter_app.kernel.config import (
     CONFIG_FILE_NAME,
-    KNOWN_EXTRA_KEYS,
+    CONFIG_SETTINGS,
+    AppConfig,
     config_warnings,
     load_config,
     save_config,
@@ -57,25 +57,36 @@ def test_the_old_online_target_and_typos_are_named(data_dir: Path, caplog) -> No
 def test_known_keys_give_no_warning_and_saving_keeps_unknown_ones(data_dir: Path) -> None:
     config = load_config(data_dir)
     assert config_warnings(config) == ()
-    known = {key: {} if key in ("reports", "forms", "vietqr") else 1 for key in KNOWN_EXTRA_KEYS}
-    assert config_warnings(replace(config, extra=known)) == ()
+    # Every key the declaration has: its default, a table with its members' defaults.
+    known = {
+        key: {} if declared.is_table and declared.default is not None else declared.default
+        for key, declared in CONFIG_SETTINGS.items()
+        if "." not in key
+    }
+    write_config(data_dir, **known)
+    assert config_warnings(load_config(data_dir)) == ()
     write_config(data_dir, **STALE)
     save_config(data_dir, load_config(data_dir))  # e.g. 'office set': the office's text stays
     assert json.loads((data_dir / CONFIG_FILE_NAME).read_text("utf-8"))["sync_interval_second"]
     assert len(config_warnings(load_config(data_dir))) == 3
-    assert config_warnings(replace(config, extra={"reports": "not a table"})) == ()
+    write_config(data_dir, reports="not a table")  # a value, not a key: refused, in one line
+    with pytest.raises(ConfigError, match="“reports”") as refused:
+        load_config(data_dir)
+    assert "\n" not in refused.value.message
 
 
 def test_every_key_the_code_reads_is_known() -> None:
-    """A new setting read from `config.extra` must be added to KNOWN_EXTRA_KEYS."""
-    read = set()
-    for path in [*ROOT.joinpath("counter_app").rglob("*.py"), *ROOT.joinpath("ui").rglob("*.py")]:
-        text = path.read_text("utf-8")
-        if "config.extra" not in text:
-            continue
-        read |= set(re.findall(r'extra\.get\(\s*"(\w+)"', text))
-        read |= set(re.findall(r'^\w*KEY = "(\w+)"', text, re.MULTILINE))
-    assert read and read <= KNOWN_EXTRA_KEYS, read - KNOWN_EXTRA_KEYS
+    """Settings are read as typed attributes of the declaration, never by a key of the file."""
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in [
+            *ROOT.joinpath("counter_app").rglob("*.py"),
+            *ROOT.joinpath("ui").rglob("*.py"),
+        ]
+        if "config.extra" in (text := path.read_text("utf-8")) or "_on_disk" in text
+    ]
+    assert readers == ["counter_app/kernel/config.py"]
+    assert not hasattr(AppConfig(), "extra")
 
 
 def test_verify_lists_the_warnings_but_stays_ok(ctx) -> None:

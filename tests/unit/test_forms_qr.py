@@ -60,9 +60,7 @@ def qr_png(payload: str, path: Path) -> Path:
 
 @needs_poppler
 def test_receipt_qr_decodes_and_verifies_offline(ctx, tmp_path):
-    ctx.config = replace(
-        ctx.config, extra={**ctx.config.extra, "public_status_url": CLAIM.lookup_url}
-    )
+    ctx.config = replace(ctx.config, public_status_url=CLAIM.lookup_url)
     person = Person(name="Trần Văn Đức", id_number="056090012345")
     dossier = intake(ctx, IntakeRequest("1.000894", person), SYSTEM_ACTOR)
     rendered = render_form(ctx, FormKind.RECEIPT, dossier.code)

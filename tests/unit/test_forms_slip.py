@@ -22,6 +22,7 @@ from counter_app.domain.applicants import Person
 from counter_app.domain.lifecycle import EventKind
 from counter_app.dossiers.service import FeeLine, IntakeRequest, intake
 from counter_app.errors import ConfigError, ValidationError
+from counter_app.kernel.config import FormsConfig
 from counter_app.kernel.dossier_store import get_dossier
 from counter_app.kernel.users import SYSTEM_ACTOR
 
@@ -44,8 +45,11 @@ def code(ctx) -> str:
     return intake(ctx, IntakeRequest("1.000894", PERSON, fees=(FEE,)), SYSTEM_ACTOR).code
 
 
-def with_settings(ctx, **extra):
-    ctx.config = replace(ctx.config, extra={**ctx.config.extra, **extra})
+def with_settings(ctx, forms=None, **settings):
+    """The office's settings changed: `forms` the whole print table, by its members."""
+    if forms is not None:
+        settings["forms"] = FormsConfig(**forms)
+    ctx.config = replace(ctx.config, **settings)
     return ctx
 
 
