@@ -8,6 +8,7 @@ import hashlib
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,10 +40,10 @@ class _Clock:
         return self.now
 
 
-def _counter(workdir: Path, name: str, clock: _Clock, extra: dict[str, object]) -> AppContext:
+def _counter(workdir: Path, name: str, clock: _Clock, settings: dict[str, Any]) -> AppContext:
     data_dir = workdir / name
     data_dir.mkdir()
-    save_config(data_dir, AppConfig(office=OFFICE, extra=dict(extra)))
+    save_config(data_dir, AppConfig(office=OFFICE, **settings))
     return open_context(data_dir, clock=clock)
 
 
@@ -158,7 +159,7 @@ def run(quick: bool, workdir: Path) -> list[Result]:
 
     # The hub alone: ingest prepared batches without HTTP, into a fresh database.
     lone = Hub(open_hub_database(f"sqlite:///{workdir / 'hub2.sqlite3'}"), workdir / "blobs2")
-    device, _secret = lone.enroll(lone.create_enroll_code("22333"), "bench")
+    device, _secret = lone.enroll(lone.create_enroll_code("22333"), "bench", OFFICE.electronic_id)
     ctx = open_context(workdir / "events", clock=clock)
     with ctx.session() as session:
         session.execute(sa.text("UPDATE outbox SET sent_at = NULL"))

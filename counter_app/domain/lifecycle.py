@@ -1,7 +1,7 @@
 """The dossier lifecycle: statuses, channels and the moves the rules allow.
 
 Status values mirror the national portal's `TrangThaiHoSo` codes and channel values
-its `KenhThucHien` codes (REGULATIONS §9.5, DESIGN "The dossier").
+its `KenhThucHien` codes (docs/rules.md §3).
 """
 
 from __future__ import annotations
@@ -30,8 +30,13 @@ class Status(StrEnum):
         return _PORTAL_CODES[self]
 
     @property
+    def official_label(self) -> str:
+        """The Vietnamese label whatever the interface language: what records sent out carry."""
+        return _LABELS[self]
+
+    @property
     def label(self) -> str:
-        return _(_LABELS[self])
+        return _(self.official_label)
 
     @property
     def is_final(self) -> bool:
@@ -187,8 +192,13 @@ class EventKind(StrEnum):
     """An apology letter that sets no new date."""
 
     @property
+    def official_label(self) -> str:
+        """The Vietnamese label whatever the interface language: what records sent out carry."""
+        return _EVENT_LABELS[self]
+
+    @property
     def label(self) -> str:
-        return _(_EVENT_LABELS[self])
+        return _(self.official_label)
 
 
 _EVENT_LABELS = {

@@ -6,10 +6,7 @@ answers. OpenAPI is served at /openapi.json and /docs.
 
 from __future__ import annotations
 
-import gzip
 import html
-import json
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -20,11 +17,30 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from counter_app import __version__
+from counter_app.hub.limits import LimitExceeded, RequestLimits, body_limit, parse_json_body
 from counter_app.hub.service import DeviceView, Hub, HubRefusal
 from counter_app.i18n import _
-from counter_app.sync.protocol import API_PREFIX, HEADER_HUB_TIME, PROTOCOL_VERSION
+from counter_app.sync.protocol import (
+    API_PREFIX,
+    HEADER_DEVICE,
+    HEADER_HUB_TIME,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    PROTOCOL_VERSION,
+    BatchAnswer,
+    DayCloseAnswer,
+    wire_json,
+)
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
+SIGNATURE_HEADERS = (HEADER_DEVICE, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+
+
+class WireJSONResponse(JSONResponse):
+    """The hub's JSON answers, written by the protocol's one converter."""
+
+    def render(self, content: Any) -> bytes:
+        return wire_json(content)
 
 
 def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> FastAPI:
@@ -34,35 +50,43 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
         version=__version__,
         description="Reference provincial receiver of the counter sync protocol "
         f"(version {PROTOCOL_VERSION}); see docs/sync-protocol.md.",
+        default_response_class=WireJSONResponse,
     )
     accounts = dict(portal_accounts or {})
 
-    @app.middleware("http")
-    async def _hub_time(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers[HEADER_HUB_TIME] = str(int(hub.clock().timestamp()))
-        return response
-
     @app.exception_handler(HubRefusal)
     async def _refusal(request: Request, exc: HubRefusal) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        return WireJSONResponse(exc.to_json(), status_code=exc.status)
+
+    def refuse(status: int, reason: str, message: str) -> JSONResponse:
+        """A refusal sent before the routes (RequestLimits), in the hub's JSON."""
+        return WireJSONResponse({"error": reason, "message": message}, status_code=status)
+
+    def hub_time_header() -> tuple[bytes, bytes]:
+        """Every answer carries the hub's clock (`X-Hub-Time`)."""
+        return HEADER_HUB_TIME.lower().encode(), str(int(hub.clock().timestamp())).encode()
+
+    # Bodies are bounded before anything reads them (a plain ASGI layer: an exception in
+    # `receive` must reach it as itself, not wrapped by a task group).
+    app.add_middleware(RequestLimits, refuse=refuse, stamp=hub_time_header)
 
     async def signed(request: Request) -> tuple[DeviceView, bytes]:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise HubRefusal("too_large", _("Yêu cầu quá lớn."), 413)
+        if not all(request.headers.get(name) for name in SIGNATURE_HEADERS):
+            # refused before the body is read: an anonymous upload costs nothing
+            raise HubRefusal("unsigned", _("Yêu cầu không có chữ ký thiết bị."), 401)
+        body = await request.body()  # at most the route's limit (RequestLimits)
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         headers = {k.lower(): v for k, v in request.headers.items()}
         device = await run_in_threadpool(hub.authenticate, request.method, path, headers, body)
         return device, body
 
     def json_body(request: Request, body: bytes) -> dict[str, Any]:
+        """The body as a JSON object, within the route's decoded size and depth limits."""
+        limit = body_limit(request.method, request.url.path)
         try:
-            if request.headers.get("content-encoding") == "gzip":
-                body = gzip.decompress(body)
-            document = json.loads(body)
-        except (ValueError, OSError, zlib.error):
-            raise HubRefusal("bad_request", _("Nội dung không phải JSON hợp lệ.")) from None
+            document = parse_json_body(body, request.headers.get("content-encoding", ""), limit)
+        except LimitExceeded as exc:
+            raise HubRefusal(exc.reason, exc.message, exc.status) from None
         if not isinstance(document, dict):
             raise HubRefusal("bad_request", _("Nội dung phải là một đối tượng JSON."))
         return document
@@ -76,25 +100,32 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
     async def enroll(request: Request) -> dict[str, Any]:
         """Spend a one-time code (the code is the credential; nothing else is signed)."""
         document = json_body(request, await request.body())
+        unit_id, office = document.get("unit_id"), document.get("office")
         device, secret = await run_in_threadpool(
-            hub.enroll, str(document.get("code", "")), str(document.get("label", ""))
+            hub.enroll,
+            str(document.get("code", "")),
+            str(document.get("label", "")),
+            unit_id if isinstance(unit_id, str) else None,
+            office if isinstance(office, str) else None,
         )
         return {
             "protocol": PROTOCOL_VERSION,
             "device_id": device.id,
             "secret": secret,
             "office": device.office_unit,
+            "unit_id": device.electronic_id,
             "block_first": device.block_first,
             "block_last": device.block_last,
         }
 
-    @app.post(f"{API_PREFIX}/batches")
-    async def batches(request: Request) -> dict[str, Any]:
+    # Typed answers, not response models: pydantic takes no `typing.TypedDict` before 3.12.
+    @app.post(f"{API_PREFIX}/batches", response_model=None)
+    async def batches(request: Request) -> BatchAnswer:
         device, body = await signed(request)
         return await run_in_threadpool(hub.ingest, device, json_body(request, body))
 
-    @app.post(f"{API_PREFIX}/day-close")
-    async def day_close(request: Request) -> dict[str, Any]:
+    @app.post(f"{API_PREFIX}/day-close", response_model=None)
+    async def day_close(request: Request) -> DayCloseAnswer:
         device, body = await signed(request)
         return await run_in_threadpool(hub.day_close, device, json_body(request, body))
 

@@ -1,5 +1,5 @@
-"""The hub's commands: `hub serve`, `hub enroll-code`, `hub counts`, `hub devices`,
-`hub revoke-device`.
+"""The hub's commands: `hub serve`, `hub enroll-code`, `hub set-unit-id`, `hub counts`,
+`hub devices`, `hub revoke-device`, `hub conflicts`, `hub resolve-conflict`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from counter_app.domain.codes import MAX_SEQUENCE
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
     Commands,
     OneLineParser,
     json_flag,
     parse_date,
-    positive,
     print_json,
+    whole_number,
 )
 
 HUB_DATABASE_FILE = "hub.sqlite3"
@@ -36,10 +37,24 @@ def _hub_paths(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def _open_hub(args: argparse.Namespace) -> Any:
+    """The hub on its database; a database that cannot be reached, a URL that does not
+    parse or a driver that is missing is one line (StorageError), not a traceback."""
+    import sqlalchemy as sa
+
+    from counter_app.errors import StorageError
     from counter_app.hub.service import Hub, open_hub_database
 
     database, blobs = _hub_paths(args)
-    return Hub(open_hub_database(database), blobs)
+    try:
+        engine = open_hub_database(database)
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StorageError(
+            _("Không mở được cơ sở dữ liệu hub: {error}").format(
+                error=reason[0] if reason else type(exc).__name__
+            )
+        ) from exc
+    return Hub(engine, blobs)
 
 
 def portal_accounts_from_env() -> dict[str, str]:
@@ -53,9 +68,8 @@ def portal_accounts_from_env() -> dict[str, str]:
 
 def cmd_hub_serve(args: argparse.Namespace) -> int:
     try:
-        import uvicorn
-
         from counter_app.hub.app import create_app
+        from counter_app.hub.server import ServerLimits, serve
     except ImportError as exc:
         from counter_app.errors import ConfigError
 
@@ -64,17 +78,81 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
         ) from exc
     hub = _open_hub(args)
     app = create_app(hub, portal_accounts_from_env())
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    limits = ServerLimits(
+        max_connections=args.max_connections,
+        max_client_connections=args.max_client_connections,
+        idle_timeout=args.idle_timeout,
+        head_timeout=args.head_timeout,
+    )
+    serve(app, args.host, args.port, limits)
     return 0
 
 
 def cmd_hub_enroll_code(args: argparse.Namespace) -> int:
     hub = _open_hub(args)
     try:
-        code = hub.create_enroll_code(args.office, args.block_size)
+        code = hub.create_enroll_code(args.office, args.block_size, args.unit_id)
     finally:
         hub.engine.dispose()
     print(code)
+    return 0
+
+
+def cmd_hub_set_unit_id(args: argparse.Namespace) -> int:
+    hub = _open_hub(args)
+    try:
+        unit_id = hub.set_unit_id(args.office, args.unit_id)
+    finally:
+        hub.engine.dispose()
+    print(
+        _("Đơn vị {office} có mã định danh điện tử {eid} trên hub.").format(
+            office=args.office, eid=unit_id
+        )
+    )
+    return 0
+
+
+def cmd_hub_conflicts(args: argparse.Namespace) -> int:
+    hub = _open_hub(args)
+    try:
+        conflicts = hub.conflicts(args.office, include_resolved=args.all)
+    finally:
+        hub.engine.dispose()
+    if args.json:
+        print_json(
+            [
+                {
+                    **c.info,
+                    "device": c.device_id,
+                    "office": c.office_unit,
+                    "first_seen_at": c.first_seen_at.isoformat(timespec="seconds"),
+                    "last_seen_at": c.last_seen_at.isoformat(timespec="seconds"),
+                    "times": c.times,
+                    "resolved_at": c.resolved_at.isoformat(timespec="seconds")
+                    if c.resolved_at
+                    else None,
+                    "resolution": c.resolution,
+                }
+                for c in conflicts
+            ]
+        )
+    else:
+        for c in conflicts:
+            state = _("đã giải quyết") if c.resolved_at else _("chưa giải quyết")
+            print(
+                f"{c.info['id']}\t{c.office_unit}\t{c.device_id}\t{c.info['code']}\t"
+                f"{c.info['reason']}\t{c.info['seq']}\t{c.times}\t{state}"
+            )
+    return 0
+
+
+def cmd_hub_resolve_conflict(args: argparse.Namespace) -> int:
+    hub = _open_hub(args)
+    try:
+        info = hub.resolve_conflict(args.conflict, args.note)
+    finally:
+        hub.engine.dispose()
+    print(_("Đã đóng xung đột số {id} (hồ sơ {code}).").format(id=info["id"], code=info["code"]))
     return 0
 
 
@@ -103,6 +181,7 @@ def cmd_hub_devices(args: argparse.Namespace) -> int:
                 {
                     "id": d.device.id,
                     "office": d.device.office_unit,
+                    "unit_id": d.device.electronic_id,
                     "label": d.device.label,
                     "block": [d.device.block_first, d.device.block_last],
                     "revoked": d.revoked,
@@ -144,21 +223,58 @@ def register(commands: Commands) -> None:
     hub = sub.add_parser("hub", parents=[common], help=_("hub tiếp nhận của tỉnh"))
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, parser_class=OneLineParser)
     serve = hub_sub.add_parser("serve", parents=[common, hub_database], help=_("chạy hub"))
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=positive, default=DEFAULT_HUB_PORT)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help=_("địa chỉ nhận kết nối (mặc định: 127.0.0.1)")
+    )
+    serve.add_argument(
+        "--port", type=whole_number(1, 65535), default=DEFAULT_HUB_PORT, help=_("cổng nhận kết nối")
+    )
     serve.add_argument("--blobs", type=Path, help=_("thư mục lưu tệp trang"))
+    serve.add_argument(
+        "--max-connections",
+        type=whole_number(16, 1_000_000),
+        default=2048,
+        help=_("số kết nối mở tối đa (giữ dưới giới hạn tệp mở của tiến trình)"),
+    )
+    serve.add_argument(
+        "--max-client-connections",
+        type=whole_number(0, 1_000_000),
+        default=32,
+        help=_("số kết nối tối đa từ một địa chỉ; 0 khi chạy sau reverse proxy"),
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=whole_number(1, 3600),
+        default=5,
+        help=_("số giây giữ kết nối chờ yêu cầu tiếp theo"),
+    )
+    serve.add_argument(
+        "--head-timeout",
+        type=whole_number(1, 3600),
+        default=10,
+        help=_("số giây để máy khách gửi xong phần đầu yêu cầu"),
+    )
     serve.set_defaults(handler=cmd_hub_serve)
     code = hub_sub.add_parser(
         "enroll-code", parents=[common, hub_database], help=_("tạo mã ghi danh dùng một lần")
     )
     code.add_argument("--office", required=True, help=_("mã đơn vị hành chính"))
-    code.add_argument("--block-size", type=positive, default=1000)
+    code.add_argument(
+        "--block-size",
+        type=whole_number(1, MAX_SEQUENCE),
+        default=1000,
+        help=_("số mã hồ sơ trong mỗi khối cấp cho một quầy (mặc định: 1000)"),
+    )
+    code.add_argument(
+        "--unit-id",
+        help=_("mã định danh điện tử của đơn vị (tiền tố mã hồ sơ); ghi một lần cho đơn vị"),
+    )
     code.set_defaults(handler=cmd_hub_enroll_code)
     counts = hub_sub.add_parser(
         "counts", parents=[common, hub_database], help=_("số liệu chốt ngày trên hub")
     )
-    counts.add_argument("--office", required=True)
-    counts.add_argument("--date", required=True, type=parse_date)
+    counts.add_argument("--office", required=True, help=_("mã đơn vị hành chính"))
+    counts.add_argument("--date", required=True, type=parse_date, help=_("ngày (YYYY-MM-DD)"))
     json_flag(counts)
     counts.set_defaults(handler=cmd_hub_counts)
     devices = hub_sub.add_parser(
@@ -174,3 +290,28 @@ def register(commands: Commands) -> None:
     )
     revoke.add_argument("device", help=_("mã thiết bị"))
     revoke.set_defaults(handler=cmd_hub_revoke)
+    unit = hub_sub.add_parser(
+        "set-unit-id",
+        parents=[common, hub_database],
+        help=_("ghi mã định danh điện tử của một đơn vị"),
+    )
+    unit.add_argument("--office", required=True, help=_("mã đơn vị hành chính"))
+    unit.add_argument("--unit-id", required=True, help=_("mã định danh điện tử của đơn vị"))
+    unit.set_defaults(handler=cmd_hub_set_unit_id)
+    conflicts = hub_sub.add_parser(
+        "conflicts",
+        parents=[common, hub_database],
+        help=_("các lô hồ sơ mâu thuẫn với lịch sử hub đã nhận"),
+    )
+    conflicts.add_argument("--office", help=_("mã đơn vị hành chính"))
+    conflicts.add_argument("--all", action="store_true", help=_("kể cả xung đột đã giải quyết"))
+    json_flag(conflicts)
+    conflicts.set_defaults(handler=cmd_hub_conflicts)
+    resolve = hub_sub.add_parser(
+        "resolve-conflict",
+        parents=[common, hub_database],
+        help=_("đóng một xung đột sau khi đã kiểm tra"),
+    )
+    resolve.add_argument("conflict", type=whole_number(1, 2**31 - 1), help=_("số xung đột"))
+    resolve.add_argument("--note", required=True, help=_("kết quả kiểm tra"))
+    resolve.set_defaults(handler=cmd_hub_resolve_conflict)

@@ -58,6 +58,23 @@ class HubMeta(HubBase):
     value: Mapped[str] = mapped_column(sa.String(200))
 
 
+class HubOffice(HubBase):
+    """An office and its electronic ID (the prefix of its dossier codes), bound once.
+
+    A device of the office may send only codes with this prefix, and no other office may
+    claim it: the one-to-one tie is what keeps one office's codes out of another's hands.
+    """
+
+    __tablename__ = "hub_offices"
+
+    office_unit: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    electronic_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    bound_by: Mapped[str] = mapped_column(sa.String(16))
+    """"admin" (`hub enroll-code --unit-id`, `hub set-unit-id`), "enrolment" (the first
+    counter enrolled) or "migration" (read from the codes an old hub already held)."""
+
+
 class HubEnrollCode(HubBase):
     """A one-time enrolment code; only its hash is kept."""
 
@@ -65,6 +82,7 @@ class HubEnrollCode(HubBase):
 
     code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     office_unit: Mapped[str] = mapped_column(sa.String(16))
+    electronic_id: Mapped[str | None] = mapped_column(sa.String(40))
     block_size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -79,6 +97,9 @@ class HubDevice(HubBase):
     office_unit: Mapped[str] = mapped_column(sa.String(16), index=True)
     secret: Mapped[str] = mapped_column(sa.String(128))
     label: Mapped[str] = mapped_column(sa.String(64), default="")
+    electronic_id: Mapped[str | None] = mapped_column(sa.String(40))
+    """The code prefix the device may issue; None only for a device enrolled before h0002
+    whose codes did not tell (it then follows its office's `HubOffice`)."""
     block_first: Mapped[int]
     block_last: Mapped[int]
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -122,16 +143,28 @@ class HubDossier(HubBase):
 
 
 class HubEvent(HubBase):
-    """One event as the counter recorded it, with its `CapNhatTienDoHoSoMC` entry."""
+    """One event as the counter recorded it, with its `CapNhatTienDoHoSoMC` entry.
+
+    `seq` is the event's place in its device's chain and `prev_hash` the hash of the one
+    before it (`prev_seq`, when the counter said or the hub found it): the hub checks each
+    new event against the ones it holds and never stores a second history.
+    """
 
     __tablename__ = "hub_events"
-    __table_args__ = (sa.Index("ix_hub_events_dossier_seq", "dossier_code", "seq"),)
+    __table_args__ = (
+        sa.Index("ix_hub_events_dossier_seq", "dossier_code", "seq"),
+        sa.Index("ix_hub_events_device_seq", "device_id", "seq"),
+        sa.Index("ix_hub_events_hash", "hash"),
+        sa.Index("ix_hub_events_prev_hash", "prev_hash"),
+    )
 
     uuid: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     dossier_code: Mapped[str] = mapped_column(sa.String(48))
     device_id: Mapped[str] = mapped_column(sa.String(64))
     seq: Mapped[int] = mapped_column(sa.BigInteger)
     hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     progress: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -151,6 +184,32 @@ class HubPage(HubBase):
     bytes_accepted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class HubConflict(HubBase):
+    """A dossier the hub refused because it contradicts the history the hub holds (an
+    event rewritten, a chain link to another past): kept with what was sent, for the
+    province to look into and the counter to be told, and never applied."""
+
+    __tablename__ = "hub_conflicts"
+    __table_args__ = (sa.Index("ix_hub_conflicts_device_open", "device_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(sa.String(64))
+    office_unit: Mapped[str] = mapped_column(sa.String(16), index=True)
+    dossier_code: Mapped[str] = mapped_column(sa.String(48))
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    event_uuid: Mapped[str | None] = mapped_column(sa.String(36))
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    held_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    sent_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    """The dossier as the counter sent it."""
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    times: Mapped[int] = mapped_column(default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class HubDayClose(HubBase):

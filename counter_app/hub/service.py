@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -19,16 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.codes import MAX_SEQUENCE, parse_code
-from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.lifecycle import Status
 from counter_app.errors import CounterError, NotFoundError, ValidationError
+from counter_app.files import PRIVATE_FILE_MODE, make_private_dir
 from counter_app.hub.models import (
     HUB_MIGRATIONS,
     PRE_ALEMBIC_REVISION,
     PRE_ALEMBIC_STAMP,
+    HubConflict,
     HubDayClose,
     HubDevice,
     HubDossier,
@@ -36,13 +39,14 @@ from counter_app.hub.models import (
     HubEvent,
     HubMeta,
     HubNonce,
+    HubOffice,
     HubPage,
     HubPortalRecord,
     HubPortalSession,
 )
 from counter_app.i18n import _
 from counter_app.kernel.day import day_bounds, summarise_day
-from counter_app.kernel.events import event_hash
+from counter_app.kernel.events import GENESIS_HASH, event_hash
 from counter_app.kernel.page_files import page_path
 from counter_app.store.engine import make_engine, make_session_factory
 from counter_app.store.models import Event
@@ -56,10 +60,22 @@ from counter_app.sync.protocol import (
     PROTOCOL_VERSION,
     SHA256_RE,
     SIGNATURE_WINDOW_SECONDS,
+    BatchAnswer,
+    ChainHead,
+    ConflictInfo,
+    DayCloseAnswer,
+    DayManifest,
+    DossierPayload,
+    DossierResult,
+    EventRecord,
     PortalRecord,
     manifest_difference,
+    manifest_of,
+    parse_day_manifest,
+    parse_dossier_payload,
     parse_utc_text,
     signature_matches,
+    stored_portal_record,
 )
 
 Clock = Callable[[], datetime]
@@ -68,6 +84,9 @@ ENROLL_CODE_DAYS = 7
 DEFAULT_BLOCK_SIZE = 1000
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
+UNIT_ID_RE = re.compile(r"^[A-Za-z0-9.]{1,40}$")
+"""An office's electronic ID, the prefix of its dossier codes (`domain.codes`)."""
+MAX_UNLINKED_LISTED = 100
 
 
 def _utc_now() -> datetime:
@@ -94,6 +113,43 @@ class DeviceView:
     label: str
     block_first: int
     block_last: int
+    electronic_id: str | None = None
+    """The code prefix the device was enrolled for (None: a device from before h0002 that
+    follows its office's binding)."""
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """A kept conflict, for the province's administrator."""
+
+    info: ConflictInfo
+    device_id: str
+    office_unit: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    times: int
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class _HistoryConflict(Exception):
+    """A dossier that contradicts the history the hub holds: kept, never applied."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        event: str | None,
+        seq: int | None,
+        held_hash: str | None,
+        sent_hash: str | None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.event = event
+        self.seq = seq
+        self.held_hash = held_hash
+        self.sent_hash = sent_hash
 
 
 @dataclass(frozen=True)
@@ -176,7 +232,7 @@ class Hub:
         self.session_factory: sessionmaker[Session] = make_session_factory(engine)
         self.blobs_dir = blobs_dir
         self.clock = clock
-        (blobs_dir / "partial").mkdir(parents=True, exist_ok=True)
+        make_private_dir(blobs_dir / "partial")  # pages of citizens' papers: 0700 folders
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -192,20 +248,27 @@ class Hub:
 
     # --- enrolment ----------------------------------------------------------------------
 
-    def create_enroll_code(self, office_unit: str, block_size: int = DEFAULT_BLOCK_SIZE) -> str:
-        if not (office_unit.isdigit() and len(office_unit) == 5):
-            raise ValidationError(
-                _("Mã đơn vị hành chính phải gồm 5 chữ số: {code}.").format(code=office_unit)
-            )
+    def create_enroll_code(
+        self,
+        office_unit: str,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        unit_id: str | None = None,
+    ) -> str:
+        """A one-time code for a counter of `office_unit`. With `unit_id` (the office's
+        electronic ID) the office is bound to it now, if it is not bound yet."""
+        _check_office_unit(office_unit)
         if not 1 <= block_size <= MAX_SEQUENCE:
             raise ValidationError(_("Cỡ khối số thứ tự không hợp lệ: {n}.").format(n=block_size))
         raw = "".join(secrets.choice(ENROLL_CODE_ALPHABET) for _i in range(12))
         now = self.clock()
         with self.session() as session:
+            if unit_id is not None:
+                unit_id = self._bind_office(session, office_unit, unit_id, "admin")
             session.add(
                 HubEnrollCode(
                     code_hash=_code_hash(raw),
                     office_unit=office_unit,
+                    electronic_id=unit_id,
                     block_size=block_size,
                     created_at=now,
                     expires_at=now + timedelta(days=ENROLL_CODE_DAYS),
@@ -213,8 +276,77 @@ class Hub:
             )
         return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
-    def enroll(self, code: str, label: str) -> tuple[DeviceView, str]:
-        """Spend a one-time code: a new device id, its secret and its block of the sequence."""
+    def set_unit_id(self, office_unit: str, unit_id: str) -> str:
+        """Bind an office to its electronic ID (the administrator's word); an office already
+        bound to another ID is refused, since its codes on the hub carry the old one."""
+        _check_office_unit(office_unit)
+        with self.session() as session:
+            bound = self._bind_office(session, office_unit, unit_id, "admin")
+            session.execute(
+                sa.update(HubDevice)
+                .where(HubDevice.office_unit == office_unit, HubDevice.electronic_id.is_(None))
+                .values(electronic_id=bound)
+            )
+            return bound
+
+    def _bind_office(self, session: Session, office_unit: str, unit_id: str, by: str) -> str:
+        """The office's electronic ID: `unit_id`, bound now if the office has none yet.
+
+        Refused when the office is bound to another ID (`unit_id_mismatch`) or the ID to
+        another office (`unit_id_taken`).
+        """
+        unit_id = unit_id.strip()
+        if not UNIT_ID_RE.match(unit_id):
+            raise HubRefusal(
+                "bad_unit_id",
+                _("Mã định danh điện tử của đơn vị không hợp lệ: {value}.").format(
+                    value=unit_id[:60]
+                ),
+            )
+        office = session.get(HubOffice, office_unit, with_for_update=True)
+        if office is not None:
+            if office.electronic_id != unit_id:
+                raise HubRefusal(
+                    "unit_id_mismatch",
+                    _(
+                        "Đơn vị {unit} có mã định danh điện tử {bound} trên hub, không phải "
+                        "{claimed}."
+                    ).format(unit=office_unit, bound=office.electronic_id, claimed=unit_id),
+                    409,
+                )
+            return unit_id
+        other = session.execute(
+            sa.select(HubOffice.office_unit).where(HubOffice.electronic_id == unit_id)
+        ).scalar()
+        if other is not None:
+            raise HubRefusal(
+                "unit_id_taken",
+                _("Mã định danh điện tử {eid} đã thuộc đơn vị {other}.").format(
+                    eid=unit_id, other=other
+                ),
+                409,
+            )
+        session.add(
+            HubOffice(
+                office_unit=office_unit, electronic_id=unit_id, bound_at=self.clock(), bound_by=by
+            )
+        )
+        session.flush()
+        return unit_id
+
+    def enroll(
+        self, code: str, label: str, unit_id: str | None = None, office: str | None = None
+    ) -> tuple[DeviceView, str]:
+        """Spend a one-time code: a new device id, its secret, the electronic ID (code
+        prefix) and the block of the sequence it may issue.
+
+        The device is bound to its office's electronic ID: the one bound at the hub, else
+        the code's, else the one the counter states (`unit_id`), which then binds the office.
+        A counter that states another ID than the hub's, or another office than the
+        code's (`office`), is refused before anything is bound, and so is an enrolment where
+        nobody tells the ID (a counter from before this check, with a code made without
+        `--unit-id`).
+        """
         now = self.clock()
         with self.session() as session:
             row = session.execute(
@@ -228,6 +360,36 @@ class Hub:
                 raise HubRefusal("enroll_code_used", _("Mã ghi danh đã được dùng."), 403)
             if row.expires_at < now:
                 raise HubRefusal("enroll_code_expired", _("Mã ghi danh đã hết hạn."), 403)
+            if office is not None and office != row.office_unit:
+                raise HubRefusal(
+                    "wrong_office",
+                    _("Mã ghi danh dành cho đơn vị {hub}, quầy này thuộc đơn vị {mine}.").format(
+                        hub=row.office_unit, mine=office
+                    ),
+                    403,
+                )
+            bound = session.get(HubOffice, row.office_unit)
+            claimed = unit_id.strip() if unit_id else None
+            expected = bound.electronic_id if bound else row.electronic_id or claimed
+            if expected is None:
+                raise HubRefusal(
+                    "unit_id_required",
+                    _(
+                        "Hub chưa biết mã định danh điện tử của đơn vị {unit}: cập nhật chương "
+                        "trình ở quầy, hoặc tạo mã ghi danh với --unit-id."
+                    ).format(unit=row.office_unit),
+                    409,
+                )
+            if claimed is not None and claimed != expected:
+                raise HubRefusal(
+                    "unit_id_mismatch",
+                    _(
+                        "Mã ghi danh dành cho đơn vị có mã định danh điện tử {bound}, quầy "
+                        "khai {claimed}."
+                    ).format(bound=expected, claimed=claimed),
+                    403,
+                )
+            electronic_id = self._bind_office(session, row.office_unit, expected, "enrolment")
             taken = session.execute(
                 sa.select(sa.func.max(HubDevice.block_last)).where(
                     HubDevice.office_unit == row.office_unit
@@ -244,6 +406,7 @@ class Hub:
             device = HubDevice(
                 id=f"d-{uuid.uuid4().hex[:16]}",
                 office_unit=row.office_unit,
+                electronic_id=electronic_id,
                 secret=secrets.token_hex(32),
                 label=label[:64],
                 block_first=first,
@@ -334,28 +497,38 @@ class Hub:
 
     # --- ingest -------------------------------------------------------------------------
 
-    def ingest(self, device: DeviceView, batch: Mapping[str, Any]) -> dict[str, Any]:
+    def ingest(self, device: DeviceView, batch: Mapping[str, Any]) -> BatchAnswer:
         """Store a batch of dossiers and events; each dossier is accepted or refused alone."""
         _check_batch_header(device, batch)
         dossiers = batch.get("dossiers")
         if not isinstance(dossiers, list):
             raise HubRefusal("bad_request", _("Lô đồng bộ thiếu danh sách hồ sơ."))
-        results = []
+        results: list[DossierResult] = []
         with self.session() as session:
+            # One batch of a device at a time: its chain is checked against what is held.
+            session.get(HubDevice, device.id, with_for_update=True)
+            unit_id = self._unit_id_of(session, device)
             for item in dossiers:
                 savepoint = session.begin_nested()
                 try:
-                    result = self._ingest_dossier(session, device, item)
+                    payload = parse_dossier_payload(item)
+                    result = self._ingest_dossier(session, device, unit_id, payload)
                     savepoint.commit()
+                except _HistoryConflict as conflict:
+                    savepoint.rollback()
+                    result = self._keep_conflict(session, device, payload, conflict)
                 except HubRefusal as refusal:
                     savepoint.rollback()
-                    code = item.get("local", {}).get("code") if isinstance(item, dict) else None
-                    result = {"code": code, "ok": False, **refusal.to_json()}
+                    result = {
+                        "code": _claimed_code(item),
+                        "ok": False,
+                        "error": refusal.reason,
+                        "message": refusal.message,
+                    }
                 except (KeyError, TypeError, ValueError) as exc:
                     savepoint.rollback()
-                    code = item.get("local", {}).get("code") if isinstance(item, dict) else None
                     result = {
-                        "code": code,
+                        "code": _claimed_code(item),
                         "ok": False,
                         "error": "bad_request",
                         "message": _("Hồ sơ gửi lên không đúng cấu trúc: {error}").format(
@@ -365,20 +538,23 @@ class Hub:
                 results.append(result)
         return {"protocol": PROTOCOL_VERSION, "results": results}
 
+    def _unit_id_of(self, session: Session, device: DeviceView) -> str | None:
+        """The code prefix the device may issue: its own, else its office's binding."""
+        if device.electronic_id is not None:
+            return device.electronic_id
+        office = session.get(HubOffice, device.office_unit)
+        return office.electronic_id if office is not None else None
+
     def _ingest_dossier(
-        self, session: Session, device: DeviceView, item: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        local = item["local"]
-        code = str(local["code"])
-        parse_code(code)
-        if local["office"] != device.office_unit:
-            raise HubRefusal(
-                "wrong_office",
-                _("Hồ sơ {code} thuộc đơn vị khác với đơn vị của thiết bị.").format(code=code),
-                403,
-            )
-        Channel(local["channel"])
-        Status(local["status"])
+        self,
+        session: Session,
+        device: DeviceView,
+        unit_id: str | None,
+        payload: DossierPayload,
+    ) -> DossierResult:
+        local = payload["local"]
+        code = local["code"]
+        _check_code_is_the_devices(device, unit_id, payload)
         now = self.clock()
         existing = session.get(HubDossier, code, with_for_update=True)
         if existing is not None and existing.device_id != device.id:
@@ -391,19 +567,20 @@ class Hub:
             )
         accepted: list[str] = []
         duplicates: list[str] = []
-        uuids = [event["uuid"] for event in item["events"]]
+        new_rows: list[HubEvent] = []
+        uuids = [event["uuid"] for event in payload["events"]]
         held = session.execute(sa.select(HubEvent).where(HubEvent.uuid.in_(uuids))).scalars()
         held_by_uuid = {row.uuid: row for row in held}
-        for event in item["events"]:
+        for event in sorted(payload["events"], key=lambda e: e["seq"]):
             known = held_by_uuid.get(event["uuid"])
             if known is not None:
                 if known.dossier_code != code or known.hash != event["hash"]:
-                    raise HubRefusal(
+                    raise _HistoryConflict(
                         "event_conflict",
-                        _("Sự kiện {uuid} đã có trên hub với nội dung khác.").format(
-                            uuid=event["uuid"]
-                        ),
-                        409,
+                        event=event["uuid"],
+                        seq=known.seq,
+                        held_hash=known.hash,
+                        sent_hash=event["hash"],
                     )
                 duplicates.append(known.uuid)
                 continue
@@ -413,40 +590,127 @@ class Hub:
                     _("Mã băm của sự kiện {uuid} không khớp nội dung.").format(uuid=event["uuid"]),
                     422,
                 )
-            session.add(
-                HubEvent(
-                    uuid=event["uuid"],
-                    dossier_code=code,
-                    device_id=device.id,
-                    seq=int(event["seq"]),
-                    hash=event["hash"],
-                    payload=event,
-                    progress=item["progress"].get(event["uuid"], {}),
-                    received_at=now,
-                )
+            row = HubEvent(
+                uuid=event["uuid"],
+                dossier_code=code,
+                device_id=device.id,
+                seq=event["seq"],
+                hash=event["hash"],
+                prev_hash=event["prev_hash"],
+                prev_seq=_chain_link(session, device, event, new_rows),
+                payload=dict(event),
+                progress=_progress_of(payload, event["uuid"]),
+                received_at=now,
             )
+            session.add(row)
+            new_rows.append(row)  # written with the dossier; the next event sees it here
             accepted.append(event["uuid"])
-        received_at = parse_utc_text(local["received_at"])
-        if received_at is None:
-            raise ValueError("received_at")
-        head_seq = int(local["head_seq"])
+        head_seq = local["head_seq"]
+        _check_dossier_head(session, code, head_seq, local["head_hash"], new_rows)
         if existing is None:
             existing = HubDossier(code=code, device_id=device.id, head_seq=-1)
             session.add(existing)
-        if head_seq >= existing.head_seq:
+        # Only a later head, which the hub now holds, moves the dossier's state on.
+        if head_seq > existing.head_seq:
             existing.office_unit = device.office_unit
-            existing.procedure_code = str(local["procedure"])
-            existing.procedure_name = str(local["procedure_name"])
-            existing.channel = str(local["channel"])
-            existing.status = str(local["status"])
-            existing.received_at = received_at
-            existing.due_at = parse_utc_text(local.get("due_at"))
-            existing.head_hash = str(local["head_hash"])
+            existing.procedure_code = local["procedure"]
+            existing.procedure_name = local["procedure_name"]
+            existing.channel = local["channel"]
+            existing.status = local["status"]
+            existing.received_at = parse_utc_text(local["received_at"])
+            existing.due_at = parse_utc_text(local["due_at"])
+            existing.head_hash = local["head_hash"]
             existing.head_seq = head_seq
-            existing.record = dict(item["record"])
+            existing.record = dict(payload["record"])
             existing.updated_at = now
         session.flush()
         return {"code": code, "ok": True, "accepted": accepted, "duplicates": duplicates}
+
+    def _keep_conflict(
+        self,
+        session: Session,
+        device: DeviceView,
+        payload: DossierPayload,
+        conflict: _HistoryConflict,
+    ) -> DossierResult:
+        """Keep a dossier that contradicts the held history, once per contradiction (a
+        retry counts), and tell the counter which conflict it is."""
+        code = payload["local"]["code"]
+        now = self.clock()
+        row = session.execute(
+            sa.select(HubConflict).where(
+                HubConflict.device_id == device.id,
+                HubConflict.dossier_code == code,
+                HubConflict.reason == conflict.reason,
+                HubConflict.event_uuid == conflict.event,
+                HubConflict.sent_hash == conflict.sent_hash,
+                HubConflict.resolved_at.is_(None),
+            )
+        ).scalar()
+        if row is None:
+            row = HubConflict(
+                device_id=device.id,
+                office_unit=device.office_unit,
+                dossier_code=code,
+                reason=conflict.reason,
+                event_uuid=conflict.event,
+                seq=conflict.seq,
+                held_hash=conflict.held_hash,
+                sent_hash=conflict.sent_hash,
+                payload=dict(payload),
+                first_seen_at=now,
+                last_seen_at=now,
+                times=1,
+            )
+            session.add(row)
+        else:
+            row.payload = dict(payload)
+            row.last_seen_at = now
+            row.times += 1
+        session.flush()
+        return {
+            "code": code,
+            "ok": False,
+            "error": conflict.reason,
+            "message": _conflict_message(row),
+            "conflict": _conflict_info(row),
+        }
+
+    def conflicts(
+        self, office_unit: str | None = None, *, include_resolved: bool = False
+    ) -> list[ConflictView]:
+        """The kept conflicts, for the province's administrator (`hub conflicts`)."""
+        with self.session() as session:
+            statement = sa.select(HubConflict).order_by(HubConflict.id)
+            if office_unit:
+                statement = statement.where(HubConflict.office_unit == office_unit)
+            if not include_resolved:
+                statement = statement.where(HubConflict.resolved_at.is_(None))
+            return [
+                ConflictView(
+                    _conflict_info(row),
+                    row.device_id,
+                    row.office_unit,
+                    row.first_seen_at,
+                    row.last_seen_at,
+                    row.times,
+                    row.resolved_at,
+                    row.resolution,
+                )
+                for row in session.execute(statement).scalars()
+            ]
+
+    def resolve_conflict(self, conflict_id: int, resolution: str) -> ConflictInfo:
+        """The province closes a conflict it has looked into; the history the hub holds
+        stays as it is (a later day close no longer lists the conflict)."""
+        with self.session() as session:
+            row = session.get(HubConflict, conflict_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(_("Không có xung đột số {id} trên hub.").format(id=conflict_id))
+            if row.resolved_at is None:
+                row.resolved_at = self.clock()
+                row.resolution = resolution.strip()[:2000]
+            return _conflict_info(row)
 
     # --- pages --------------------------------------------------------------------------
 
@@ -493,7 +757,8 @@ class Hub:
                     409,
                     **status,
                 )
-            with open(partial, "ab") as handle:
+            append = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            with os.fdopen(os.open(partial, append, PRIVATE_FILE_MODE), "ab") as handle:
                 handle.truncate(offset)  # drop bytes a crash left past the committed offset
                 handle.write(data)
                 handle.flush()
@@ -511,7 +776,7 @@ class Hub:
                         "hash_mismatch", _("Tệp trang nhận được không khớp mã băm."), 422
                     )
                 target = page_path(self.blobs_dir, sha256)
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(target.parent)
                 os.replace(partial, target)
                 row.complete = True
                 row.completed_at = now
@@ -519,32 +784,53 @@ class Hub:
 
     # --- counts and day close -----------------------------------------------------------
 
-    def counts(self, office_unit: str, day: date, device_id: str | None = None) -> dict[str, Any]:
+    def counts(self, office_unit: str, day: date, device_id: str | None = None) -> DayManifest:
         """The day-close counts computed from what the hub holds, with head hashes."""
         with self.session() as session:
             statement = _office_day(office_unit, day)
             if device_id is not None:
                 statement = statement.where(HubDossier.device_id == device_id)
             rows = session.execute(statement).scalars().all()
-            counts = summarise_day(office_unit, day, rows)
-            counts["heads"] = {row.code: row.head_hash for row in rows}
-            return counts
+            heads = {row.code: row.head_hash for row in rows}
+            return manifest_of(summarise_day(office_unit, day, rows), heads)
 
-    def day_close(self, device: DeviceView, body: Mapping[str, Any]) -> dict[str, Any]:
+    def day_close(self, device: DeviceView, body: Mapping[str, Any]) -> DayCloseAnswer:
         _check_batch_header(device, body)
-        manifest = body.get("manifest")
-        if not isinstance(manifest, dict):
+        sent = body.get("manifest")
+        if not isinstance(sent, dict):
             raise HubRefusal("bad_request", _("Thiếu bảng kê chốt ngày."))
-        if manifest.get("office") != device.office_unit:
+        if sent.get("office") != device.office_unit:
             raise HubRefusal(
                 "wrong_office", _("Bảng kê thuộc đơn vị khác với đơn vị của thiết bị."), 403
             )
         try:
-            day = date.fromisoformat(str(manifest.get("date")))
+            manifest = parse_day_manifest(sent)
+        except ValueError as exc:
+            raise HubRefusal(
+                "bad_request",
+                _("Bảng kê chốt ngày không đúng cấu trúc: {error}").format(error=exc),
+            ) from None
+        try:
+            day = date.fromisoformat(manifest["date"])
         except ValueError:
             raise HubRefusal("bad_request", _("Ngày chốt không hợp lệ.")) from None
         hub_counts = self.counts(device.office_unit, day, device.id)
+        with self.session() as session:
+            hub_counts["chain"] = _chain_head(session, device.id)
+            unlinked = _unlinked_events(session, device.id)
+            open_conflicts = [
+                _conflict_info(row)
+                for row in session.execute(
+                    sa.select(HubConflict)
+                    .where(HubConflict.device_id == device.id, HubConflict.resolved_at.is_(None))
+                    .order_by(HubConflict.id)
+                ).scalars()
+            ]
         difference = manifest_difference(manifest, hub_counts)
+        if unlinked:
+            difference["chain_unlinked"] = unlinked
+        if open_conflicts:
+            difference["conflicts"] = open_conflicts
         with self.session() as session:
             row = session.get(HubDayClose, (device.office_unit, day, device.id))
             if row is None:
@@ -553,7 +839,7 @@ class Hub:
             row.closed_at = self.clock()
             row.match = not difference
             row.manifest = dict(manifest)
-            row.difference = difference
+            row.difference = dict(difference)
         return {"match": not difference, "hub": hub_counts, "difference": difference}
 
     def portal_records(self, office_unit: str, day: date) -> list[PortalRecord]:
@@ -567,7 +853,7 @@ class Hub:
                     .where(HubEvent.dossier_code == dossier.code)
                     .order_by(HubEvent.seq)
                 ).scalars()
-                records.append(PortalRecord(dict(dossier.record), tuple(progress)))
+                records.append(stored_portal_record(dossier.record, progress))
             return records
 
     # --- public status ------------------------------------------------------------------
@@ -675,8 +961,20 @@ def _code_hash(code: str) -> str:
 
 def _device_view(device: HubDevice) -> DeviceView:
     return DeviceView(
-        device.id, device.office_unit, device.label, device.block_first, device.block_last
+        device.id,
+        device.office_unit,
+        device.label,
+        device.block_first,
+        device.block_last,
+        device.electronic_id,
     )
+
+
+def _check_office_unit(office_unit: str) -> None:
+    if not (office_unit.isdigit() and len(office_unit) == 5):
+        raise ValidationError(
+            _("Mã đơn vị hành chính phải gồm 5 chữ số: {code}.").format(code=office_unit)
+        )
 
 
 def _check_batch_header(device: DeviceView, body: Mapping[str, Any]) -> None:
@@ -711,7 +1009,256 @@ def _page_json(row: HubPage) -> dict[str, Any]:
     }
 
 
-def _recomputed_hash(event: Mapping[str, Any], code: str) -> str:
+def _check_code_is_the_devices(
+    device: DeviceView, unit_id: str | None, payload: DossierPayload
+) -> None:
+    """A device sends only codes it may issue: its office, its office's electronic ID as
+    the prefix, a sequence number in its block; and the portal record and progress
+    entries carry that same code, so nothing it sends can stand for another's dossier."""
+    local = payload["local"]
+    code = local["code"]
+    try:
+        parsed = parse_code(code)
+    except ValidationError as exc:  # refuse this dossier alone, not the whole batch
+        raise HubRefusal("bad_request", exc.message) from None
+    if local["office"] != device.office_unit:
+        raise HubRefusal(
+            "wrong_office",
+            _("Hồ sơ {code} thuộc đơn vị khác với đơn vị của thiết bị.").format(code=code),
+            403,
+        )
+    if unit_id is None:
+        raise HubRefusal(
+            "unit_id_unknown",
+            _(
+                "Hub chưa biết mã định danh điện tử của đơn vị {unit}; tỉnh cần ghi mã "
+                "(hub set-unit-id) trước khi nhận hồ sơ."
+            ).format(unit=device.office_unit),
+            409,
+        )
+    if parsed.unit_id != unit_id:
+        raise HubRefusal(
+            "wrong_unit_id",
+            _("Mã hồ sơ {code} không mang mã định danh điện tử {eid} của đơn vị thiết bị.").format(
+                code=code, eid=unit_id
+            ),
+            403,
+        )
+    if not device.block_first <= parsed.sequence <= device.block_last:
+        raise HubRefusal(
+            "outside_block",
+            _(
+                "Số thứ tự {n} của mã hồ sơ {code} nằm ngoài khối số {first}–{last} cấp "
+                "cho thiết bị."
+            ).format(
+                n=parsed.sequence, code=code, first=device.block_first, last=device.block_last
+            ),
+            403,
+        )
+    if payload["record"].get("MaHoSo") != code or any(
+        entry.get("MaHoSo") != code for entry in payload["progress"].values()
+    ):
+        raise HubRefusal(
+            "bad_request",
+            _("Bản ghi hoặc tiến độ của hồ sơ {code} mang mã hồ sơ khác.").format(code=code),
+        )
+
+
+def _chain_link(
+    session: Session, device: DeviceView, event: EventRecord, pending: list[HubEvent]
+) -> int | None:
+    """Check a new event's link against the device's chain as the hub holds it, with the
+    dossier's events accepted just before it (`pending`, not written yet); its
+    `prev_seq` (None when neither the counter said nor the hub can tell).
+
+    The chain is one line: each event names the hash of the one before (`prev_hash`) and,
+    from revision 2, its seq (`prev_seq`). The hub refuses, as a conflict, an event that
+    would take a held event's place or give a held event a second successor
+    (`chain_fork`), and one whose link contradicts what the hub holds (`chain_break`): the
+    predecessor it names is held with another hash, it skips a held event, or the next
+    held event links over it or names another hash for it. A link to an event the hub
+    does not hold yet (not sent yet) is kept and checked as the rest arrives; the day
+    close lists what is still missing.
+    """
+    seq, prev_hash, prev_seq = event["seq"], event["prev_hash"], event.get("prev_seq")
+    genesis = prev_hash == GENESIS_HASH
+    if (genesis and prev_seq not in (None, 0)) or (not genesis and prev_seq == 0):
+        raise ValueError(f"event {event['uuid']}: prev_seq 0 goes with the genesis hash")
+    if prev_seq is not None and prev_seq >= seq:
+        raise ValueError(f"event {event['uuid']}: prev_seq must come before seq")
+    if genesis:
+        prev_seq = 0
+
+    def conflict(reason: str, held: HubEvent | None, at: int | None = None) -> _HistoryConflict:
+        return _HistoryConflict(
+            reason,
+            event=event["uuid"],
+            seq=seq if at is None else at,
+            held_hash=held.hash if held is not None else None,
+            sent_hash=prev_hash if reason == "chain_break" else event["hash"],
+        )
+
+    mine = sa.select(HubEvent).where(HubEvent.device_id == device.id)
+    with session.no_autoflush:  # `pending` is looked at in memory, written once after
+        if prev_seq is None:
+            found = next((row.seq for row in pending if row.hash == prev_hash), None)
+            prev_seq = (
+                found
+                or session.execute(
+                    mine.with_only_columns(HubEvent.seq).where(HubEvent.hash == prev_hash)
+                ).scalar()
+            )
+        # The device's held events from the predecessor's place on, in order: held links
+        # never overlap (each was checked like this one), so the first three tell all.
+        start = seq if prev_seq is None else prev_seq
+        held_rows = session.execute(
+            mine.where(HubEvent.seq >= start).order_by(HubEvent.seq).limit(3)
+        ).scalars()
+        nearby = sorted(
+            [*held_rows, *(row for row in pending if row.seq >= start)], key=lambda r: r.seq
+        )[:3]
+        predecessor_held = genesis
+        for held in nearby:
+            if held.seq == prev_seq and held.hash == prev_hash:
+                predecessor_held = True  # the predecessor, as named
+                continue
+            if held.seq < seq and held.seq != prev_seq and held.prev_hash == prev_hash:
+                raise conflict("chain_fork", held, held.seq)  # both follow one predecessor
+            if held.seq < seq:  # the predecessor held with another hash, or one skipped
+                raise conflict("chain_break", held, held.seq)
+            if held.seq == seq:
+                raise conflict("chain_fork", held)
+            # the next held event: it may link to this one, never over it
+            links_here = held.prev_seq is not None and held.prev_seq <= seq
+            if links_here and (held.prev_seq != seq or held.prev_hash != event["hash"]):
+                raise _HistoryConflict(
+                    "chain_break",
+                    event=event["uuid"],
+                    seq=held.seq,
+                    held_hash=held.prev_hash,
+                    sent_hash=event["hash"],
+                )
+            break
+        if not predecessor_held:
+            # A link to an event this device's chain does not show: no other event, of
+            # any device (a counter's copy enrolled again), may already follow it.
+            twin = next((row for row in pending if row.prev_hash == prev_hash), None)
+            twin = (
+                twin
+                or session.execute(
+                    sa.select(HubEvent).where(HubEvent.prev_hash == prev_hash).limit(1)
+                ).scalar()
+            )
+            if twin is not None:
+                raise conflict("chain_fork", twin, twin.seq)
+    return prev_seq
+
+
+def _check_dossier_head(
+    session: Session, code: str, head_seq: int, head_hash: str, pending: list[HubEvent]
+) -> None:
+    """The head a dossier payload states must be an event of it the hub now holds."""
+    held = next((row for row in pending if row.seq == head_seq), None)
+    held = (
+        held
+        or session.execute(
+            sa.select(HubEvent).where(HubEvent.dossier_code == code, HubEvent.seq == head_seq)
+        ).scalar()
+    )
+    if held is None:
+        raise HubRefusal(
+            "head_unknown",
+            _("Hub không có sự kiện cuối ({seq}) của hồ sơ {code}.").format(
+                seq=head_seq, code=code
+            ),
+            422,
+        )
+    if held.hash != head_hash:
+        raise _HistoryConflict(
+            "chain_break", event=held.uuid, seq=head_seq, held_hash=held.hash, sent_hash=head_hash
+        )
+
+
+def _conflict_info(row: HubConflict) -> ConflictInfo:
+    return {
+        "id": row.id,
+        "code": row.dossier_code,
+        "reason": row.reason,
+        "event": row.event_uuid,
+        "seq": row.seq,
+        "held_hash": row.held_hash,
+        "sent_hash": row.sent_hash,
+    }
+
+
+def _conflict_message(row: HubConflict) -> str:
+    texts = {
+        "event_conflict": _(
+            "Sự kiện {seq} của hồ sơ {code} đã có trên hub với nội dung khác: lịch sử trên "
+            "quầy đã bị viết lại."
+        ),
+        "chain_fork": _(
+            "Sự kiện {seq} của hồ sơ {code} chiếm chỗ của một sự kiện hub đã nhận: chuỗi sự "
+            "kiện của quầy đã rẽ nhánh."
+        ),
+        "chain_break": _(
+            "Sự kiện của hồ sơ {code} nối vào sự kiện {seq} khác với sự kiện hub đã nhận: "
+            "lịch sử trên quầy đã bị viết lại."
+        ),
+    }
+    text = texts.get(row.reason, texts["chain_break"]).format(seq=row.seq, code=row.dossier_code)
+    return (
+        text
+        + " "
+        + _("Hub không nhận hồ sơ này và giữ nó làm xung đột số {id} để tỉnh kiểm tra.").format(
+            id=row.id
+        )
+    )
+
+
+def _chain_head(session: Session, device_id: str) -> ChainHead:
+    """The end of the device's chain as the hub holds it."""
+    row = session.execute(
+        sa.select(HubEvent.seq, HubEvent.hash)
+        .where(HubEvent.device_id == device_id)
+        .order_by(HubEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return {"seq": 0, "hash": GENESIS_HASH} if row is None else {"seq": row.seq, "hash": row.hash}
+
+
+def _unlinked_events(session: Session, device_id: str) -> list[int]:
+    """Seqs of the device's events whose predecessor the hub does not hold (at most
+    `MAX_UNLINKED_LISTED`): holes in the hub's copy of the chain."""
+    before = aliased(HubEvent)
+    held_before = sa.select(before.uuid).where(before.hash == HubEvent.prev_hash).exists()
+    return list(
+        session.execute(
+            sa.select(HubEvent.seq)
+            .where(
+                HubEvent.device_id == device_id,
+                HubEvent.prev_hash != GENESIS_HASH,
+                ~held_before,
+            )
+            .order_by(HubEvent.seq)
+            .limit(MAX_UNLINKED_LISTED)
+        ).scalars()
+    )
+
+
+def _claimed_code(item: object) -> str | None:
+    """The code a refused dossier gives itself, for the answer; None when it gives none."""
+    local = item.get("local") if isinstance(item, dict) else None
+    code = local.get("code") if isinstance(local, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _progress_of(payload: DossierPayload, uuid: str) -> dict[str, Any]:
+    entry = payload["progress"].get(uuid)
+    return {} if entry is None else dict(entry)
+
+
+def _recomputed_hash(event: EventRecord, code: str) -> str:
     transient = Event(
         uuid=event["uuid"],
         kind=event["kind"],

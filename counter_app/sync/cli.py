@@ -29,7 +29,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from counter_app.sync.service import run_sync
+    from counter_app.sync.service import conflict_line, run_sync
 
     with context_for(args) as ctx:
         report = run_sync(ctx, hub_url=args.hub, close_day=args.close_day)
@@ -43,6 +43,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
         if report.day_close is not None and report.day_close.match:
             print(_("Chốt ngày {day}: khớp với hub.").format(day=report.day_close.day))
+    for problem in report.problems:
+        if problem.conflict is not None:
+            sys.stderr.write("counter-app: " + conflict_line(problem.conflict) + "\n")
     if report.problems:
         first = report.problems[0]
         sys.stderr.write(

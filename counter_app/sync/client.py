@@ -5,9 +5,8 @@ clock, compresses JSON bodies, and counts the bytes it puts on the wire.
 from __future__ import annotations
 
 import gzip
-import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,15 @@ from counter_app.sync.protocol import (
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
     PROTOCOL_VERSION,
+    BatchAnswer,
+    DayCloseAnswer,
+    DayCloseRequest,
+    DayManifest,
+    DossierPayload,
+    DossierResult,
+    SyncBatch,
     sign,
+    wire_json,
 )
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -153,8 +160,10 @@ class HubClient:
         if hub_time and hub_time.isdigit():
             self.clock_offset = int(hub_time) - self._clock().timestamp()
 
-    def _json(self, method: str, path: str, document: Any, *, signed: bool = True) -> Any:
-        raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    def _json(
+        self, method: str, path: str, document: Mapping[str, object], *, signed: bool = True
+    ) -> Any:
+        raw = wire_json(document)
         headers = {"Content-Type": "application/json"}
         body = raw
         if len(raw) >= GZIP_MIN_BYTES:
@@ -172,11 +181,14 @@ class HubClient:
         self._send("GET", f"{API_PREFIX}/time", signed=False)
         return self.clock_offset
 
-    def send_batch(self, dossiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        document = {"protocol": PROTOCOL_VERSION, "device": self.device_id, "dossiers": dossiers}
-        answer = self._json("POST", f"{API_PREFIX}/batches", document)
-        results: list[dict[str, Any]] = answer["results"]
-        return results
+    def send_batch(self, dossiers: list[DossierPayload]) -> list[DossierResult]:
+        document: SyncBatch = {
+            "protocol": PROTOCOL_VERSION,
+            "device": self.device_id,
+            "dossiers": dossiers,
+        }
+        answer: BatchAnswer = self._json("POST", f"{API_PREFIX}/batches", document)
+        return answer["results"]
 
     def page_status(self, sha256: str) -> dict[str, Any]:
         answer: dict[str, Any] = self._send("GET", f"{API_PREFIX}/pages/{sha256}").json()
@@ -194,20 +206,34 @@ class HubClient:
         answer: dict[str, Any] = response.json()
         return answer
 
-    def day_close(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        document = {"protocol": PROTOCOL_VERSION, "device": self.device_id, "manifest": manifest}
-        answer: dict[str, Any] = self._json("POST", f"{API_PREFIX}/day-close", document)
+    def day_close(self, manifest: DayManifest) -> DayCloseAnswer:
+        document: DayCloseRequest = {
+            "protocol": PROTOCOL_VERSION,
+            "device": self.device_id,
+            "manifest": manifest,
+        }
+        answer: DayCloseAnswer = self._json("POST", f"{API_PREFIX}/day-close", document)
         return answer
 
 
 def enroll_request(
-    base_url: str, code: str, label: str, *, transport: httpx.BaseTransport | None = None
+    base_url: str,
+    code: str,
+    label: str,
+    office: str,
+    unit_id: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
-    """Spend a one-time enrolment code at the hub; the answer holds the device secret."""
+    """Spend a one-time enrolment code at the hub for this office (`office`, the unit
+    code, and `unit_id`, its electronic ID); the answer holds the device secret."""
     client = HubClient(base_url, "", "", datetime.now, transport=transport)
     try:
         answer: dict[str, Any] = client._json(
-            "POST", f"{API_PREFIX}/enroll", {"code": code, "label": label}, signed=False
+            "POST",
+            f"{API_PREFIX}/enroll",
+            {"code": code, "label": label, "office": office, "unit_id": unit_id},
+            signed=False,
         )
         return answer
     finally:

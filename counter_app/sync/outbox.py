@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from counter_app.domain.lifecycle import Status
-from counter_app.i18n import _
 from counter_app.store.models import (
     Dossier,
     DossierDocument,
@@ -30,6 +29,14 @@ from counter_app.store.models import (
 from counter_app.sync.models import SyncDossierState, SyncPageSent
 from counter_app.sync.protocol import (
     MAX_SUMMARY,
+    RESULT_DOCUMENT,
+    UNSORTED_PAGES,
+    DossierPayload,
+    EventRecord,
+    IdentityNumber,
+    PortalDossier,
+    ResultDocument,
+    SubmittedFile,
     channel_code,
     id_kind,
     portal_time,
@@ -37,9 +44,6 @@ from counter_app.sync.protocol import (
     status_code,
     utc_text,
 )
-
-DEFAULT_SUBJECT_KINDS = {"person": 1, "organisation": 2}
-"""`LoaiDoiTuong` per applicant kind; unconfirmed (docs/rules.md §14), so configurable."""
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 6 * 3600.0
@@ -65,7 +69,7 @@ class PendingDossier:
     event_uuids: tuple[str, ...]
     head_hash: str
     pages: tuple[PageRef, ...]
-    payload: dict[str, Any]
+    payload: DossierPayload
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -133,15 +137,15 @@ def build_pending(
         .scalars()
         .all()
     )
-    department = _("Bộ phận Một cửa")
-    sent_events = [event_json(e) for e in all_events if e.id in unsent]
+    links = chain_links(session, [e.id for e in all_events if e.id in unsent])
+    sent_events = [event_record(e, links[e.id]) for e in all_events if e.id in unsent]
     progress = {
-        e["uuid"]: progress_entry(dossier.code, e, dossier.status, dossier.due_at, department)
+        e["uuid"]: progress_entry(dossier.code, e, dossier.status, dossier.due_at)
         for e in sent_events
     }
-    record = dossier_record(dossier, office, documents, list(fees), pages, all_events)
-    record["LoaiDoiTuong"] = subject_kinds.get(dossier.applicant_kind, 1)
-    payload = {
+    subject_kind = subject_kinds.get(dossier.applicant_kind, 1)
+    record = dossier_record(dossier, office, documents, list(fees), pages, all_events, subject_kind)
+    payload: DossierPayload = {
         "local": {
             "code": dossier.code,
             "office": office.unit_code,
@@ -171,9 +175,21 @@ def build_pending(
     )
 
 
-def event_json(event: Event) -> dict[str, Any]:
-    """An event with every field its hash covers, so the hub can check it."""
-    return {
+def chain_links(session: Session, event_ids: list[int]) -> dict[int, int]:
+    """The id of the event before each of `event_ids` in the chain (0 for the first): the
+    chain is ordered by event id (`kernel.events.verify_chain`)."""
+    if not event_ids:
+        return {}
+    before = aliased(Event)
+    previous = sa.select(sa.func.max(before.id)).where(before.id < Event.id).scalar_subquery()
+    rows = session.execute(sa.select(Event.id, previous).where(Event.id.in_(event_ids)))
+    return {event_id: prev or 0 for event_id, prev in rows}
+
+
+def event_record(event: Event, prev_seq: int | None = None) -> EventRecord:
+    """An event with every field its hash covers, so the hub can check it, and where its
+    link points (`prev_seq`: the id of the event before it in the chain)."""
+    record: EventRecord = {
         "uuid": event.uuid,
         "seq": event.id,
         "kind": event.kind,
@@ -188,6 +204,9 @@ def event_json(event: Event) -> dict[str, Any]:
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+    if prev_seq is not None:
+        record["prev_seq"] = prev_seq
+    return record
 
 
 def _first_time(events: list[Event], status: Status) -> datetime | None:
@@ -198,23 +217,15 @@ def _last_time(events: list[Event], status: Status) -> datetime | None:
     return next((e.at for e in reversed(events) if e.to_status == status.value), None)
 
 
-def _applicant_fields(applicant: dict[str, Any]) -> dict[str, Any]:
-    kind = applicant.get("kind")
-    number = str(applicant.get("id_number") or applicant.get("tax_code") or "")
-    fields: dict[str, Any] = {
-        "ChuHoSo": applicant.get("name", ""),
-        "SoGiayToChuHoSo": number,
-        "Email": applicant.get("email") or "",
-        "SoDienThoai": applicant.get("phone") or "",
-        "Fax": "",
-        "DiaChiChuHoSo": applicant.get("address") or "",
-        "DinhDanhCHS": (
-            [{"LoaiDinhDanh": id_kind(number), "SoDinhDanh": number}]
-            if kind == "person" and number
-            else []
-        ),
-    }
-    return fields
+def _identity_numbers(applicant: dict[str, Any]) -> list[IdentityNumber]:
+    number = _applicant_number(applicant)
+    if applicant.get("kind") != "person" or not number:
+        return []
+    return [{"LoaiDinhDanh": id_kind(number), "SoDinhDanh": number}]
+
+
+def _applicant_number(applicant: dict[str, Any]) -> str:
+    return str(applicant.get("id_number") or applicant.get("tax_code") or "")
 
 
 def dossier_record(
@@ -224,7 +235,8 @@ def dossier_record(
     fees: list[DossierFee],
     pages: list[Page] | Any,
     events: list[Event],
-) -> dict[str, Any]:
+    subject_kind: int,
+) -> PortalDossier:
     """The dossier in the national portal's `DongBoHoSoMC` layout (docs/rules.md §14)."""
     pages_by_document: dict[int | None, list[Page]] = {}
     for page in pages:
@@ -233,8 +245,8 @@ def dossier_record(
     components: list[tuple[str, str, bool, int | None]] = [
         (d.name, str(d.position), d.reused, d.id) for d in documents
     ]
-    components.append((_("Trang quét chưa xếp thành phần"), "", False, None))
-    documents_sent = [
+    components.append((UNSORTED_PAGES, "", False, None))
+    documents_sent: list[SubmittedFile] = [
         {
             "TepDinhKemId": page.sha256,
             "TenTepDinhKem": name,
@@ -249,9 +261,9 @@ def dossier_record(
         for name, position, reused, document_id in components
         for page in pages_by_document.get(document_id, [])
     ]
-    results = [
+    results: list[ResultDocument] = [
         {
-            "TenGiayTo": _("Kết quả giải quyết"),
+            "TenGiayTo": RESULT_DOCUMENT,
             "MaThanhPhanHoSo": "",
             "GiayToId": page.sha256,
             "DuongDanTepTinKetQua": f"pages/{page.sha256}",
@@ -262,7 +274,8 @@ def dossier_record(
     ]
     ended = dossier.resolved_at or _first_time(events, Status.STOPPED)
     ended = ended or _first_time(events, Status.REFUSED)
-    record: dict[str, Any] = {
+    applicant = dict(dossier.applicant)
+    record: PortalDossier = {
         "MaHoSo": dossier.code,
         "MaHoSoKhac": dossier.portal_code or "",
         "MaTTHC": dossier.procedure_code,
@@ -270,8 +283,14 @@ def dossier_record(
         "MaLinhVuc": "",
         "TenLinhVuc": dossier.procedure_field,
         "KenhThucHien": channel_code(dossier.channel),
-        **_applicant_fields(dict(dossier.applicant)),
-        "LoaiDoiTuong": 1,
+        "ChuHoSo": applicant.get("name", ""),
+        "SoGiayToChuHoSo": _applicant_number(applicant),
+        "Email": applicant.get("email") or "",
+        "SoDienThoai": applicant.get("phone") or "",
+        "Fax": "",
+        "DiaChiChuHoSo": applicant.get("address") or "",
+        "DinhDanhCHS": _identity_numbers(applicant),
+        "LoaiDoiTuong": subject_kind,
         "MaDoiTuong": "",
         "ThongTinKhac": "",
         "TrichYeuHoSo": dossier.procedure_name[:MAX_SUMMARY],

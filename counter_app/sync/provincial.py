@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ import httpx
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.sync.client import HubUnavailableError
-from counter_app.sync.protocol import PortalRecord
+from counter_app.sync.protocol import PortalRecord, wire_json
 
 SUCCESS_CODES = frozenset({"0", "00"})
 EXISTS_CODES = frozenset({"3", "-3"})
@@ -63,9 +63,11 @@ class ProvincialExporter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, endpoint: str, body: Mapping[str, object]) -> dict[str, Any]:
         try:
-            response = self._http.post(endpoint, json=body)
+            response = self._http.post(
+                endpoint, content=wire_json(body), headers={"Content-Type": "application/json"}
+            )
             response.raise_for_status()
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -90,7 +92,7 @@ class ProvincialExporter:
         self._session = str(answer["session"])
         return self._session
 
-    def call(self, service: str, **fields: Any) -> dict[str, Any]:
+    def call(self, service: str, **fields: object) -> dict[str, Any]:
         if self._session is None:
             self.login()
         body = {"session": self._session, "madonvi": self.settings.madonvi, "service": service}

@@ -4,15 +4,18 @@ where every dossier stands.
 Offline first: nothing here is needed to work at the counter. A sync run sends pages
 first (by sha256, chunked, resumable), then the dossiers whose pages the hub holds, in
 batches; one dossier the hub refuses never holds back the others.
+
+A run talks to the hub on the calling thread and does its database work through
+`run_db`: the GUI hands in its database thread, so a slow hub never holds up the counter.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 import httpx
@@ -23,16 +26,15 @@ from counter_app.domain.lifecycle import Role
 from counter_app.errors import ConfigError, CounterError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.config import save_config
-from counter_app.kernel.context import AppContext
+from counter_app.kernel.context import AppContext, DatabaseCall, run_here
 from counter_app.kernel.day import day_counts
 from counter_app.kernel.dossier_store import ensure_office
 from counter_app.kernel.page_files import page_path
 from counter_app.kernel.users import Actor
-from counter_app.store.models import Dossier, Event, OutboxItem
+from counter_app.store.models import Dossier, Event, LedgerHead, OutboxItem
 from counter_app.sync.client import HubClient, HubRefusedError, HubUnavailableError, enroll_request
 from counter_app.sync.models import SyncDayClose, SyncDevice, SyncDossierState
 from counter_app.sync.outbox import (
-    DEFAULT_SUBJECT_KINDS,
     PageRef,
     PendingDossier,
     SyncState,
@@ -44,13 +46,16 @@ from counter_app.sync.outbox import (
     page_already_sent,
     pending_dossier_ids,
 )
+from counter_app.sync.protocol import (
+    ChainHead,
+    ConflictInfo,
+    DayManifest,
+    DossierResult,
+    ManifestDifference,
+    manifest_of,
+)
 
 _log = logging.getLogger(__name__)
-
-DEFAULT_CHUNK_BYTES = 256 * 1024
-DEFAULT_BATCH_DOSSIERS = 50
-DEFAULT_WARN_DAYS = 2
-DEFAULT_CLOSE_TIME = "17:15"
 
 ProgressFn = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "pages" or "dossiers"."""
@@ -58,33 +63,25 @@ ProgressFn = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class SyncSettings:
-    """Sync settings of a data directory (config.json keys `sync_*`)."""
+    """Sync settings of a data directory (config.json keys `sync_*` and
+    `portal_subject_kinds`; defaults and bounds declared in kernel.config)."""
 
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES
-    batch_dossiers: int = DEFAULT_BATCH_DOSSIERS
-    warn_days: int = DEFAULT_WARN_DAYS
-    close_time: str = DEFAULT_CLOSE_TIME
-    subject_kinds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SUBJECT_KINDS))
+    chunk_bytes: int
+    batch_dossiers: int
+    warn_days: int
+    close_time: str
+    subject_kinds: dict[str, int]
 
     @classmethod
     def from_context(cls, ctx: AppContext) -> SyncSettings:
-        extra = ctx.config.extra
-        try:
-            settings = cls(
-                chunk_bytes=int(extra.get("sync_chunk_bytes", DEFAULT_CHUNK_BYTES)),
-                batch_dossiers=int(extra.get("sync_batch_dossiers", DEFAULT_BATCH_DOSSIERS)),
-                warn_days=int(extra.get("sync_warn_days", DEFAULT_WARN_DAYS)),
-                close_time=str(extra.get("sync_close_time", DEFAULT_CLOSE_TIME)),
-                subject_kinds=dict(extra.get("portal_subject_kinds", DEFAULT_SUBJECT_KINDS)),
-            )
-            time.fromisoformat(settings.close_time)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                _("Cấu hình đồng bộ không hợp lệ: {error}").format(error=exc)
-            ) from exc
-        if settings.chunk_bytes < 1024 or settings.batch_dossiers < 1 or settings.warn_days < 1:
-            raise ConfigError(_("Cấu hình đồng bộ không hợp lệ: giá trị quá nhỏ."))
-        return settings
+        config = ctx.config
+        return cls(
+            chunk_bytes=config.sync_chunk_bytes,
+            batch_dossiers=config.sync_batch_dossiers,
+            warn_days=config.sync_warn_days,
+            close_time=config.sync_close_time,
+            subject_kinds=dict(config.portal_subject_kinds),
+        )
 
 
 @dataclass(frozen=True)
@@ -92,15 +89,17 @@ class DossierProblem:
     code: str
     reason_code: str
     reason: str
+    conflict: ConflictInfo | None = None
+    """Set when the hub keeps the dossier as a conflict with the history it holds."""
 
 
 @dataclass(frozen=True)
 class DayCloseResult:
     day: date
     match: bool
-    difference: dict[str, Any]
-    counter: dict[str, Any]
-    hub: dict[str, Any]
+    difference: ManifestDifference
+    counter: DayManifest
+    hub: DayManifest
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,7 +136,12 @@ class SyncReport:
             "pages_sent": self.pages_sent,
             "page_bytes_sent": self.page_bytes_sent,
             "problems": [
-                {"code": p.code, "reason_code": p.reason_code, "reason": p.reason}
+                {
+                    "code": p.code,
+                    "reason_code": p.reason_code,
+                    "reason": p.reason,
+                    "conflict": p.conflict,
+                }
                 for p in self.problems
             ],
             "wire": {
@@ -165,8 +169,9 @@ def enroll(
 ) -> SyncDevice:
     """Enrol this data directory at the hub with a one-time code.
 
-    The hub answers with a device id, its secret and this counter's block of the daily
-    code sequence, which is written to the configuration.
+    The counter states its office's electronic ID (the prefix of its dossier codes); the
+    hub binds the device to it and answers with a device id, its secret and this
+    counter's block of the daily code sequence, which is written to the configuration.
     """
     office_config = ctx.config.office
     if office_config is None:
@@ -178,13 +183,29 @@ def enroll(
         if session.get(SyncDevice, 1) is not None:
             raise ValidationError(_("Quầy này đã ghi danh với hub; không ghi danh lại."))
     try:
-        answer = enroll_request(hub_url, code.strip(), ctx.config.counter_id, transport=transport)
+        answer = enroll_request(
+            hub_url,
+            code.strip(),
+            ctx.config.counter_id,
+            office_config.unit_code,
+            office_config.electronic_id,
+            transport=transport,
+        )
     except HubRefusedError as exc:
-        raise ValidationError(_("Hub từ chối ghi danh: {reason}").format(reason=exc)) from exc
+        message = _("Hub từ chối ghi danh: {reason}").format(reason=exc)
+        if exc.reason in ("wrong_office", "unit_id_mismatch", "unit_id_taken"):
+            raise ConfigError(message) from exc  # this counter's office settings disagree
+        raise ValidationError(message) from exc
     if answer.get("office") != office_config.unit_code:
         raise ConfigError(
             _("Mã ghi danh dành cho đơn vị {hub}, quầy này thuộc đơn vị {mine}.").format(
                 hub=answer.get("office"), mine=office_config.unit_code
+            )
+        )
+    if answer.get("unit_id", office_config.electronic_id) != office_config.electronic_id:
+        raise ConfigError(
+            _("Hub ghi mã định danh điện tử {hub} cho đơn vị, quầy này cấu hình {mine}.").format(
+                hub=answer.get("unit_id"), mine=office_config.electronic_id
             )
         )
     device = SyncDevice(
@@ -226,9 +247,13 @@ def _device(ctx: AppContext) -> SyncDevice:
 
 
 def open_client(
-    ctx: AppContext, hub_url: str | None = None, *, transport: httpx.BaseTransport | None = None
+    ctx: AppContext,
+    hub_url: str | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    run_db: DatabaseCall = run_here,
 ) -> HubClient:
-    device = _device(ctx)
+    device = run_db(lambda: _device(ctx))
     return HubClient(
         _check_url(hub_url) if hub_url else device.hub_url,
         device.device_id,
@@ -251,6 +276,7 @@ def run_sync(
     progress: ProgressFn | None = None,
     cancel: Cancellable | None = None,
     transport: httpx.BaseTransport | None = None,
+    run_db: DatabaseCall = run_here,
 ) -> SyncReport:
     """Send what the outbox holds; with `close_day`, then close that day at the hub.
 
@@ -258,18 +284,19 @@ def run_sync(
     the outbox keeps everything for the next run).
     """
     settings = SyncSettings.from_context(ctx)
-    with open_client(ctx, hub_url, transport=transport) as client:
-        _record_attempt(ctx)
+    with open_client(ctx, hub_url, transport=transport, run_db=run_db) as client:
+        run_db(lambda: _record_attempt(ctx))
         try:
             client.sync_clock()
-            report = _sync_with(ctx, client, settings, force, progress, cancel)
+            report = _sync_with(ctx, client, settings, force, progress, cancel, run_db)
             if close_day is not None:
-                result = close_day_at_hub(ctx, client, close_day)
+                result = close_day_at_hub(ctx, client, close_day, run_db=run_db)
                 report = replace(report, day_close=result)
         except (HubUnavailableError, HubRefusedError) as exc:
-            _record_outcome(ctx, client.clock_offset, error=exc.message)
+            error = exc.message
+            run_db(lambda: _record_outcome(ctx, client.clock_offset, error=error))
             raise
-        _record_outcome(ctx, client.clock_offset, error=None)
+        run_db(lambda: _record_outcome(ctx, client.clock_offset, error=None))
         return report
 
 
@@ -294,53 +321,40 @@ def _sync_with(
     force: bool,
     progress: ProgressFn | None,
     cancel: Cancellable | None,
+    run_db: DatabaseCall,
 ) -> SyncReport:
     problems: list[DossierProblem] = []
     synced = events = pages_sent = page_bytes = 0
-    with ctx.session() as session:
-        ids = pending_dossier_ids(session, ctx.clock(), force=force)
+    ids = run_db(lambda: _pending_ids(ctx, force))
     total = len(ids)
     done = 0
     for start in range(0, total, settings.batch_dossiers):
         if cancel is not None and cancel.cancelled:
             break
         chunk_ids = ids[start : start + settings.batch_dossiers]
-        with ctx.session() as session:
-            batch = [build_pending(session, i, settings.subject_kinds) for i in chunk_ids]
+        batch = run_db(partial(_build_batch, ctx, chunk_ids, settings.subject_kinds))
         ready: list[PendingDossier] = []
         for item in batch:
             try:
                 for page in item.pages:
-                    sent = _send_page(ctx, client, page, settings.chunk_bytes, cancel)
+                    sent = _send_page(ctx, client, page, settings.chunk_bytes, cancel, run_db)
                     if sent:
                         pages_sent += 1
                         page_bytes += sent
             except HubRefusedError as exc:
-                problems.append(_fail(ctx, item, exc.reason, exc.message))
+                problems.append(_fail(ctx, item, exc.reason, exc.message, run_db))
                 continue
             except _PageMissing as exc:
-                problems.append(_fail(ctx, item, "page_missing", exc.message))
+                problems.append(_fail(ctx, item, "page_missing", exc.message, run_db))
                 continue
             ready.append(item)
         if ready:
             results = client.send_batch([item.payload for item in ready])
             by_code = {str(r.get("code")): r for r in results}
-            now = ctx.clock()
-            with ctx.session() as session:  # one commit for the whole batch's answers
-                for item in ready:
-                    result = by_code.get(item.code) or {
-                        "error": "no_answer",
-                        "message": _("Hub không trả lời hồ sơ này."),
-                    }
-                    if result.get("ok"):
-                        mark_synced(session, item, now)
-                        synced += 1
-                        events += len(result.get("accepted", ()))
-                        continue
-                    reason_code = str(result.get("error", "refused"))
-                    reason = str(result.get("message", ""))
-                    mark_failed(session, item.dossier_id, item.outbox_ids, reason_code, reason, now)
-                    problems.append(DossierProblem(item.code, reason_code, reason))
+            answered = run_db(partial(_record_answers, ctx, ready, by_code))
+            synced += answered.synced
+            events += answered.events
+            problems.extend(answered.problems)
         done += len(chunk_ids)
         if progress is not None:
             progress("dossiers", done, total)
@@ -357,9 +371,60 @@ def _sync_with(
     )
 
 
-def _fail(ctx: AppContext, item: PendingDossier, reason_code: str, reason: str) -> DossierProblem:
+def _pending_ids(ctx: AppContext, force: bool) -> list[int]:
     with ctx.session() as session:
-        mark_failed(session, item.dossier_id, item.outbox_ids, reason_code, reason, ctx.clock())
+        return pending_dossier_ids(session, ctx.clock(), force=force)
+
+
+def _build_batch(
+    ctx: AppContext, dossier_ids: list[int], subject_kinds: dict[str, int]
+) -> list[PendingDossier]:
+    with ctx.session() as session:
+        return [build_pending(session, i, subject_kinds) for i in dossier_ids]
+
+
+@dataclass(frozen=True)
+class _Answered:
+    synced: int
+    events: int
+    problems: list[DossierProblem]
+
+
+def _record_answers(
+    ctx: AppContext, ready: list[PendingDossier], by_code: Mapping[str, DossierResult]
+) -> _Answered:
+    """The hub's answers for one batch, in one commit."""
+    synced = events = 0
+    problems: list[DossierProblem] = []
+    now = ctx.clock()
+    with ctx.session() as session:
+        for item in ready:
+            result: DossierResult = by_code.get(item.code) or {
+                "code": item.code,
+                "ok": False,
+                "error": "no_answer",
+                "message": _("Hub không trả lời hồ sơ này."),
+            }
+            if result.get("ok"):
+                mark_synced(session, item, now)
+                synced += 1
+                events += len(result.get("accepted", ()))
+                continue
+            reason_code = str(result.get("error", "refused"))
+            reason = str(result.get("message", ""))
+            mark_failed(session, item.dossier_id, item.outbox_ids, reason_code, reason, now)
+            problems.append(DossierProblem(item.code, reason_code, reason, result.get("conflict")))
+    return _Answered(synced, events, problems)
+
+
+def _fail(
+    ctx: AppContext, item: PendingDossier, reason_code: str, reason: str, run_db: DatabaseCall
+) -> DossierProblem:
+    def record() -> None:
+        with ctx.session() as session:
+            mark_failed(session, item.dossier_id, item.outbox_ids, reason_code, reason, ctx.clock())
+
+    run_db(record)
     return DossierProblem(item.code, reason_code, reason)
 
 
@@ -373,11 +438,11 @@ def _send_page(
     page: PageRef,
     chunk_bytes: int,
     cancel: Cancellable | None,
+    run_db: DatabaseCall,
 ) -> int:
     """Upload one page from where the hub stopped; the bytes sent (0 if it had it)."""
-    with ctx.session() as session:
-        if page_already_sent(session, page.sha256):
-            return 0
+    if run_db(lambda: _page_already_sent(ctx, page.sha256)):
+        return 0
     path = page_path(ctx.pages_dir, page.sha256)
     if not path.exists():
         raise _PageMissing(_("Thiếu tệp trang đã quét {sha}.").format(sha=page.sha256[:12]))
@@ -400,16 +465,26 @@ def _send_page(
             else:
                 sent += len(data)
             offset = int(status.get("received", 0))
+    run_db(lambda: _mark_page_sent(ctx, page))
+    return sent
+
+
+def _page_already_sent(ctx: AppContext, sha256: str) -> bool:
+    with ctx.session() as session:
+        return page_already_sent(session, sha256)
+
+
+def _mark_page_sent(ctx: AppContext, page: PageRef) -> None:
     with ctx.session() as session:
         mark_page_sent(session, page, ctx.clock())
-    return sent
 
 
 # --- day close --------------------------------------------------------------------------
 
 
-def day_manifest(ctx: AppContext, day: date) -> dict[str, Any]:
-    """The counter's day-close counts with each dossier's head hash."""
+def day_manifest(ctx: AppContext, day: date) -> DayManifest:
+    """The counter's day-close counts with each dossier's head hash and the head of the
+    whole event chain, which the hub compares with its copy."""
     with ctx.session() as session:
         office = ensure_office(session, ctx)
         counts = day_counts(session, office, day)
@@ -420,33 +495,40 @@ def day_manifest(ctx: AppContext, day: date) -> dict[str, Any]:
                 )
             ).all()
         )
-    counts["heads"] = {code: heads[code] for code in counts["dossiers"]}
-    return counts
+        ledger = session.execute(sa.select(LedgerHead).where(LedgerHead.id == 1)).scalar_one()
+        chain: ChainHead = {"seq": ledger.last_event_id or 0, "hash": ledger.last_hash}
+    return manifest_of(counts, heads, chain)
 
 
-def close_day_at_hub(ctx: AppContext, client: HubClient, day: date) -> DayCloseResult:
-    manifest = day_manifest(ctx, day)
+def close_day_at_hub(
+    ctx: AppContext, client: HubClient, day: date, *, run_db: DatabaseCall = run_here
+) -> DayCloseResult:
+    manifest = run_db(lambda: day_manifest(ctx, day))
     answer = client.day_close(manifest)
     result = DayCloseResult(
         day=day,
         match=bool(answer["match"]),
-        difference=dict(answer["difference"]),
+        difference=answer["difference"],
         counter=manifest,
-        hub=dict(answer["hub"]),
+        hub=answer["hub"],
     )
+    run_db(lambda: _record_day_close(ctx, manifest, result))
+    return result
+
+
+def _record_day_close(ctx: AppContext, manifest: DayManifest, result: DayCloseResult) -> None:
     with ctx.session() as session:
-        row = session.get(SyncDayClose, (manifest["office"], day))
+        row = session.get(SyncDayClose, (manifest["office"], result.day))
         if row is None:
-            row = SyncDayClose(office_unit=manifest["office"], day=day)
+            row = SyncDayClose(office_unit=manifest["office"], day=result.day)
             session.add(row)
         row.closed_at = ctx.clock()
         row.match = result.match
-        row.manifest = manifest
-        row.difference = result.difference
+        row.manifest = dict(manifest)
+        row.difference = dict(result.difference)
         if not result.match:
             row.signed_off_by = None
             row.signed_off_at = None
-    return result
 
 
 @dataclass(frozen=True)
@@ -592,42 +674,19 @@ def sync_overview(ctx: AppContext, *, limit: int = 500) -> SyncOverview:
 
 
 class BackgroundSync:
-    """Syncs on a timer with exponential backoff, closes the day at the configured time.
+    """Background sync without a thread of its own: each run, and when the next one is due.
 
-    Runs on its own thread with its own sessions (STYLE §3); `on_report` and `on_error`
-    are called on that thread, so a UI wraps them in signals.
+    Whoever schedules it (the GUI's task helper) calls `attempt` off the GUI thread, one
+    run at a time, and waits `next_delay()` seconds before the next: the interval, longer
+    after failures (exponential backoff). Once the configured close time has passed, a run
+    also closes the day at the hub.
     """
 
-    def __init__(
-        self,
-        ctx: AppContext,
-        *,
-        interval_seconds: float = 300.0,
-        on_report: Callable[[SyncReport], None] | None = None,
-        on_error: Callable[[CounterError], None] | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, *, interval_seconds: float = 300.0) -> None:
         self.ctx = ctx
         self.interval = interval_seconds
-        self.on_report = on_report
-        self.on_error = on_error
         self.failures = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self._closed_days: set[date] = set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="counter-sync", daemon=True)
-        self._thread.start()
-
-    def sync_now(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def next_delay(self) -> float:
         if not self.failures:
@@ -641,33 +700,31 @@ class BackgroundSync:
         closing = local.time() >= time.fromisoformat(settings.close_time)
         return local.date() if closing and local.date() not in self._closed_days else None
 
-    def run_once(self) -> SyncReport:
+    def run_once(
+        self, *, run_db: DatabaseCall = run_here, cancel: Cancellable | None = None
+    ) -> SyncReport:
         close = self.due_close_day(self.ctx.clock())
-        report = run_sync(self.ctx, close_day=close, force=False)
+        report = run_sync(self.ctx, close_day=close, force=False, cancel=cancel, run_db=run_db)
         if close is not None and report.day_close is not None and report.day_close.match:
             self._closed_days.add(close)
         return report
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self.run_once()
-                self.failures = 0
-                if self.on_report:
-                    self.on_report(report)
-            except CounterError as exc:
-                self.failures += 1
-                if self.on_error:
-                    self.on_error(exc)
-            except Exception as exc:  # a bug must not end background sync for the day
-                _log.exception("background sync failed")
-                self.failures += 1
-                if self.on_error:
-                    self.on_error(
-                        CounterError(_("Lỗi khi đồng bộ: {error}").format(error=type(exc).__name__))
-                    )
-            self._wake.wait(self.next_delay())
-            self._wake.clear()
+    def attempt(
+        self, *, run_db: DatabaseCall = run_here, cancel: Cancellable | None = None
+    ) -> SyncReport | CounterError:
+        """One run: its report, or the error to show. Never raises: a bug is logged and
+        counted as a failure, so it does not end background sync for the day."""
+        try:
+            report = self.run_once(run_db=run_db, cancel=cancel)
+        except CounterError as exc:
+            self.failures += 1
+            return exc
+        except Exception as exc:
+            _log.exception("background sync failed")
+            self.failures += 1
+            return CounterError(_("Lỗi khi đồng bộ: {error}").format(error=type(exc).__name__))
+        self.failures = 0
+        return report
 
 
 def describe_difference(difference: dict[str, Any]) -> list[str]:
@@ -704,4 +761,27 @@ def describe_difference(difference: dict[str, Any]) -> list[str]:
     for key, text in lists.items():
         if difference.get(key):
             lines.append(text.format(codes=", ".join(difference[key])))
+    chain = difference.get("chain_head")
+    if chain:
+        lines.append(
+            _(
+                "Chuỗi sự kiện của quầy kết thúc ở sự kiện {mine}, bản trên hub ở sự kiện {hub}"
+            ).format(mine=chain["counter"]["seq"], hub=chain["hub"]["seq"])
+        )
+    if difference.get("chain_unlinked"):
+        lines.append(
+            _("Hub thiếu sự kiện đứng trước các sự kiện: {seqs}").format(
+                seqs=", ".join(str(seq) for seq in difference["chain_unlinked"])
+            )
+        )
+    for conflict in difference.get("conflicts") or ():
+        lines.append(conflict_line(conflict))
     return lines
+
+
+def conflict_line(conflict: ConflictInfo) -> str:
+    """One line for a conflict the hub keeps, for the sync screen and the CLI."""
+    return _(
+        "Hub giữ xung đột lịch sử số {id} ({reason}) của hồ sơ {code}: lịch sử trên quầy "
+        "khác với lịch sử hub đã nhận; cần tỉnh kiểm tra."
+    ).format(id=conflict["id"], reason=conflict["reason"], code=conflict["code"])

@@ -158,12 +158,7 @@ def test_sync_killed_mid_upload_then_rerun_loses_and_repeats_nothing(tmp_path):
     clock = MutableClock(datetime.now(VN_TZ) - timedelta(hours=1))
     counter = make_data_dir(tmp_path)
     config = load_config(counter)
-    save_config(
-        counter,
-        replace(
-            config, extra={**config.extra, "sync_chunk_bytes": 16384, "sync_batch_dossiers": 1}
-        ),
-    )
+    save_config(counter, replace(config, sync_chunk_bytes=16384, sync_batch_dossiers=1))
     with running_hub(tmp_path / "hub", wrap=_slow_uploads) as hub:
         ctx = open_context(counter, clock=clock)
         enroll(ctx, hub.url, hub.hub.create_enroll_code("22333"))

@@ -37,7 +37,7 @@ from counter_app.sync.service import (
     sign_off_day,
     sync_overview,
 )
-from tests.conftest import MutableClock, make_data_dir
+from tests.conftest import TEST_OFFICE, MutableClock, make_data_dir
 from tests.sync_support import add_page, day_of_intake, random_bytes, running_hub
 
 DAY = datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)
@@ -149,22 +149,24 @@ def test_two_counters_of_one_office_offline_at_once(tmp_path, hub, clock):
     second.close()
 
 
-def test_a_code_used_by_another_device_is_refused_and_others_go_through(tmp_path, hub, clock):
+def test_a_code_outside_the_devices_block_is_refused_and_others_go_through(tmp_path, hub, clock):
     first = _enrolled(_counter(tmp_path, "q1", clock), hub.url, hub.hub.create_enroll_code("22333"))
-    rogue = _counter(tmp_path, "q2", clock)  # a misconfigured counter with the same block
+    rogue = _counter(tmp_path, "q2", clock)  # a misconfigured counter that ignores its block
     enroll(rogue, hub.url, hub.hub.create_enroll_code("22333"))
     rogue.config = replace(rogue.config, sequence_first=1, sequence_last=9999)
     codes_1 = day_of_intake(first, DAY, count=2)
-    codes_rogue = day_of_intake(rogue, DAY, count=3)
-    assert codes_rogue[0] == codes_1[0]
+    codes_rogue = day_of_intake(rogue, DAY, count=2)
+    assert codes_rogue == codes_1
+    rogue.config = replace(rogue.config, sequence_first=1001, sequence_last=2000)
+    day_of_intake(rogue, DAY + timedelta(hours=1), count=1)  # in its own block
     assert run_sync(first).ok
 
     report = run_sync(rogue)
 
     refused = {p.code: p for p in report.problems}
     assert set(refused) == set(codes_1)
-    assert all(p.reason_code == "code_taken" for p in refused.values())
-    assert "đã được thiết bị khác" in refused[codes_1[0]].reason
+    assert all(p.reason_code == "outside_block" for p in refused.values())
+    assert "ngoài khối số 1001–2000" in refused[codes_1[0]].reason
     assert report.dossiers_synced == 1  # the third dossier went through
     overview = sync_overview(rogue)
     assert {u.code for u in overview.unsynced} == set(codes_1)
@@ -207,8 +209,8 @@ def _raw(hub_url: str, device: str, secret: str, body: bytes, **overrides: str) 
 
 
 def test_forged_replayed_expired_and_wrong_device_requests_are_refused(tmp_path, hub, clock):
-    a = hub.hub.enroll(hub.hub.create_enroll_code("22333"), "Q1")
-    b = hub.hub.enroll(hub.hub.create_enroll_code("22333"), "Q2")
+    a = hub.hub.enroll(hub.hub.create_enroll_code("22333"), "Q1", TEST_OFFICE.electronic_id)
+    b = hub.hub.enroll(hub.hub.create_enroll_code("22333"), "Q2", TEST_OFFICE.electronic_id)
     device_a, secret_a = a[0].id, a[1]
     device_b, secret_b = b[0].id, b[1]
     body = json.dumps({"protocol": 1, "device": device_a, "dossiers": []}).encode()

@@ -4,18 +4,24 @@ difference, backoff, settings, the record built from a real dossier, the overvie
 
 from __future__ import annotations
 
+import json
 import random
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from counter_app import i18n
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.errors import ConfigError
+from counter_app.hub.service import Hub, HubRefusal, open_hub_database
 from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.store.models import Page
 from counter_app.sync.models import SyncDevice
 from counter_app.sync.outbox import (
     BACKOFF_MAX_SECONDS,
@@ -24,13 +30,30 @@ from counter_app.sync.outbox import (
     pending_dossier_ids,
 )
 from counter_app.sync.protocol import (
+    ONE_STOP_DEPARTMENT,
+    PROTOCOL_VERSION,
+    RESULT_DOCUMENT,
+    ROLE_TITLES,
+    UNSORTED_PAGES,
+    DayCloseRequest,
+    SyncBatch,
     manifest_difference,
+    parse_day_manifest,
+    parse_dossier_payload,
     parse_portal_time,
     portal_time,
     sign,
     signature_matches,
+    wire_json,
 )
-from counter_app.sync.service import BackgroundSync, SyncSettings, run_sync, sync_overview
+from counter_app.sync.service import (
+    BackgroundSync,
+    SyncSettings,
+    day_manifest,
+    run_sync,
+    sync_overview,
+)
+from tests.sync_support import add_page, random_bytes
 
 
 def test_signature_covers_method_path_time_nonce_and_body():
@@ -95,15 +118,13 @@ def test_backoff_grows_and_is_capped():
 
 
 def test_bad_sync_settings_are_a_config_error(ctx):
-    ctx.config = replace(ctx.config, extra={"sync_chunk_bytes": "nhiều"})
     with pytest.raises(ConfigError):
-        SyncSettings.from_context(ctx)
-    ctx.config = replace(ctx.config, extra={"sync_close_time": "25:99"})
+        ctx.config = replace(ctx.config, sync_chunk_bytes="nhiều")
     with pytest.raises(ConfigError):
-        SyncSettings.from_context(ctx)
-    ctx.config = replace(ctx.config, extra={"sync_batch_dossiers": 0})
+        ctx.config = replace(ctx.config, sync_close_time="25:99")
     with pytest.raises(ConfigError):
-        SyncSettings.from_context(ctx)
+        ctx.config = replace(ctx.config, sync_batch_dossiers=0)
+    assert SyncSettings.from_context(ctx).batch_dossiers == 50
 
 
 def test_sync_without_enrolment_is_a_config_error(ctx):
@@ -175,3 +196,93 @@ def test_background_sync_closes_the_day_after_the_close_time_and_backs_off(ctx, 
     assert background.next_delay() == 60
     background.failures = 3
     assert 60 < background.next_delay() <= 720
+
+
+def _wire_documents(ctx, clock) -> bytes:
+    """What the counter sends for its pending dossiers and its day close, as bytes."""
+    with ctx.session() as session:
+        ids = pending_dossier_ids(session, clock(), force=True)
+        kinds = {"person": 1, "organisation": 2}
+        dossiers = [build_pending(session, i, kinds).payload for i in ids]
+    batch: SyncBatch = {"protocol": PROTOCOL_VERSION, "device": "d-1", "dossiers": dossiers}
+    day_close: DayCloseRequest = {
+        "protocol": PROTOCOL_VERSION,
+        "device": "d-1",
+        "manifest": day_manifest(ctx, clock().date()),
+    }
+    return wire_json(batch) + b"\n" + wire_json(day_close)
+
+
+def test_what_the_province_receives_does_not_depend_on_the_interface_language(ctx, clock):
+    person = Person(name="Nguyễn Văn An", id_number="056090012345")
+    first = intake(ctx, IntakeRequest("1.001193", person), SYSTEM_ACTOR)
+    org = Organisation(name="Công ty TNHH Hải Âu", tax_code="4201234567")
+    assisted = IntakeRequest("1.000656", org, Channel.ASSISTED, portal_code="G22.99-2")
+    intake(ctx, assisted, SYSTEM_ACTOR)
+    clock.now += timedelta(hours=1)
+    move(ctx, first.code, Status.SUPPLEMENT, SYSTEM_ACTOR, "Thiếu bản sao giấy khai sinh")
+    add_page(ctx, first.code, random_bytes(300, 1))  # filed under no component
+    result = add_page(ctx, first.code, random_bytes(300, 2), position=2)
+    with ctx.session() as session:
+        session.execute(sa.update(Page).where(Page.sha256 == result).values(is_result=True))
+
+    before = i18n.current_language()
+    try:
+        i18n.set_language("en")
+        assert Status.SUPPLEMENT.label != Status.SUPPLEMENT.official_label  # English is on
+        english = _wire_documents(ctx, clock)
+        i18n.set_language("vi")
+        vietnamese = _wire_documents(ctx, clock)
+    finally:
+        i18n.set_language(before)
+
+    assert english == vietnamese
+    text = vietnamese.decode()
+    assert unicodedata.is_normalized("NFC", text)
+    official = [ONE_STOP_DEPARTMENT, UNSORTED_PAGES, RESULT_DOCUMENT, ROLE_TITLES["admin"]]
+    official += [Status.SUPPLEMENT.official_label, "Thiếu bản sao giấy khai sinh"]
+    for words in official:
+        assert words in text, words
+    assert '"heads":{' in text and first.code in text
+
+
+def test_the_hub_refuses_malformed_dossiers_alone_and_malformed_manifests(ctx, clock, tmp_path):
+    person = Person(name="Lê Văn Bình", id_number="056090012345")
+    intake(ctx, IntakeRequest("1.001193", person), SYSTEM_ACTOR)
+    with ctx.session() as session:
+        (dossier_id,) = pending_dossier_ids(session, clock(), force=True)
+        good = build_pending(session, dossier_id, {"person": 1}).payload
+    assert parse_dossier_payload(json.loads(wire_json(good))) == good
+
+    def altered(change):
+        item = json.loads(wire_json(good))
+        change(item)
+        return item
+
+    malformed = [
+        altered(lambda item: item["local"].update(head_seq="5")),
+        altered(lambda item: item["local"].update(code="not-a-code")),
+        altered(lambda item: item["local"].update(channel="fax")),
+        altered(lambda item: item["events"][0].update(at="2026-03-02T09:00:00")),  # no offset
+        altered(lambda item: item["events"][0].update(data=None)),
+        altered(lambda item: item.update(record=[])),
+        altered(lambda item: item.update(local=5)),
+        "not an object",
+    ]
+    hub = Hub(open_hub_database(f"sqlite:///{tmp_path / 'hub.sqlite3'}"), tmp_path / "blobs")
+    try:
+        device, _secret = hub.enroll(hub.create_enroll_code("22333"), "q1", "000.00.22.H56")
+        batch = {"protocol": 1, "device": device.id, "dossiers": [*malformed, good]}
+        *refused, accepted = hub.ingest(device, batch)["results"]
+        assert [r["error"] for r in refused] == ["bad_request"] * len(malformed)
+        assert accepted["ok"] and len(accepted["accepted"]) == 1
+
+        manifest = day_manifest(ctx, clock().date())
+        assert parse_day_manifest(json.loads(wire_json(manifest))) == manifest
+        for key, wrong in [("received", "1"), ("by_status", {"received": True}), ("heads", [])]:
+            with pytest.raises(HubRefusal) as refusal:
+                body = {"manifest": {**manifest, key: wrong}}
+                hub.day_close(device, {"protocol": 1, "device": device.id, **body})
+            assert refusal.value.reason == "bad_request", key
+    finally:
+        hub.engine.dispose()
