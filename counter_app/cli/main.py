@@ -2,6 +2,11 @@
 
 Every subcommand takes `--data-dir`, exits 0 on success and non-zero with one line on
 stderr on any error. `--json` prints one JSON document on stdout and nothing else.
+
+An expected failure (`CounterError`) prints `counter-app: <message>` and exits 1. Anything
+else is a bug: it prints one line with a reference into the error log (kernel/error_log.py)
+and exits 70, never a traceback, which could carry a citizen's data. While a command runs
+the umask is 077, so whatever it creates is for this user only (Decree 13/2023).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from counter_app.calendar import cli as calendar_cli
 from counter_app.cli import admin
 from counter_app.demo import cli as demo_cli
 from counter_app.documents import cli as documents_cli
+from counter_app.domain.text import visible
 from counter_app.dossiers import cli as dossiers_cli
 from counter_app.errors import CounterError
 from counter_app.guidance import cli as guidance_cli
@@ -56,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description=_("Quầy Một Cửa — phần mềm bộ phận một cửa cấp xã"),
     )
-    parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"counter-app {__version__}",
+        help=_("in số phiên bản rồi thoát"),
+    )
     parser.add_argument(
         "--no-error-dialogs", action="store_true", default=False, help=argparse.SUPPRESS
     )
@@ -67,20 +78,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+UNEXPECTED_EXIT = 70  # EX_SOFTWARE: a bug, not the user's input
+
+
+def unexpected_error_line(exc: BaseException, args: argparse.Namespace) -> str:
+    """The one line shown for a bug, after writing it (without its message) to the log."""
+    from counter_app.kernel.context import default_data_dir
+    from counter_app.kernel.error_log import record_error
+
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    try:
+        reference, path = record_error(exc, data_dir, where=getattr(args, "command", None) or "")
+    except OSError:
+        return _("lỗi ngoài dự kiến (không ghi được nhật ký lỗi); hãy báo bộ phận kỹ thuật.")
+    return _(
+        "lỗi ngoài dự kiến, mã {reference}; hãy báo bộ phận kỹ thuật (nhật ký: {path})"
+    ).format(reference=reference, path=path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if lang := os.environ.get("COUNTER_APP_LANG"):
         set_language(lang)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    umask = os.umask(0o077) if os.name == "posix" else None
     try:
         return handler(args)
     except CounterError as exc:
-        sys.stderr.write(f"counter-app: {exc.message}\n")
+        # One line, and hostile input echoed in the message (an ESC sequence, a bidi
+        # override typed into an argument) is shown, not obeyed, by the terminal.
+        sys.stderr.write(f"counter-app: {visible(exc.message)}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("counter-app: " + _("đã hủy") + "\n")
         return 130
+    except Exception as exc:  # a bug: its message may hold a citizen's data, so not shown
+        sys.stderr.write("counter-app: " + unexpected_error_line(exc, args) + "\n")
+        return UNEXPECTED_EXIT
+    finally:
+        if umask is not None:
+            os.umask(umask)
 
 
 if __name__ == "__main__":

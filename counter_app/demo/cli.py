@@ -9,9 +9,12 @@ from counter_app.kernel.commands import (
     Commands,
     context_for,
     json_flag,
-    positive,
     print_json,
+    whole_number,
 )
+
+MAX_DEMO_DAYS = 730
+"""Two years of made-up days is plenty to try every screen and report."""
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -31,8 +34,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     sub, common = commands.subparsers, commands.common
     demo = sub.add_parser("demo", parents=[common], help=_("tạo dữ liệu mẫu"))
-    demo.add_argument("--days", type=positive, default=60)
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument(
+        "--days",
+        type=whole_number(1, MAX_DEMO_DAYS),
+        default=60,
+        help=_("số ngày có dữ liệu mẫu, tính lùi từ hôm nay (mặc định: 60)"),
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=2026,
+        help=_("số khởi tạo ngẫu nhiên: cùng số cho cùng dữ liệu (mặc định: 2026)"),
+    )
     demo.add_argument(
         "--if-empty", action="store_true", help=_("không làm gì nếu thư mục đã có hồ sơ")
     )

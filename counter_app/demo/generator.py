@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from counter_app.demo.unfinished import discard_unfinished, mark_finished, mark_unfinished
 from counter_app.domain.applicants import Organisation, Person
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.catalog import Procedure
@@ -34,7 +35,6 @@ from counter_app.i18n import _
 from counter_app.kernel.config import OfficeConfig, save_config
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import SYSTEM_ACTOR, Actor, add_user
-from counter_app.payments.service import CONFIG_KEY as BANK_CONFIG_KEY
 from counter_app.payments.service import record_payment, set_bank_account
 from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
 from counter_app.scanning.pages import attach_pages, attach_result, set_reused
@@ -263,10 +263,19 @@ def _office_moment(rng: random.Random, day: date) -> datetime:
 def generate_demo(
     ctx: AppContext, options: DemoOptions, *, if_empty: bool = False
 ) -> dict[str, Any]:
-    """Fill the data directory; refuses one that already holds dossiers (unless if_empty)."""
-    with ctx.session() as session:
-        existing = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
-        has_users = session.execute(sa.select(User.id).limit(1)).first() is not None
+    """Fill the data directory; refuses one that already holds dossiers (unless if_empty).
+
+    A demo that did not finish is started again, not kept (demo/unfinished.py).
+    """
+
+    def counts() -> tuple[int, bool]:
+        with ctx.session() as session:
+            dossiers = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
+            return dossiers, session.execute(sa.select(User.id).limit(1)).first() is not None
+
+    existing, has_users = counts()
+    if discard_unfinished(ctx, has_dossiers=existing > 0):
+        existing, has_users = counts()
     if existing:
         if if_empty:
             return {
@@ -287,12 +296,13 @@ def generate_demo(
         parent_body=f"UBND {unit.name}",
         province_name=unit.province_name,
     )
+    mark_unfinished(ctx, fresh=not has_users)  # before the demo's first write
     ctx.config = replace(ctx.config, office=office, demo=True)
     save_config(ctx.data_dir, ctx.config)
     if not has_users:
         for login, name, role in STAFF:
             add_user(ctx, login, DEMO_PASSWORD, role, name)
-    if BANK_CONFIG_KEY not in ctx.config.extra:  # so the VietQR path shows; never a real one
+    if ctx.config.vietqr is None:  # so the VietQR path shows; never a real one
         admin = next(Actor(lg, name, role) for lg, name, role in STAFF if role is Role.ADMIN)
         set_bank_account(ctx, admin, *DEMO_BANK)
     clerks = [
@@ -365,6 +375,7 @@ def generate_demo(
         ctx.clock = real_clock
         sa.event.remove(ctx.engine, "connect", _fast)
         ctx.engine.dispose()
+    mark_finished(ctx)
     message = _(
         "Đã tạo dữ liệu mẫu: {n} hồ sơ trong {days} ngày tại {office}. "
         "Đăng nhập: {logins}, mật khẩu {password}."

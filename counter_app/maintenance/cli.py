@@ -1,11 +1,18 @@
-"""The maintenance commands: `verify`, `backup` and `restore`."""
+"""The maintenance commands: `verify`, `backup` and `restore`.
+
+A backup is sealed with a passphrase read from standard input (`--passphrase-stdin`, one
+line; typed unseen at a terminal) or from `$COUNTER_APP_BACKUP_PASSPHRASE`; without one it
+is an open zip that leaves the hub enrolment out (docs/privacy.md says why both exist).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from counter_app.errors import ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
     Commands,
@@ -46,24 +53,82 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+PASSPHRASE_ENV = "COUNTER_APP_BACKUP_PASSPHRASE"
+
+
+def passphrase_for(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
+    """The backup passphrase: one line of standard input, else the environment, else none.
+
+    Typed at a terminal it is not echoed, and for a new backup (`confirm`) typed twice: a
+    typing slip there would lock the backup for good.
+    """
+    if not args.passphrase_stdin:
+        return os.environ.get(PASSPHRASE_ENV) or None
+    if sys.stdin.isatty():
+        import getpass
+
+        line = getpass.getpass(_("Mật khẩu sao lưu: "))
+        if confirm and getpass.getpass(_("Nhập lại mật khẩu sao lưu: ")) != line:
+            raise ValidationError(_("Hai lần nhập mật khẩu sao lưu không khớp."))
+    else:
+        line = sys.stdin.readline()
+    passphrase = line.rstrip("\r\n")
+    if not passphrase:
+        raise ValidationError(_("Không đọc được mật khẩu sao lưu từ đầu vào chuẩn."))
+    return passphrase
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from counter_app.maintenance.service import backup
 
+    passphrase = passphrase_for(args, confirm=True)
     with context_for(args) as ctx:
-        target = backup(ctx, args.file)
-    print(_("Đã sao lưu vào {path}").format(path=target))
+        result = backup(ctx, args.file, passphrase=passphrase)
+    print(_("Đã sao lưu vào {path}").format(path=result.path))
+    if not result.sealed:
+        print(
+            _(
+                "Bản sao lưu không mã hóa (không có mật khẩu): không kèm khóa đồng bộ và khóa "
+                "ký của quầy; quầy khôi phục từ bản này phải ghi danh lại với hub."
+            )
+        )
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from counter_app.kernel.context import default_data_dir
+    from counter_app.maintenance.sealing import is_sealed
     from counter_app.maintenance.service import restore
 
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
-    restore(args.file, data_dir)
-    context_for(args).close()  # applies the migrations a newer version may need
-    print(_("Đã khôi phục vào {path}").format(path=data_dir))
+    passphrase = passphrase_for(args)
+    if passphrase is None and is_sealed(args.file):
+        raise ValidationError(
+            _("Bản sao lưu được mã hóa; cần mật khẩu (--passphrase-stdin hoặc biến {env}).").format(
+                env=PASSPHRASE_ENV
+            )
+        )
+    result = restore(args.file, data_dir, passphrase=passphrase, accept_problems=args.force)
+    print(_("Đã khôi phục vào {path}").format(path=result.data_dir))
+    if result.problems:
+        print(
+            _("Đã khôi phục dù kiểm tra toàn vẹn báo {n} lỗi, lỗi đầu: {problem}").format(
+                n=len(result.problems), problem=result.problems[0]
+            )
+        )
+    if result.enrol_again:
+        print(_("Bản sao lưu không kèm ghi danh với hub: hãy ghi danh lại (counter-app enroll)."))
     return 0
+
+
+def _passphrase_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help=_("đọc mật khẩu sao lưu (một dòng) từ đầu vào chuẩn; mặc định: ${env}").format(
+            env=PASSPHRASE_ENV
+        ),
+    )
 
 
 def register(commands: Commands) -> None:
@@ -73,8 +138,15 @@ def register(commands: Commands) -> None:
     verify.set_defaults(handler=cmd_verify)
 
     backup = sub.add_parser("backup", parents=[common], help=_("sao lưu"))
-    backup.add_argument("file", type=Path)
+    backup.add_argument("file", type=Path, help=_("tệp sao lưu để ghi"))
+    _passphrase_flag(backup)
     backup.set_defaults(handler=cmd_backup)
     restore = sub.add_parser("restore", parents=[common], help=_("khôi phục"))
-    restore.add_argument("file", type=Path)
+    restore.add_argument("file", type=Path, help=_("tệp sao lưu để khôi phục"))
+    _passphrase_flag(restore)
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help=_("khôi phục cả khi bản sao lưu không qua kiểm tra toàn vẹn (để cứu dữ liệu)"),
+    )
     restore.set_defaults(handler=cmd_restore)

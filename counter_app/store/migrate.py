@@ -77,7 +77,7 @@ def run_migrations(
         url = config.get_main_option("sqlalchemy.url")
         if not url:
             raise RuntimeError("no engine or sqlalchemy.url given to the migrations")
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, hide_parameters=True)
 
     with engine.connect() as connection:
         context.configure(
