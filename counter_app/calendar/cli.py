@@ -10,6 +10,8 @@ import argparse
 
 from counter_app.calendar import holidays
 from counter_app.calendar.holidays import HolidayEntry, PastDateError
+from counter_app.domain.periods import MAX_YEAR, MIN_YEAR
+from counter_app.domain.text import visible
 from counter_app.errors import ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
@@ -19,6 +21,7 @@ from counter_app.kernel.commands import (
     context_for,
     json_flag,
     print_json,
+    whole_number,
 )
 
 
@@ -31,7 +34,7 @@ def register(commands: Commands) -> None:
         dest="calendar_command", required=True, parser_class=OneLineParser
     )
     listing = group.add_parser("list", parents=[common], help=_("các ngày trong bảng"))
-    listing.add_argument("--year", type=int, help=_("chỉ năm này"))
+    listing.add_argument("--year", type=whole_number(MIN_YEAR, MAX_YEAR), help=_("chỉ năm này"))
     listing.add_argument("--all", action="store_true", help=_("kể cả các mục đã xoá"))
     json_flag(listing)
     listing.set_defaults(handler=cmd_calendar_list)
@@ -65,7 +68,7 @@ def _line(entry: HolidayEntry) -> str:
             entry.day.isoformat(),
             holidays.kind_label(entry.kind),
             holidays.status_label(entry.status),
-            entry.name,
+            visible(entry.name),
         )
     )
 

@@ -39,7 +39,7 @@ from counter_app.domain.calendar import (
     WorkCalendar,
 )
 from counter_app.domain.lifecycle import Role
-from counter_app.domain.text import nfc
+from counter_app.domain.text import HOLIDAY_NAME
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.calendar import HolidayStatus
@@ -50,7 +50,7 @@ from counter_app.store.holidays import CalendarDay, CalendarDayChange
 log = logging.getLogger("counter_app.holidays")
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
-MAX_NAME_LENGTH = 200
+MAX_NAME_LENGTH = HOLIDAY_NAME.max_length
 
 
 class PastDateError(ValidationError):
@@ -125,13 +125,9 @@ def _check_year(day: date) -> date:
 
 
 def _check_name(name: str) -> str:
-    cleaned = nfc(name.strip())
+    cleaned = HOLIDAY_NAME.clean(name)  # one line, no control or bidirectional character
     if not cleaned:
         raise ValidationError(_("Cần tên của ngày (ví dụ: Tết Nguyên đán)."))
-    if len(cleaned) > MAX_NAME_LENGTH:
-        raise ValidationError(_("Tên ngày quá dài (tối đa {n} ký tự).").format(n=MAX_NAME_LENGTH))
-    if any(not character.isprintable() for character in cleaned):
-        raise ValidationError(_("Tên ngày phải nằm trên một dòng, không có ký tự điều khiển."))
     return cleaned
 
 

@@ -8,20 +8,60 @@ checksum, so none is checked. The QR text is parsed as described there.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, TypeAlias
 
-from counter_app.domain.text import nfc
+from counter_app.domain.text import TextField, nfc
 from counter_app.errors import ValidationError
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 
 MALE = "Nam"
 FEMALE = "Nữ"
 GENDERS = (MALE, FEMALE)
 
 MAX_TEXT_LENGTH = 500
+
+# Each text field of an applicant and its limit (the name column holds 500 characters);
+# the numbers and codes get a loose limit here and their exact form from their own rule.
+APPLICANT_FIELDS: Mapping[str, TextField] = {
+    "name": TextField(N_("họ tên / tên tổ chức"), MAX_TEXT_LENGTH),
+    "id_number": TextField(N_("số định danh"), 32),
+    "birth_date": TextField(N_("ngày sinh"), 32),
+    "gender": TextField(N_("giới tính"), 16),
+    "address": TextField(N_("địa chỉ"), MAX_TEXT_LENGTH),
+    "phone": TextField(N_("số điện thoại"), 32),
+    "email": TextField(N_("thư điện tử"), 254),
+    "old_id": TextField(N_("số CMND cũ"), 32),
+    "tax_code": TextField(N_("mã số thuế"), 32),
+}
+CCCD_QR = TextField(N_("mã QR căn cước"), 2 * MAX_TEXT_LENGTH)
+# How the intake screen labels each field: the messages name a field so, and carry its key
+# (`ValidationError.field`) for the screen to put the focus on it.
+APPLICANT_LABELS: Mapping[str, str] = {
+    "name": N_("Họ tên / tên tổ chức"),
+    "id_number": N_("Số định danh"),
+    "tax_code": N_("Mã số thuế"),
+    "birth_date": N_("Ngày sinh"),
+    "gender": N_("Giới tính"),
+    "address": N_("Địa chỉ"),
+    "phone": N_("Số điện thoại"),
+    "email": N_("Thư điện tử"),
+    "old_id": N_("Số CMND cũ"),
+    "cccd_qr": N_("Mã QR căn cước"),
+}
+
+
+def field_label(field: str) -> str:
+    """The field's label as the intake screen shows it ("Số định danh"), translated."""
+    return _(APPLICANT_LABELS[field]) if field in APPLICANT_LABELS else field
+
+
+# Runs of spaces, tabs and line breaks in an applicant's text become one space (a pasted
+# address); any other control character is refused by the text rule.
+_SPACES = re.compile("[ \t\n\r\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 # The 63 province codes of the pre-2025 provinces, the first 3 digits of a citizen ID number
 # (Circular 07/2016/TT-BCA, later 59/2021/TT-BCA; the same list is carried by public CCCD
@@ -236,7 +276,7 @@ def parse_cccd_qr(text: str) -> CccdCard:
     Extra fields after the seventh are ignored; the card is refused when the fields do not
     read as a card or the ID number contradicts the birth date or sex.
     """
-    fields = [_clean(field) for field in nfc(text).split("|")]
+    fields = [_clean(field) for field in CCCD_QR.clean(text).split("|")]
     if not _ID_RE.match(fields[0]) or len(fields) < 6:
         raise ValidationError(_("Đây không phải mã QR của thẻ căn cước."))
     # The 7-field layout has the birth date in field 4, the 6-field one in field 3.
@@ -268,8 +308,25 @@ def parse_cccd_qr(text: str) -> CccdCard:
 
 
 def _clean(text: str) -> str:
-    """NFC, one line, single spaces."""
-    return " ".join(nfc(text).split())
+    """NFC, one line, single spaces; other characters (a control at an end) left for the
+    text rule to refuse."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip(" ")
+
+
+def _field_text(field: str, value: str) -> str:
+    """`value` on one line, checked by the text rule; the message names the field as the
+    screen does, the error carries its key."""
+    try:
+        return APPLICANT_FIELDS[field].clean(_clean(value))
+    except ValidationError as error:
+        raise ValidationError(error.message, field=field) from None
+
+
+def check_applicant(applicant: Applicant) -> None:
+    """The text rule on an applicant made in code, as `applicant_from_json` applies it."""
+    for field, value in applicant_to_json(applicant).items():
+        if isinstance(value, str) and field in APPLICANT_FIELDS:
+            _field_text(field, value)
 
 
 def _text(obj: Mapping[str, object], field: str, *, required: bool = False) -> str:
@@ -278,41 +335,39 @@ def _text(obj: Mapping[str, object], field: str, *, required: bool = False) -> s
         value = ""
     if not isinstance(value, str):
         raise ValidationError(
-            _("Người nộp: trường “{field}” phải là chuỗi ký tự.").format(field=field)
+            _("Người nộp: {label} (“{field}”) phải là chuỗi ký tự.").format(
+                label=field_label(field), field=field
+            ),
+            field=field,
         )
-    cleaned = _clean(value)
+    cleaned = _field_text(field, value)
     if required and not cleaned:
-        raise ValidationError(_("Người nộp: thiếu trường “{field}”.").format(field=field))
-    if len(cleaned) > MAX_TEXT_LENGTH:
         raise ValidationError(
-            _("Người nộp: trường “{field}” dài quá {limit} ký tự.").format(
-                field=field, limit=MAX_TEXT_LENGTH
-            )
+            _("Cần nhập {field}.").format(field=APPLICANT_FIELDS[field].name), field=field
         )
     return cleaned
 
 
 def _checked(obj: Mapping[str, object], field: str, check: Callable[[str], None]) -> str:
-    """A text field that must pass `check` when it is given; the message names the field."""
+    """A text field that must pass `check` when it is given; the error carries its key (the
+    check's message names the field as the screen does)."""
     value = _text(obj, field)
     if value:
         try:
             check(value)
         except ValidationError as error:
-            raise ValidationError(
-                _("Người nộp, trường “{field}”: {problem}").format(field=field, problem=error)
-            ) from None
+            raise ValidationError(error.message, field=field) from None
     return value
 
 
 def _check_phone(value: str) -> None:
     if not _PHONE_RE.match(value.replace(" ", "").replace(".", "")):
-        raise ValidationError(_("số điện thoại chỉ gồm chữ số (8-15 số), có thể bắt đầu bằng '+'."))
+        raise ValidationError(_("Số điện thoại chỉ gồm chữ số (8-15 số), có thể bắt đầu bằng '+'."))
 
 
 def _check_email(value: str) -> None:
     if not _EMAIL_RE.match(value):
-        raise ValidationError(_("địa chỉ thư điện tử không đúng dạng."))
+        raise ValidationError(_("Thư điện tử không đúng dạng, ví dụ: ten@example.vn."))
 
 
 def _contact(obj: Mapping[str, object]) -> tuple[str, str]:
@@ -328,11 +383,12 @@ def _iso_date(obj: Mapping[str, object], field: str) -> date | None:
         parsed = date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            _("Người nộp: trường “{field}” phải là ngày dạng YYYY-MM-DD.").format(field=field)
+            _("{label} phải là ngày dạng YYYY-MM-DD.").format(label=field_label(field)),
+            field=field,
         ) from None
     if parsed > date.today():
         raise ValidationError(
-            _("Người nộp: trường “{field}” là ngày trong tương lai.").format(field=field)
+            _("{label} là ngày trong tương lai.").format(label=field_label(field)), field=field
         )
     return parsed
 
@@ -359,11 +415,11 @@ def _person(obj: Mapping[str, object]) -> Person:
     birth_date = _iso_date(obj, "birth_date")
     gender = _text(obj, "gender") or None
     if gender is not None and gender not in GENDERS:
-        raise ValidationError(_("Người nộp: trường “gender” phải là “Nam” hoặc “Nữ”."))
+        raise ValidationError(_("Giới tính phải là “Nam” hoặc “Nữ”."), field="gender")
     _checked(obj, "id_number", lambda value: validate_cccd(value, birth_date, gender))
     old_id = _text(obj, "old_id") or None
     if old_id is not None and not _OLD_ID_RE.match(old_id):
-        raise ValidationError(_("Người nộp: trường “old_id” phải gồm 9 hoặc 12 chữ số."))
+        raise ValidationError(_("Số CMND cũ phải gồm 9 hoặc 12 chữ số."), field="old_id")
     phone, email = _contact(obj)
     return Person(
         name=name,
@@ -394,17 +450,18 @@ def _from_qr(obj: Mapping[str, object]) -> Person:
         raise ValidationError(_("Người nộp: mã QR căn cước chỉ dùng cho cá nhân (kind “person”)."))
     raw = obj["cccd_qr"]
     if not isinstance(raw, str):
-        raise ValidationError(_("Người nộp: trường “cccd_qr” phải là chuỗi ký tự."))
-    if len(raw) > 2 * MAX_TEXT_LENGTH:
-        raise ValidationError(_("Người nộp: trường “cccd_qr” dài bất thường."))
+        raise ValidationError(
+            _("Người nộp: {label} (“{field}”) phải là chuỗi ký tự.").format(
+                label=field_label("cccd_qr"), field="cccd_qr"
+            ),
+            field="cccd_qr",
+        )
     try:
         card = parse_cccd_qr(raw)
     except ValidationError as error:
-        raise ValidationError(
-            _("Người nộp, trường “{field}”: {problem}").format(field="cccd_qr", problem=error)
-        ) from None
+        raise ValidationError(error.message, field="cccd_qr") from None
     if len(card.address) > MAX_TEXT_LENGTH or len(card.name) > MAX_TEXT_LENGTH:
-        raise ValidationError(_("Người nộp: trường “cccd_qr” dài bất thường."))
+        raise ValidationError(_("Mã QR căn cước dài bất thường."), field="cccd_qr")
     phone, email = _contact(obj)
     return card.to_person(phone=phone, email=email)
 

@@ -15,14 +15,41 @@ from datetime import date, time
 from pathlib import Path
 
 from counter_app.domain.calendar import LimitUnit, TimeLimit
-from counter_app.domain.text import fold, search_tokens
+from counter_app.domain.fees import MAX_FEE_VND
+from counter_app.domain.text import TextField, fold, search_tokens
 from counter_app.errors import NotFoundError, ValidationError
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.resources import read_json, resource_path
 
 ONLINE_LEVELS = ("full", "partial", "none")
 
 _CODE_RE = re.compile(r"^[0-9]\.[0-9]{6}$")
+
+# The text fields of a catalog and their limits: within the columns a dossier copies them
+# into (the field 200 characters, a checklist line's kind 40, the version 40).
+CATALOG_FIELDS: Mapping[str, TextField] = {
+    "catalog_version": TextField(N_("phiên bản danh mục"), 40),
+    "published": TextField(N_("ngày công bố"), 32),
+    "code": TextField(N_("mã thủ tục"), 20),
+    "name": TextField(N_("tên"), 1000),
+    "field": TextField(N_("lĩnh vực"), 200),
+    "level": TextField(N_("cấp thực hiện"), 200),
+    "agency": TextField(N_("cơ quan thực hiện"), 300),
+    "original_or_copy": TextField(N_("loại bản (chính, sao)"), 40),
+    "decision": TextField(N_("quyết định công bố"), 200),
+    "confidence": TextField(N_("độ tin cậy"), 40),
+    "submission_channels": TextField(N_("kênh nộp hồ sơ"), 100),
+    "sources": TextField(N_("nguồn"), 2000),
+    "fee_note": TextField(N_("ghi chú về phí"), 2000, multiline=True),
+    "result": TextField(N_("kết quả"), 2000, multiline=True),
+    "time_limit_note": TextField(N_("ghi chú về thời hạn"), 2000, multiline=True),
+    "notes": TextField(N_("ghi chú"), 4000, multiline=True),
+}
+_OTHER_TEXT = TextField(N_("nội dung"), 200)
+"""Short codes read elsewhere: the unit of a time limit, the online level, a cut-off hour."""
+MAX_TIME_LIMIT = 3650
+"""The longest time limit taken, in its unit: ten years of days is no procedure's."""
+MAX_COPIES = 100
 
 
 @dataclass(frozen=True)
@@ -146,19 +173,26 @@ class _Reader:
     def fail(self, key: str) -> ValidationError:
         return _bad(f"{self.where}, {key}")
 
+    def checked(self, key: str, value: str) -> str:
+        """`value` through the text rule with the limit of `key`; the message names both."""
+        try:
+            return CATALOG_FIELDS.get(key, _OTHER_TEXT).clean(value)
+        except ValidationError as error:
+            raise _bad(f"{self.where}, {key}: {error.message.rstrip('.')}") from None
+
     def text(self, key: str, *, default: str | None = None) -> str:
         value = self.obj.get(key, default)
         if value is None and default is not None:
             value = default
         if not isinstance(value, str):
             raise self.fail(key)
-        return value
+        return self.checked(key, value)
 
     def optional_text(self, key: str) -> str | None:
         value = self.obj.get(key)
         if value is not None and not isinstance(value, str):
             raise self.fail(key)
-        return value
+        return None if value is None else self.checked(key, value)
 
     def flag(self, key: str, *, default: bool | None = None) -> bool:
         value = self.obj.get(key, default)
@@ -172,11 +206,11 @@ class _Reader:
             raise self.fail(key)
         return value
 
-    def optional_int(self, key: str) -> int | None:
+    def optional_int(self, key: str, *, high: int) -> int | None:
         value = self.obj.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
             raise self.fail(key)
         return value
 
@@ -190,13 +224,15 @@ class _Reader:
         items = self.items(key)
         if not all(isinstance(item, str) for item in items):
             raise self.fail(key)
-        return tuple(str(item) for item in items)
+        return tuple(self.checked(key, str(item)) for item in items)
 
 
 def _time_limit(obj: object, where: str) -> TimeLimit:
     reader = _Reader(obj, where)
     value = reader.obj.get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(f"{where}, value")
+    if not 0 <= value <= MAX_TIME_LIMIT:
         raise _bad(f"{where}, value")
     cutoff_text = reader.optional_text("same_day_cutoff")
     try:
@@ -215,7 +251,7 @@ def _time_limit_json(limit: TimeLimit) -> dict[str, object]:
 
 def _document(obj: object, where: str) -> RequiredDocument:
     reader = _Reader(obj, where)
-    copies = reader.optional_int("copies")
+    copies = reader.optional_int("copies", high=MAX_COPIES)
     document = RequiredDocument(
         name=reader.text("name"),
         conditional=reader.flag("conditional", default=False),
@@ -250,7 +286,7 @@ def _procedure(obj: object, index: int) -> Procedure:
             if online_limit is None
             else _time_limit(online_limit, f"{reader.where}, online_time_limit")
         ),
-        fee_vnd=reader.optional_int("fee_vnd"),
+        fee_vnd=reader.optional_int("fee_vnd", high=MAX_FEE_VND),
         fee_note=reader.text("fee_note", default=""),
         documents=tuple(
             _document(item, f"{reader.where}, documents") for item in reader.items("documents")

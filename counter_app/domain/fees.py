@@ -7,6 +7,10 @@ from enum import StrEnum
 from counter_app.errors import ValidationError
 from counter_app.i18n import N_, _
 
+MAX_FEE_VND = 1_000_000_000
+"""The largest fee line taken: an administrative fee is a few hundred thousand đồng; a
+billion is a typing slip, and far below what the amount column and VietQR hold."""
+
 
 class PaymentMethod(StrEnum):
     CASH = "cash"

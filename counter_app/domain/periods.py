@@ -31,6 +31,9 @@ class PeriodKind(StrEnum):
     YEARLY = "yearly"
 
 
+LAST_WINDOW_START_DAY = 28  # every month has the day before it
+
+
 @dataclass(frozen=True)
 class ReportSettings:
     window_start_day: int = 15
@@ -42,7 +45,7 @@ class ReportSettings:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.window_start_day <= 28:
+        if not 1 <= self.window_start_day <= LAST_WINDOW_START_DAY:
             raise ConfigError(_("Ngày bắt đầu kỳ báo cáo phải từ 1 đến 28."))
         if self.due_working_days_after_cutoff < 0 or self.reminder_working_days_before_due < 0:
             raise ConfigError(_("Số ngày làm việc của hạn báo cáo không được âm."))
@@ -142,6 +145,24 @@ def check_range(date_from: date, date_to: date) -> None:
         raise ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2099
+"""The years a day of the office's work falls in: a receipt, a deadline, a report's range.
+Outside them a date is a typing slip (0001, 9999), and date arithmetic would overflow."""
+
+
+def check_year(day: date, field: str) -> None:
+    """Refuse a day outside MIN_YEAR-MAX_YEAR; `field` (translated) names it for the user."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationError(
+            _("{field} phải trong các năm {low}–{high} (nhận được {value}).").format(
+                field=field[:1].upper() + field[1:],
+                low=MIN_YEAR,
+                high=MAX_YEAR,
+                value=day.isoformat(),
+            )
+        )
+
+
 def parse_month(text: str) -> tuple[int, int]:
     """`YYYY-MM` as (year, month); ValidationError otherwise."""
     match = _MONTH_PATTERN.match(text.strip())
@@ -153,11 +174,13 @@ def parse_month(text: str) -> tuple[int, int]:
 def parse_day(text: str) -> date:
     """`YYYY-MM-DD` as a date; ValidationError (a one-line reason, exit 1) otherwise."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
             _("ngày không hợp lệ: {value} (dạng YYYY-MM-DD)").format(value=text)
         ) from None
+    check_year(day, _("ngày"))
+    return day
 
 
 def monthly_period_containing(day: date, start_day: int = 15) -> ReportPeriod:

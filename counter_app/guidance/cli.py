@@ -56,6 +56,11 @@ def cmd_guide(args: argparse.Namespace) -> int:
 
 
 def _json_value(text: str) -> Any:
+    """A JSON value (null, true, "full", a list of steps), else the text as it is."""
+    from counter_app.files import MAX_JSON_DEPTH, json_depth
+
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValidationError(_("Giá trị lồng nhau quá {limit} tầng.").format(limit=MAX_JSON_DEPTH))
     try:
         return json.loads(text)
     except ValueError:
@@ -88,7 +93,15 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def _check_dates(args: argparse.Namespace) -> None:
+    from counter_app.domain.periods import check_range
+
+    if args.date_from is not None and args.date_to is not None:
+        check_range(args.date_from, args.date_to)
+
+
 def cmd_online_only_add(args: argparse.Namespace) -> int:
+    _check_dates(args)
     entry = {
         "valid_from": _iso(args.date_from),
         "valid_to": _iso(args.date_to),
@@ -131,6 +144,7 @@ def cmd_online_only_list(args: argparse.Namespace) -> int:
 
 
 def cmd_incentive_set(args: argparse.Namespace) -> int:
+    _check_dates(args)
     entry: dict[str, Any] = {
         "title": args.title,
         "procedures": [c.strip() for c in args.procedures.split(",")] if args.procedures else None,
@@ -194,35 +208,47 @@ def register(commands: Commands) -> None:
     guide = sub.add_parser(
         "guide", parents=[common], help=_("hướng dẫn nộp trực tuyến một thủ tục")
     )
-    guide.add_argument("procedure")
+    guide.add_argument("procedure", help=_("mã thủ tục"))
     guide.add_argument("--pdf", type=Path, help=_("ghi tờ hướng dẫn khổ A5"))
-    guide.add_argument("--date", type=parse_date)
+    guide.add_argument(
+        "--date", type=parse_date, help=_("ngày áp dụng (YYYY-MM-DD, mặc định: hôm nay)")
+    )
     json_flag(guide)
     guide.set_defaults(handler=cmd_guide)
 
     gsub = guidance_group(commands)
     setting = gsub.add_parser("set", parents=[common], help=_("sửa một trường của một thủ tục"))
-    setting.add_argument("procedure")
-    setting.add_argument("field")
+    setting.add_argument("procedure", help=_("mã thủ tục"))
+    setting.add_argument("field", help=_("trường cần sửa"))
     setting.add_argument("value", help=_('giá trị JSON (null, true, "full", ...) hoặc văn bản'))
-    setting.add_argument("--source", required=True)
+    setting.add_argument(
+        "--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)")
+    )
     setting.set_defaults(handler=cmd_guidance_set)
 
     only = gsub.add_parser("online-only", parents=[common], help=_("danh sách chỉ nhận trực tuyến"))
     only_sub = only.add_subparsers(
         dest="online_only_command", required=True, parser_class=OneLineParser
     )
-    add = only_sub.add_parser("add", parents=[common])
-    add.add_argument("procedure")
-    add.add_argument("--from", dest="date_from", type=parse_date)
-    add.add_argument("--to", dest="date_to", type=parse_date)
-    add.add_argument("--source", required=True)
+    add = only_sub.add_parser(
+        "add", parents=[common], help=_("thêm một thủ tục chỉ nhận trực tuyến")
+    )
+    add.add_argument("procedure", help=_("mã thủ tục"))
+    add.add_argument(
+        "--from", dest="date_from", type=parse_date, help=_("áp dụng từ ngày (YYYY-MM-DD)")
+    )
+    add.add_argument(
+        "--to", dest="date_to", type=parse_date, help=_("áp dụng đến ngày (YYYY-MM-DD)")
+    )
+    add.add_argument("--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)"))
     add.set_defaults(handler=cmd_online_only_add)
-    remove = only_sub.add_parser("remove", parents=[common])
-    remove.add_argument("procedure")
-    remove.add_argument("--source", required=True)
+    remove = only_sub.add_parser(
+        "remove", parents=[common], help=_("bỏ một thủ tục khỏi danh sách")
+    )
+    remove.add_argument("procedure", help=_("mã thủ tục"))
+    remove.add_argument("--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)"))
     remove.set_defaults(handler=cmd_online_only_remove)
-    listing = only_sub.add_parser("list", parents=[common])
+    listing = only_sub.add_parser("list", parents=[common], help=_("liệt kê danh sách"))
     json_flag(listing)
     listing.set_defaults(handler=cmd_online_only_list)
 
@@ -230,34 +256,53 @@ def register(commands: Commands) -> None:
     inc_sub = incentive.add_subparsers(
         dest="incentive_command", required=True, parser_class=OneLineParser
     )
-    inc_set = inc_sub.add_parser("set", parents=[common])
-    inc_set.add_argument("id")
-    inc_set.add_argument("--title", required=True)
-    inc_set.add_argument("--kind", required=True, choices=("fixed", "percent", "exempt", "notice"))
+    inc_set = inc_sub.add_parser(
+        "set", parents=[common], help=_("thêm hoặc sửa một quy tắc ưu đãi")
+    )
+    inc_set.add_argument("id", help=_("mã quy tắc"))
+    inc_set.add_argument("--title", required=True, help=_("tên quy tắc"))
+    inc_set.add_argument(
+        "--kind",
+        required=True,
+        choices=("fixed", "percent", "exempt", "notice"),
+        help=_("loại: fixed (số tiền), percent (phần trăm), exempt (miễn), notice (thông báo)"),
+    )
     inc_set.add_argument("--procedures", help=_("mã thủ tục, cách nhau bởi dấu phẩy"))
-    inc_set.add_argument("--channels", default="online")
-    inc_set.add_argument("--amount", type=int)
-    inc_set.add_argument("--percent", type=int)
-    inc_set.add_argument("--from", dest="date_from", type=parse_date)
-    inc_set.add_argument("--to", dest="date_to", type=parse_date)
-    inc_set.add_argument("--condition")
-    inc_set.add_argument("--source", required=True)
+    inc_set.add_argument(
+        "--channels",
+        default="online",
+        help=_("các kênh được ưu đãi, cách nhau bởi dấu phẩy (mặc định: online)"),
+    )
+    inc_set.add_argument("--amount", type=int, help=_("số tiền giảm, đồng (fixed)"))
+    inc_set.add_argument("--percent", type=int, help=_("phần trăm giảm (percent)"))
+    inc_set.add_argument(
+        "--from", dest="date_from", type=parse_date, help=_("áp dụng từ ngày (YYYY-MM-DD)")
+    )
+    inc_set.add_argument(
+        "--to", dest="date_to", type=parse_date, help=_("áp dụng đến ngày (YYYY-MM-DD)")
+    )
+    inc_set.add_argument("--condition", help=_("điều kiện áp dụng"))
+    inc_set.add_argument(
+        "--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)")
+    )
     inc_set.set_defaults(handler=cmd_incentive_set)
-    inc_remove = inc_sub.add_parser("remove", parents=[common])
-    inc_remove.add_argument("id")
-    inc_remove.add_argument("--source", required=True)
+    inc_remove = inc_sub.add_parser("remove", parents=[common], help=_("xoá một quy tắc ưu đãi"))
+    inc_remove.add_argument("id", help=_("mã quy tắc"))
+    inc_remove.add_argument(
+        "--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)")
+    )
     inc_remove.set_defaults(handler=cmd_incentive_remove)
 
     target = gsub.add_parser("target", parents=[common], help=_("chỉ tiêu tỷ lệ trực tuyến"))
-    target.add_argument("level")
-    target.add_argument("percent", type=float)
-    target.add_argument("--source", required=True)
+    target.add_argument("level", help=_("cấp: commune, district, province hoặc decision_766"))
+    target.add_argument("percent", type=float, help=_("chỉ tiêu, phần trăm (0-100)"))
+    target.add_argument("--source", required=True, help=_("văn bản làm căn cứ (số, ngày ban hành)"))
     target.set_defaults(handler=cmd_target)
 
     log = gsub.add_parser(
         "log", parents=[common], help=_("ghi nhận một lần hướng dẫn nộp trực tuyến")
     )
-    log.add_argument("--procedure", required=True)
+    log.add_argument("--procedure", required=True, help=_("mã thủ tục"))
     log.add_argument("--outcome", required=True, help="assisted|at_home|could_not")
     log.add_argument("--reason", help=_("lý do không nộp trực tuyến được (could_not)"))
     log.add_argument("--dossier", help=_("mã hồ sơ đã hỗ trợ nộp trực tuyến (assisted)"))

@@ -9,7 +9,7 @@ when, so the clerk can always see where a statement comes from.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.domain.catalog import ONLINE_LEVELS, Procedure
+from counter_app.domain.fees import MAX_FEE_VND
 from counter_app.domain.lifecycle import Role
-from counter_app.domain.text import nfc
+from counter_app.domain.periods import check_year
+from counter_app.domain.text import GUIDANCE_KEY, GUIDANCE_SOURCE, GUIDANCE_TEXT, nfc
 from counter_app.errors import ConfigError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
@@ -333,10 +335,14 @@ def _rule(rule_id: str, raw: Mapping[str, Any]) -> IncentiveRule:
 
 def _online_only(code: str, raw: Mapping[str, Any]) -> OnlineOnlyEntry:
     where = f"online_only.{code}"
+    valid_from = _date(raw.get("valid_from"), f"{where}, valid_from")
+    valid_to = _date(raw.get("valid_to"), f"{where}, valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise _bad(f"{where}, valid_to")
     return OnlineOnlyEntry(
         code=code,
-        valid_from=_date(raw.get("valid_from"), f"{where}, valid_from"),
-        valid_to=_date(raw.get("valid_to"), f"{where}, valid_to"),
+        valid_from=valid_from,
+        valid_to=valid_to,
         source=nfc(str(raw.get("source") or "")),
         correction=_correction(raw),
     )
@@ -469,6 +475,36 @@ def save_correction(
     return book
 
 
+def _texts_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts_in(item)
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            yield str(name)
+            yield from _texts_in(item)
+
+
+def check_correction(key: str, entry: Mapping[str, Any]) -> None:
+    """A correction as typed: every text through the text rule, its dates in the allowed
+    years, its amount within what a fee can be. (Dates in order: `build_book`'s rule, and
+    `periods.check_range` where a range is typed.)"""
+    GUIDANCE_KEY.clean(key, required=True)
+    for name, value in entry.items():
+        rule = GUIDANCE_SOURCE if name == "source" else GUIDANCE_TEXT
+        for text in _texts_in(value):
+            rule.clean(text)
+    days = [_date(entry.get(name), name) for name in ("valid_from", "valid_to")]
+    for day in days:
+        if day is not None:
+            check_year(day, _("ngày hiệu lực"))
+    amount = entry.get("amount_vnd")
+    if isinstance(amount, int) and not 0 <= amount <= MAX_FEE_VND:
+        raise ValidationError(_("Số tiền phí phải từ 0 đến {n} đồng.").format(n=f"{MAX_FEE_VND:,}"))
+
+
 def admin_correct(
     ctx: AppContext, actor: Actor, section: str, key: str, entry: dict[str, Any]
 ) -> GuidanceBook:
@@ -478,6 +514,7 @@ def admin_correct(
         raise ValidationError(
             _("Mục dữ liệu hướng dẫn không hợp lệ: {value}.").format(value=section)
         )
+    check_correction(key, entry)
     if section == "procedures" and key not in load_guidance(ctx.data_dir).procedures:
         raise ValidationError(
             _("Không có thủ tục mã {code} trong danh mục thủ tục.").format(code=key)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role
-from counter_app.domain.text import nfc
+from counter_app.domain.text import OVERRIDE_REASON, PAPER_REASON_DETAIL, nfc
 from counter_app.errors import PermissionDeniedError, ValidationError
 from counter_app.guidance.data import load_guidance
 from counter_app.i18n import N_, _
@@ -38,8 +38,8 @@ class IntakeFacts(Protocol):
     def portal_code(self) -> str | None: ...
 
 
-MAX_OVERRIDE_REASON_LENGTH = 2000
-MAX_OTHER_REASON_LENGTH = 180  # the column holds 200 characters with the "other: " prefix
+MAX_OVERRIDE_REASON_LENGTH = OVERRIDE_REASON.max_length
+MAX_OTHER_REASON_LENGTH = PAPER_REASON_DETAIL.max_length  # 200 with the "other: " prefix
 
 # Why a walk-in files on paper a procedure that could be filed online (the reports count them).
 PAPER_REASONS: dict[str, str] = {
@@ -78,9 +78,7 @@ def normalise_paper_reason(text: str) -> str:
         if detail:
             raise ValidationError(_("Chỉ lý do “khác” mới kèm lời giải thích."))
         return code
-    if len(detail) > MAX_OTHER_REASON_LENGTH:
-        raise ValidationError(_("Lý do quá dài."))
-    return f"{OTHER}: {detail}"
+    return f"{OTHER}: {PAPER_REASON_DETAIL.clean(detail)}"
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def check_intake(
             )
         paper_reason = normalise_paper_reason(request.paper_reason)
         data["paper_reason"] = paper_reason
-    override_reason = nfc(request.override_reason or "")
+    override_reason = OVERRIDE_REASON.clean(request.override_reason)
     online_only = load_guidance(ctx.data_dir).online_only_entry(procedure.code, day)
     if online_only is not None and paper:
         if not override_reason:
@@ -118,8 +116,6 @@ def check_intake(
             raise PermissionDeniedError(
                 _("Chỉ lãnh đạo được cho phép nhận hồ sơ giấy của thủ tục chỉ nhận trực tuyến.")
             )
-        if len(override_reason) > MAX_OVERRIDE_REASON_LENGTH:
-            raise ValidationError(_("Lý do quá dài."))
         data["online_only_override"] = {
             "by": approver.login,
             "role": approver.role.value,

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from counter_app.domain.calendar import VN_TZ
+from counter_app.domain.periods import check_year
+from counter_app.errors import ValidationError
 from counter_app.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:  # the services load lazily: `--version` and `--help` stay fast
@@ -124,35 +126,63 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
-def parse_date(text: str) -> date:
+def _in_years(day: date, field: str) -> None:
     try:
-        return date.fromisoformat(text)
+        check_year(day, field)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def parse_date(text: str) -> date:
+    """A day of the office's work, YYYY-MM-DD, in the years `periods.check_year` allows."""
+    try:
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("ngày không hợp lệ: {value} (dạng YYYY-MM-DD)").format(value=text)
         ) from None
+    _in_years(day, _("ngày"))
+    return day
 
 
 def parse_moment(text: str) -> datetime:
+    """A moment (ISO 8601; Vietnam time when no offset is given) in the allowed years."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("thời điểm không hợp lệ: {value} (dạng ISO 8601)").format(value=text)
         ) from None
+    _in_years(moment.date(), _("thời điểm"))
     return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
-def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("cần một số nguyên: {value}").format(value=text)
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("cần một số lớn hơn 0: {value}").format(value=text))
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number from `low` to `high`, what the device or rule allows."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                _("cần một số nguyên: {value}").format(value=text)
+            ) from None
+        if value < low and low == 1:
+            raise argparse.ArgumentTypeError(_("cần một số lớn hơn 0: {value}").format(value=text))
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                _("cần một số từ {low} đến {high}: {value}").format(low=low, high=high, value=text)
+            )
+        return value
+
+    return parse
+
+
+MAX_COUNT = 1_000_000
+"""The largest count any option takes unless its own rule says less (a page number, ...)."""
+
+positive = whole_number(1, MAX_COUNT)
+"""A count or a number in a list: 1 and up, bounded so no database integer overflows."""
 
 
 # --- handlers ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from counter_app.domain.lifecycle import Role
-from counter_app.domain.text import nfc
+from counter_app.domain.text import USER_NAME
 from counter_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
@@ -19,6 +19,7 @@ from counter_app.store.models import User
 
 SYSTEM_LOGIN = "system"
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 
@@ -43,6 +44,14 @@ class Actor:
 SYSTEM_ACTOR = Actor(SYSTEM_LOGIN, "Hệ thống", Role.ADMIN)
 
 
+def login_label(login: str | None) -> str:
+    """Who did something, as a person reads it: the built-in account as "Hệ thống" (not
+    its login "system"), anyone else by login."""
+    if login == SYSTEM_LOGIN:
+        return _("Hệ thống")
+    return login or ""
+
+
 def parse_role(text: str) -> Role:
     try:
         return Role(text.strip().lower())
@@ -64,7 +73,9 @@ def add_user(ctx: AppContext, login: str, password: str, role: Role, name: str =
         raise ValidationError(
             _("Mật khẩu phải có ít nhất {n} ký tự.").format(n=MIN_PASSWORD_LENGTH)
         )
-    display_name = nfc(name) or login
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(_("Mật khẩu dài quá {n} ký tự.").format(n=MAX_PASSWORD_LENGTH))
+    display_name = USER_NAME.clean(name) or login
     with ctx.session() as session:
         exists = session.execute(sa.select(User.id).where(User.login == login)).first()
         if exists:

@@ -15,7 +15,9 @@ from counter_app.kernel.commands import (
     json_flag,
     positive,
     print_json,
+    whole_number,
 )
+from counter_app.scanning.devices import MAX_DPI, MAX_SCAN_PAGES, MIN_DPI
 from counter_app.scanning.images import ColourMode
 
 
@@ -224,10 +226,20 @@ def register(commands: Commands) -> None:
     )
     scan.add_argument("--dossier", required=True, help=_("mã hồ sơ"))
     scan.add_argument("--document", type=positive, help=_("số thứ tự thành phần hồ sơ"))
-    scan.add_argument("--pages", type=positive, help=_("số trang cần quét"))
-    scan.add_argument("--dpi", type=positive, default=300)
-    scan.add_argument("--mode", choices=modes, default=ColourMode.BW.value)
-    scan.add_argument("--source", choices=["flatbed", "feeder", "duplex"], default="flatbed")
+    scan.add_argument("--pages", type=whole_number(1, MAX_SCAN_PAGES), help=_("số trang cần quét"))
+    scan.add_argument(
+        "--dpi",
+        type=whole_number(MIN_DPI, MAX_DPI),
+        default=300,
+        help=_("độ phân giải ({low}–{high})").format(low=MIN_DPI, high=MAX_DPI),
+    )
+    scan.add_argument("--mode", choices=modes, default=ColourMode.BW.value, help=_("chế độ màu"))
+    scan.add_argument(
+        "--source",
+        choices=["flatbed", "feeder", "duplex"],
+        default="flatbed",
+        help=_("khay giấy: flatbed (mặt kính), feeder (khay nạp), duplex (hai mặt)"),
+    )
     scan.add_argument(
         "--wait",
         type=_seconds,
@@ -240,7 +252,7 @@ def register(commands: Commands) -> None:
 
     attach = sub.add_parser("attach", parents=[common], help=_("đính kèm tệp ảnh hoặc PDF"))
     attach.add_argument("code", help=_("mã hồ sơ"))
-    attach.add_argument("files", nargs="+", type=Path)
+    attach.add_argument("files", nargs="+", type=Path, help=_("tệp ảnh hoặc PDF"))
     attach.add_argument("--document", type=positive, help=_("số thứ tự thành phần hồ sơ"))
     attach.add_argument("--mode", choices=modes, help=_("mặc định: giữ như tệp gốc"))
     attach.add_argument(

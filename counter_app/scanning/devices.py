@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from counter_app.errors import CounterError
+from counter_app.errors import CounterError, ValidationError
 from counter_app.i18n import _
 from counter_app.scanning.images import ColourMode
 
@@ -137,6 +137,13 @@ class DeviceInfo:
         }
 
 
+MIN_DPI, MAX_DPI = 75, 600
+"""Resolutions a scan may ask for: every office scanner offers 75-600 dpi, and above 600 an
+A4 page passes the pipeline's pixel limit (images.MAX_PIXELS); below 75 nothing is legible."""
+MAX_SCAN_PAGES = 500
+"""The most pages one scan may ask for (a feeder batch; the same as a PDF's import limit)."""
+
+
 @dataclass(frozen=True)
 class ScanRequest:
     dpi: int = 300
@@ -144,6 +151,18 @@ class ScanRequest:
     source: Source = Source.FLATBED
     pages: int | None = None
     """How many pages to take; None: one from the flatbed, all from a feeder."""
+
+    def __post_init__(self) -> None:
+        if not MIN_DPI <= self.dpi <= MAX_DPI:
+            raise ValidationError(
+                _("Độ phân giải quét phải từ {low} đến {high} dpi (nhận được {value}).").format(
+                    low=MIN_DPI, high=MAX_DPI, value=self.dpi
+                )
+            )
+        if self.pages is not None and not 1 <= self.pages <= MAX_SCAN_PAGES:
+            raise ValidationError(
+                _("Số trang cần quét phải từ 1 đến {high}.").format(high=MAX_SCAN_PAGES)
+            )
 
 
 def take_pages(

@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageFilter, ImageOps, ImageSequence, ImageStat, UnidentifiedImageError
 
 from counter_app.errors import ValidationError
+from counter_app.files import read_input_file
 from counter_app.i18n import _
 
 MAX_PIXELS = 80_000_000
@@ -315,15 +316,8 @@ def encode_page(
 
 
 def read_image_file(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValidationError(_("Tệp {name} quá lớn.").format(name=path.name))
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(
-            _("Không đọc được tệp {name}: {error}").format(name=path.name, error=exc.strerror)
-        ) from exc
+    """An image or PDF file handed in: a regular file of at most MAX_FILE_BYTES."""
+    return read_input_file(path, max_bytes=MAX_FILE_BYTES, what=_("ảnh hoặc PDF"))
 
 
 def thumbnail_png(data: bytes, max_side: int = 200, rotation: int = 0) -> bytes:

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind, Role, Status
-from counter_app.errors import NotFoundError, StorageError, ValidationError
+from counter_app.errors import CounterError, NotFoundError, StorageError, ValidationError
+from counter_app.files import PRIVATE_FILE_MODE, make_private_dir
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import load_dossier
@@ -94,7 +95,7 @@ def store_file(pages_dir: Path, data: bytes) -> str:
     if target.exists():
         return sha256
     try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(target.parent)  # pages/ too, not only its fan-out folder
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256[:8]}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -266,57 +267,96 @@ def attach_pages(
         raise ValidationError(_("Không có trang nào để đính kèm."))
     if is_result and document is not None:
         raise ValidationError(_("Kết quả giải quyết không thuộc thành phần hồ sơ nào."))
-    hashes = [store_file(ctx.pages_dir, page.data) for page in pages]  # files first, then rows
-    now = ctx.clock()
-    with ctx.session() as session:
-        dossier = load_dossier(session, code, for_update=True)
-        if is_result and Status(dossier.status) not in RESULT_STATUSES:
-            raise ValidationError(
-                _("Chỉ đính kèm kết quả khi hồ sơ đang giải quyết hoặc đã giải quyết.")
-            )
-        row = _document_row(session, dossier, document)
-        document_id = row.id if row is not None else None
-        group = _group(session, dossier.id, document_id, is_result)
-        at = len(group) if position is None else max(0, min(position - 1, len(group)))
-        added: list[Page] = []
-        for page, sha256 in zip(pages, hashes, strict=True):
-            added.append(
-                Page(
-                    dossier_id=dossier.id,
-                    document_id=document_id,
-                    position=0,
-                    sha256=sha256,
-                    media_type=page.media_type,
-                    size_bytes=len(page.data),
-                    width=page.width,
-                    height=page.height,
-                    dpi=page.dpi,
-                    blank=page.blank,
-                    rotation=0,
-                    is_result=is_result,
-                    added_at=now,
-                    added_by=actor.login,
+    # A refused attach leaves no file behind: what the transaction checks is checked first,
+    # and a file this call added is removed again when the transaction fails after all.
+    _check_target(ctx, code, document, is_result)
+    added_files = {
+        page_path(ctx.pages_dir, hashlib.sha256(page.data).hexdigest()) for page in pages
+    }
+    added_files = {path for path in added_files if not path.exists()}
+    try:
+        hashes = [store_file(ctx.pages_dir, page.data) for page in pages]  # files, then rows
+        now = ctx.clock()
+        with ctx.session() as session:
+            dossier = load_dossier(session, code, for_update=True)
+            _check_result_status(dossier, is_result)
+            row = _document_row(session, dossier, document)
+            document_id = row.id if row is not None else None
+            group = _group(session, dossier.id, document_id, is_result)
+            at = len(group) if position is None else max(0, min(position - 1, len(group)))
+            added: list[Page] = []
+            for page, sha256 in zip(pages, hashes, strict=True):
+                added.append(
+                    Page(
+                        dossier_id=dossier.id,
+                        document_id=document_id,
+                        position=0,
+                        sha256=sha256,
+                        media_type=page.media_type,
+                        size_bytes=len(page.data),
+                        width=page.width,
+                        height=page.height,
+                        dpi=page.dpi,
+                        blank=page.blank,
+                        rotation=0,
+                        is_result=is_result,
+                        added_at=now,
+                        added_by=actor.login,
+                    )
                 )
+            group[at:at] = added
+            _renumber(group)
+            session.add_all(added)
+            if row is not None:
+                row.digitised = True
+            _record(
+                ctx,
+                session,
+                dossier,
+                actor,
+                {
+                    "action": "result" if is_result else "add",
+                    "document": document,
+                    "position": at + 1,
+                    "pages": hashes,
+                },
             )
-        group[at:at] = added
-        _renumber(group)
-        session.add_all(added)
-        if row is not None:
-            row.digitised = True
-        _record(
-            ctx,
-            session,
-            dossier,
-            actor,
-            {
-                "action": "result" if is_result else "add",
-                "document": document,
-                "position": at + 1,
-                "pages": hashes,
-            },
+            numbers = _document_numbers(session, dossier.id)
+            return [_page_view(page, dossier.code, numbers) for page in added]
+    except BaseException:
+        _remove_unreferenced(ctx, added_files)
+        raise
+
+
+def _check_result_status(dossier: Dossier, is_result: bool) -> None:
+    if is_result and Status(dossier.status) not in RESULT_STATUSES:
+        raise ValidationError(
+            _("Chỉ đính kèm kết quả khi hồ sơ đang giải quyết hoặc đã giải quyết.")
         )
-        numbers = _document_numbers(session, dossier.id)
-        return [_page_view(page, dossier.code, numbers) for page in added]
+
+
+def _check_target(ctx: AppContext, code: str, document: int | None, is_result: bool) -> None:
+    """The dossier, its status for a result and its checklist line, before a file is stored."""
+    with ctx.session() as session:
+        dossier = load_dossier(session, code)
+        _check_result_status(dossier, is_result)
+        _document_row(session, dossier, document)
+
+
+def _remove_unreferenced(ctx: AppContext, paths: set[Path]) -> None:
+    """Remove the page files a failed attach stored, unless a page row has come to use one
+    meanwhile (the store is shared by content). Best effort: the attach's own error is the
+    one reported."""
+    try:
+        with ctx.session() as session:
+            for path in paths:
+                used = session.execute(
+                    sa.select(Page.id).where(Page.sha256 == path.name).limit(1)
+                ).first()
+                if used is None:
+                    path.unlink(missing_ok=True)
+    except (CounterError, sa.exc.SQLAlchemyError, OSError):
+        pass
 
 
 def attach_result(
@@ -492,7 +532,9 @@ def export_pdf(
             for pdf_page, (_sha, rotation) in zip(pdf.pages, pages, strict=True):
                 if rotation:
                     pdf_page.rotate(rotation, relative=True)
-            pdf.save(partial)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            with os.fdopen(os.open(partial, flags, PRIVATE_FILE_MODE), "wb") as out:
+                pdf.save(out)  # an export carries the citizen's papers: this user's only
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
