@@ -46,7 +46,9 @@ SLICE_EDGES: dict[str, frozenset[str]] = {
     "counter_app.scanning": frozenset(),  # scanners, image clean-up, page store, watched folder
     "counter_app.documents": frozenset({"counter_app.scanning"}),  # forms, book, receipt QR
     "counter_app.guidance": frozenset({"counter_app.documents"}),  # online-filing guidance
-    "counter_app.dossiers": frozenset({"counter_app.guidance"}),  # intake, moves, deadlines
+    "counter_app.dossiers": frozenset(  # intake (into the tracking book), moves, deadlines
+        {"counter_app.guidance", "counter_app.documents"}
+    ),
     "counter_app.payments": frozenset(  # fees, VietQR, the fee slip
         {"counter_app.dossiers", "counter_app.documents", "counter_app.guidance"}
     ),

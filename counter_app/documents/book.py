@@ -40,6 +40,11 @@ class BookScope(StrEnum):
     def subtitle(self) -> str:
         return _(_SCOPE_SUBTITLES[self]) if self in _SCOPE_SUBTITLES else ""
 
+    @property
+    def printed_subtitle(self) -> str:
+        """The subtitle on the printed book: form text, Vietnamese whatever the language."""
+        return _SCOPE_SUBTITLES.get(self, "")
+
 
 _SCOPE_SUBTITLES = {
     BookScope.OWN: N_("Hồ sơ thuộc thẩm quyền giải quyết của đơn vị"),

@@ -8,11 +8,13 @@ dossier's form is recorded on its history as a print, like a print from the GUI.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from counter_app.documents.book import BookScope
-from counter_app.errors import ValidationError
+from counter_app.errors import StorageError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
@@ -39,6 +41,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         paper=args.paper,
         draft=args.draft,
     )
+    check_output(args.pdf)  # before anything is taken (a final print may take a book entry)
     with context_for(args) as ctx:
         if kind is FormKind.BOOK:
             if args.code or args.date_from is None or args.date_to is None:
@@ -69,25 +72,39 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_output(path: Path) -> None:
+    """Refuse a PDF path that cannot be written (no such folder, a folder, read-only),
+    by creating and removing a scratch file beside it, before the command writes anything."""
+    if path.is_dir():
+        raise ValidationError(_("{path} là một thư mục, không phải tệp PDF.").format(path=path))
+    try:
+        descriptor, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise StorageError(
+            _("Không ghi được tệp {path}: {error}").format(path=path, error=exc.strerror)
+        ) from exc
+    os.close(descriptor)
+    Path(scratch).unlink(missing_ok=True)
+
+
 def _public_key(args: argparse.Namespace) -> Any:
-    from counter_app.documents.receipt_qr import load_or_create_key, load_public_key
+    from counter_app.documents.receipt_qr import load_public_key, office_public_key
 
     if args.public_key is not None:
-        try:
-            return load_public_key(args.public_key.read_bytes())
-        except OSError as exc:
-            raise ValidationError(
-                _("Không đọc được tệp khóa công khai {path}.").format(path=args.public_key)
-            ) from exc
+        from counter_app.files import read_input_file
+
+        pem = read_input_file(args.public_key, max_bytes=64 * 1024, what=_("khóa công khai"))
+        return load_public_key(pem)
     with context_for(args) as ctx:
-        return load_or_create_key(ctx.data_dir).public_key()
+        return office_public_key(ctx.data_dir)  # checking a receipt never makes a key
 
 
 def cmd_receipt_verify(args: argparse.Namespace) -> int:
-    from counter_app.documents.receipt_qr import verify_image
+    from counter_app.documents.receipt_qr import qr_texts_in_file, verify_texts
     from counter_app.kernel.views import iso
 
-    claim = verify_image(args.image, _public_key(args))
+    texts = qr_texts_in_file(args.image)  # a bad file is refused before any key is read
+    claim = verify_texts(texts, _public_key(args))
     document = {
         "valid": True,
         "code": claim.code,
@@ -132,14 +149,18 @@ def register(commands: Commands) -> None:
     )
     printing.add_argument("code", nargs="?", help=_("mã hồ sơ (không dùng cho book)"))
     printing.add_argument("--pdf", required=True, type=Path, help=_("tệp PDF để ghi"))
-    printing.add_argument("--from", dest="date_from", type=parse_date)
+    printing.add_argument(
+        "--from", dest="date_from", type=parse_date, help=_("từ ngày (YYYY-MM-DD, cho book)")
+    )
     printing.add_argument(
         "--book",
         choices=[scope.value for scope in BookScope],
         default=BookScope.ALL.value,
         help=_("sổ nào: tất cả, hồ sơ của đơn vị (own), hồ sơ chuyển nơi khác (routed)"),
     )
-    printing.add_argument("--to", dest="date_to", type=parse_date)
+    printing.add_argument(
+        "--to", dest="date_to", type=parse_date, help=_("đến ngày (YYYY-MM-DD, cho book)")
+    )
     printing.add_argument("--reason", help=_("lý do (từ chối, bổ sung, dừng, xin lỗi)"))
     printing.add_argument(
         "--item", action="append", help=_("nội dung cần bổ sung (lặp lại cho nhiều dòng)")
@@ -160,7 +181,9 @@ def register(commands: Commands) -> None:
     verify = receipt_sub.add_parser(
         "verify", parents=[common], help=_("đọc mã QR trên ảnh chụp/quét và kiểm tra chữ ký")
     )
-    verify.add_argument("image", type=Path)
+    verify.add_argument(
+        "image", type=Path, help=_("ảnh chụp hoặc bản quét giấy tiếp nhận (ảnh hoặc PDF)")
+    )
     verify.add_argument(
         "--public-key",
         type=Path,
@@ -171,5 +194,7 @@ def register(commands: Commands) -> None:
     public_key = receipt_sub.add_parser(
         "public-key", parents=[common], help=_("in khóa công khai để bên thứ ba kiểm tra")
     )
-    public_key.add_argument("--out", type=Path)
+    public_key.add_argument(
+        "--out", type=Path, help=_("tệp để ghi khóa (mặc định: in ra màn hình)")
+    )
     public_key.set_defaults(handler=cmd_receipt_public_key)

@@ -11,7 +11,7 @@ here (units of time, "đồng") are form text too and are never translated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -32,7 +32,12 @@ from counter_app.documents.layout import (
     markup_para,
     para,
 )
-from counter_app.documents.ledger import DEFAULT_BOOK_FORMAT, LedgerNumber, ensure_entries
+from counter_app.documents.ledger import (
+    LedgerNumber,
+    book_format_setting,
+    ensure_entries,
+    entries_for,
+)
 from counter_app.documents.receipt_qr import ReceiptClaim, load_or_create_key, sign
 from counter_app.documents.templates import (
     FormKind,
@@ -44,7 +49,7 @@ from counter_app.domain.calendar import VN_TZ, LimitUnit, TimeLimit
 from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Status
 from counter_app.domain.periods import check_range
-from counter_app.domain.text import nfc
+from counter_app.domain.text import fold, nfc
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.config import OfficeConfig
@@ -58,6 +63,8 @@ QR_SIZE_MM = 21.0
 SLIP_QR_SIZE_MM = 32.0
 """Large enough for a 203-dpi thermal head: about 4 dots a module of the signed link."""
 _MM = 72.0 / 25.4
+NONE_GIVEN = "Không có"
+"""What a contact the applicant did not give prints (form text, never translated)."""
 _UNIT_TEXT = {
     LimitUnit.WORKING_DAYS: "ngày làm việc",
     LimitUnit.WORKING_HOURS: "giờ làm việc",
@@ -95,12 +102,6 @@ class RenderedForm:
     pdf: bytes
     qr_payload: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
-
-
-def forms_config(ctx: AppContext) -> dict[str, Any]:
-    """The office's print settings (config key `forms`), e.g. paper, place, phone, signer."""
-    raw = ctx.config.extra.get("forms", {})
-    return raw if isinstance(raw, dict) else {}
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -182,37 +183,61 @@ class _Context:
 
     dossier: DossierView
     office: Office
-    ledger: LedgerNumber
+    ledger: LedgerNumber | None
+    """None only on a draft of a dossier not yet in the book (a preview takes no number)."""
     received_by_name: str
     now: datetime
+    catalog_kinds: Mapping[str, str] = field(default_factory=dict)
+    """The catalog's "Loại giấy tờ" of the procedure's documents, by name."""
 
 
-def _gather(ctx: AppContext, code: str) -> _Context:
-    settings = forms_config(ctx)
+def _catalog_kinds(ctx: AppContext, procedure_code: str) -> dict[str, str]:
+    try:
+        documents = ctx.catalog.get(procedure_code).documents
+    except NotFoundError:
+        return {}  # a procedure since dropped from the catalog
+    return {nfc(d.name): d.original_or_copy for d in documents if d.original_or_copy}
+
+
+def _gather(ctx: AppContext, dossier: DossierView, *, draft: bool) -> _Context:
+    """The office, the book entry and the clerk's name of `dossier`.
+
+    A dossier is written into the book as it is received; one received before that rule
+    gets its entry here, at its first final print, never on a draft.
+    """
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
-        row = session.execute(sa.select(Dossier).where(Dossier.code == code.strip())).scalar()
+        row = session.execute(sa.select(Dossier).where(Dossier.code == dossier.code)).scalar()
         if row is None:
-            raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=code))
+            raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=dossier.code))
         office = session.get(Office, row.office_id) or ensure_office(session, ctx)
         session.expunge(office)
-        ledger = ensure_entries(
-            session,
-            [row],
-            counter_id=ctx.config.counter_id,
-            book_format=str(settings.get("book_format", DEFAULT_BOOK_FORMAT)),
-            now=now,
-        )[row.id]
+        if draft:
+            ledger = entries_for(session, [row.id]).get(row.id)
+        else:
+            ledger = ensure_entries(
+                session,
+                [row],
+                counter_id=ctx.config.counter_id,
+                book_format=book_format_setting(ctx),
+                now=now,
+            )[row.id]
         name = session.execute(sa.select(User.name).where(User.login == row.received_by)).scalar()
-    dossier = get_dossier(ctx, code)
-    return _Context(dossier, office, ledger, nfc(name or "") or dossier.received_by, now)
+    return _Context(
+        dossier,
+        office,
+        ledger,
+        nfc(name or "") or dossier.received_by,
+        now,
+        _catalog_kinds(ctx, dossier.procedure),
+    )
 
 
 def place_name(ctx: AppContext, office: Office | OfficeConfig) -> str:
     """The place of a document's place-date line: the `forms.place` setting, else the
     parent body's name without "UBND " (else the office's name)."""
-    place = forms_config(ctx).get("place")
-    if isinstance(place, str) and place.strip():
+    place = ctx.config.forms.place
+    if place.strip():
         return place
     parent = office.parent_body.strip()
     return parent[5:] if parent.upper().startswith("UBND ") else parent or office.name
@@ -244,7 +269,7 @@ def dossier_fields(
     """The `{name}` fields a template may use, as plain text."""
     dossier = gathered.dossier
     office = gathered.office
-    settings = forms_config(ctx)
+    settings = ctx.config.forms
     applicant = dossier.applicant
     time_limit = BLANK
     try:
@@ -266,20 +291,21 @@ def dossier_fields(
         ),
         Status(dossier.status).label,
     )
-    return_place = settings.get("return_place") or f"Bộ phận Một cửa – {office.name}"
+    return_place = settings.return_place or f"Bộ phận Một cửa – {office.name}"
     original_due, new_due = _appointments(dossier, kind, options)
     return {
         "code": dossier.code,
         "office_name": office.name,
         "office_id": office.electronic_id,
         "parent_body": office.parent_body,
-        "office_phone": str(settings.get("phone", "")),
+        "office_phone": settings.phone,
         "place": place_name(ctx, office),
         "applicant_name": str(applicant.get("name", "")),
         "applicant_id": str(applicant.get("id_number") or applicant.get("tax_code") or ""),
         "applicant_address": str(applicant.get("address") or ""),
-        "applicant_phone": str(applicant.get("phone") or ""),
-        "applicant_email": str(applicant.get("email") or ""),
+        # The intake asked for them: none given is "Không có", not a line to write on.
+        "applicant_phone": str(applicant.get("phone") or NONE_GIVEN),
+        "applicant_email": str(applicant.get("email") or NONE_GIVEN),
         "procedure_name": dossier.procedure_name,
         "procedure_code": dossier.procedure,
         "channel": dossier.channel,
@@ -292,17 +318,17 @@ def dossier_fields(
         "due_time": format_moment(original_due),
         "new_due_time": format_moment(new_due),
         "today_time": format_moment(gathered.now),
-        "return_place": str(return_place),
+        "return_place": return_place,
         "fees": _fees_text(dossier),
-        "book": gathered.ledger.book,
-        "entry": str(gathered.ledger.entry),
+        "book": gathered.ledger.book if gathered.ledger else "",
+        "entry": str(gathered.ledger.entry) if gathered.ledger else "",
         "received_by": gathered.received_by_name,
         "reason": reason or "",
         "stage": stage,
         "competent_body": dossier.competent_body or office.parent_body,
         "coordinating_body": options.coordinating_body,
-        "signer": options.signer or str(settings.get("signer", "")),
-        "lookup_url": str(ctx.config.extra.get("public_status_url") or ""),
+        "signer": options.signer or settings.signer,
+        "lookup_url": ctx.config.public_status_url,
     }
 
 
@@ -313,15 +339,17 @@ def _page_setup(
     paper: str | None,
     form: Mapping[str, Any] | None = None,
 ) -> PageSetup:
-    settings = forms_config(ctx)
+    settings = ctx.config.forms
     if kind is FormKind.BOOK:
-        name = paper or settings.get("book_paper") or template_set.book_paper
+        name = paper or settings.book_paper or template_set.book_paper
     elif form is not None and form.get("paper"):
         # A form made for its own paper (the 80 mm slip) ignores the office's A5/A4 choice.
-        name = paper or settings.get(f"{kind.value}_paper") or form["paper"]
+        name = paper or settings.own_paper(kind.value) or form["paper"]
     else:
-        name = paper or settings.get("paper") or template_set.paper
-    return PageSetup.parse(str(name))
+        name = paper or settings.paper or template_set.paper
+    setup = PageSetup.parse(str(name))
+    # A form uses its page to the margins: no frame padding above and below.
+    return setup if setup.is_roll else replace(setup, padding_y=0.0)
 
 
 # --- blocks -----------------------------------------------------------------------------
@@ -337,18 +365,61 @@ def _style(st: Styles, name: str | None) -> Any:
     }.get(name or "", st.body)
 
 
+_FILLED_IN_FORMS = (
+    "to khai",
+    "don ",
+    "giay de nghi",
+    "van ban de nghi",
+    "de nghi ",
+    "ban khai",
+    "phieu ",
+    "thong bao",
+    "du thao",
+    "bien ban hop",
+)
+"""How the names of papers the applicant fills in and signs begin (folded): an original."""
+
+
+def document_kind(name: str, stated: str, catalog_kinds: Mapping[str, str]) -> str:
+    """What a checklist line's "Loại giấy tờ" prints: what the checklist says, else what the
+    catalog says of the same document, else what the name itself says (the catalog builder's
+    reading, and a declaration, application or draft the applicant signs is an original),
+    else "" (the clerk writes it in)."""
+    kind = stated.strip() or catalog_kinds.get(nfc(name), "")
+    if not kind:
+        folded = fold(name)
+        if folded.startswith(("ban sao chung thuc", "ban sao co chung thuc")):
+            kind = "bản sao chứng thực"
+        elif folded.startswith("ban chinh/ban sao"):
+            kind = "bản chính hoặc bản sao"
+        elif folded.startswith("ban sao"):
+            kind = "bản sao"
+        elif folded.startswith(("ban chinh", "ban goc")) or folded.startswith(_FILLED_IN_FORMS):
+            kind = "bản chính"
+        elif "xuat trinh" in folded:
+            kind = "xuất trình"
+    kind = nfc(kind)
+    return kind[:1].upper() + kind[1:]
+
+
 def _documents_block(
-    heading: str, layout_name: str, dossier: DossierView, st: Styles, setup: PageSetup
+    heading: str,
+    layout_name: str,
+    dossier: DossierView,
+    catalog_kinds: Mapping[str, str],
+    st: Styles,
+    setup: PageSetup,
 ) -> list[Any]:
     flowables = [para(heading, st.body)]
     documents = [d for d in dossier.documents if d.provided]
+    kinds = [document_kind(d.name, d.original_or_copy, catalog_kinds) for d in documents]
     if layout_name == "list":
         if not documents:
             flowables.append(para(f"(1) {BLANK}", st.body))
-        for number, document in enumerate(documents, start=1):
-            kind = f"{document.original_or_copy}; " if document.original_or_copy else ""
+        for number, (document, kind) in enumerate(zip(documents, kinds, strict=True), start=1):
+            what = f"{kind}; " if kind else ""
             flowables.append(
-                para(f"({number}) {document.name} ({kind}{document.copies:02d} bản)", st.body)
+                para(f"({number}) {document.name} ({what}{document.copies:02d} bản)", st.body)
             )
         return flowables
     rows: list[list[Any]] = [
@@ -359,18 +430,20 @@ def _documents_block(
             para("Số lượng", st.cell_head),
         ]
     ]
-    for number, document in enumerate(documents, start=1):
+    for number, (document, kind) in enumerate(zip(documents, kinds, strict=True), start=1):
         rows.append(
             [
                 para(str(number), st.cell_center),
                 para(document.name, st.cell),
-                para(document.original_or_copy or BLANK, st.cell_center),
+                para(kind or BLANK, st.cell_center),
                 para(f"{document.copies:02d}", st.cell_center),
             ]
         )
     if not documents:
         rows.append([para("1", st.cell_center), para(BLANK, st.cell), "", ""])
-    flowables.append(layout.grid_table(rows, (0.08, 0.58, 0.2, 0.14), setup))
+    # A compact list: the name takes the width, a line's rule sits close to its text.
+    table = layout.grid_table(rows, (0.06, 0.68, 0.17, 0.09), setup, padding=0.8)
+    flowables.append(table)
     return flowables
 
 
@@ -521,53 +594,93 @@ def _form_story(
     story.append(para(str(form["title"]), st.title))
     if form.get("subtitle"):
         story.append(markup_para(fill(f"<b>{form['subtitle']}</b>", fields), st.subtitle))
-    for block in form["blocks"]:
+
+    def flowables(block: Mapping[str, Any], ragged: bool = False) -> list[Any]:
         if block.get("when") and not fields.get(str(block["when"])):
-            continue  # an optional line whose field is empty is left out, not printed blank
-        if "qr" in block:
-            if qr_payload:
-                size_mm = float(block.get("size_mm", SLIP_QR_SIZE_MM))
-                story.append(Spacer(1, setup.font_size * 0.5))
-                story.append(layout.qr_flowable(qr_payload, size_mm * _MM))
-                if block["qr"]:
-                    story.append(markup_para(fill(str(block["qr"]), fields), st.small_center))
-        elif "text" in block and block.get("style") == "code":
+            return []  # an optional line whose field is empty is left out, not printed blank
+        if "text" in block and block.get("style") == "code":
             text = _plain(fill(str(block["text"]), fields)) or BLANK
-            story.append(layout.fitted_para(text, st.code, setup))
-        elif "text" in block:
-            story.append(
-                markup_para(fill(str(block["text"]), fields), _style(st, block.get("style")))
+            return [layout.fitted_para(text, st.code, setup)]
+        if "text" in block:
+            style = _style(st, block.get("style"))
+            if ragged and style is st.body:  # a narrow column: no gaps from justifying
+                style = _left(style)
+            return [markup_para(fill(str(block["text"]), fields), style)]
+        if "documents" in block:
+            return _documents_block(
+                str(block["documents"]),
+                str(block.get("layout", "table")),
+                gathered.dossier,
+                gathered.catalog_kinds,
+                st,
+                setup,
             )
-        elif "documents" in block:
-            story.extend(
-                _documents_block(
-                    str(block["documents"]),
-                    str(block.get("layout", "table")),
-                    gathered.dossier,
-                    st,
-                    setup,
-                )
-            )
-        elif "items" in block:
+        if "items" in block:
             items = options.items or _latest_items(gathered.dossier.events)
-            story.extend(_items_block(str(block["items"]), items, st))
-        elif "signatures" in block:
-            story.append(
-                _signatures(block["signatures"], fields, str(block.get("align", "")), setup)
-            )
-        elif "handovers" in block:
-            story.extend(
-                _handovers_block(
-                    [str(h) for h in block["handovers"]],
-                    int(block.get("rows", 3)),
-                    gathered,
-                    st,
-                    setup,
-                )
-            )
-        elif "letter_footer" in block:
-            story.append(_letter_footer(block["letter_footer"], fields, setup))
+            return _items_block(str(block["items"]), items, st)
+        if "signatures" in block:
+            return [_signatures(block["signatures"], fields, str(block.get("align", "")), setup)]
+        if "handovers" in block:
+            headers = [str(h) for h in block["handovers"]]
+            return _handovers_block(headers, int(block.get("rows", 3)), gathered, st, setup)
+        if "letter_footer" in block:
+            return [_letter_footer(block["letter_footer"], fields, setup)]
+        return []
+
+    blocks = list(form["blocks"])
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        index += 1
+        if "qr" not in block:
+            story.extend(flowables(block))
+            continue
+        if block.get("when") and not fields.get(str(block["when"])):
+            continue
+        size = float(block.get("size_mm", SLIP_QR_SIZE_MM)) * _MM
+        caption = fill(str(block["qr"]), fields) if block["qr"] else ""
+        beside = int(block.get("beside", 0))
+        if beside:  # the QR at the right of the next `beside` blocks, no height of its own
+            text = [f for inner in blocks[index : index + beside] for f in flowables(inner, True)]
+            index += beside
+            if qr_payload:
+                story.append(_beside_qr(text, qr_payload, size, caption, st, setup))
+            else:
+                story.extend(text)
+        elif qr_payload:
+            story.append(Spacer(1, setup.font_size * 0.5))
+            story.append(layout.qr_flowable(qr_payload, size))
+            if caption:
+                story.append(markup_para(caption, st.small_center))
     return story
+
+
+def _beside_qr(
+    text: list[Any], payload: str, size: float, caption: str, st: Styles, setup: PageSetup
+) -> Any:
+    """`text` on the left, the QR (and its caption) on the right, top-aligned."""
+    from reportlab.platypus import Table, TableStyle
+
+    _x, _y, frame_width, _h = setup.frame
+    width = frame_width - 2 * layout.FRAME_PADDING  # the text lines up with the paragraphs
+    qr_width = size + 4
+    qr: list[Any] = [layout.qr_flowable(payload, size)]
+    if caption:
+        qr.append(markup_para(caption, st.small_center))
+    table = Table([[text, qr]], colWidths=[width - qr_width, qr_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (1, 0), (1, 0), 4),
+            ]
+        )
+    )
+    return table
 
 
 def _right(style: Any) -> Any:
@@ -577,15 +690,53 @@ def _right(style: Any) -> Any:
     return ParagraphStyle(f"{style.name}_right", parent=style, alignment=TA_RIGHT)
 
 
+def _left(style: Any) -> Any:
+    from reportlab.lib.enums import TA_LEFT
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}_left", parent=style, alignment=TA_LEFT)
+
+
 def receipt_claim(ctx: AppContext, dossier: DossierView, office: Office) -> ReceiptClaim:
-    url = ctx.config.extra.get("public_status_url")
     return ReceiptClaim(
         code=dossier.code,
         office_id=office.electronic_id,
         received_at=dossier.received_at,
         due_at=dossier.due_at,
-        lookup_url=str(url) if url else "",
+        lookup_url=ctx.config.public_status_url,
     )
+
+
+FIT_STEPS = ((1.0, 1.2), (1.0, 1.12), (0.95, 1.12), (0.9, 1.1), (0.85, 1.08))
+"""(type size as a share of the paper's, line spacing) a form tries in turn to keep one copy
+on one page: at most 15 % smaller (A5: 9 pt down to 7.65 pt, cells to 6.15 pt)."""
+
+
+def fit_to_page(build: Callable[[PageSetup], list[Any]], setup: PageSetup) -> PageSetup:
+    """The first of `FIT_STEPS` at which the story `build` makes fits one page of `setup`'s
+    paper; `setup` itself when none does (the form then continues on the next page, whole).
+    Roll paper is as long as its content and is returned as it is."""
+    if setup.is_roll:
+        return setup
+    candidates = [
+        replace(setup, font_size=round(setup.font_size * scale, 2), line_spacing=spacing)
+        for scale, spacing in FIT_STEPS
+    ]
+
+    def fits(index: int) -> bool:
+        return layout.page_count(build(candidates[index]), candidates[index]) == 1
+
+    if fits(0):
+        return candidates[0]  # most forms: the first try
+    # Each step is smaller than the one before: the largest that fits is found by halving.
+    low, high = 0, len(candidates)  # candidates[low] does not fit; none past `high` tried
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle
+    return candidates[high] if high < len(candidates) else setup
 
 
 def render_form(
@@ -597,11 +748,12 @@ def render_form(
     if kind is FormKind.BOOK:
         raise ValidationError(_("Sổ theo dõi hồ sơ in theo khoảng ngày, không theo mã hồ sơ."))
     options = options or FormOptions()
-    gathered = _gather(ctx, code)
-    dossier = gathered.dossier
+    dossier = get_dossier(ctx, code)
     template_set = select_template_set(load_template_sets(ctx.data_dir), dossier.received_at.date())
     form = template_set.form(kind)
+    # The paper is checked before anything is written (a final print may take a book entry).
     setup = _page_setup(ctx, template_set, kind, options.paper, form)
+    gathered = _gather(ctx, dossier, draft=options.draft)
     fields = dossier_fields(ctx, gathered, kind, options)
     qr_payload = None
     receipt_kinds = (FormKind.RECEIPT, FormKind.SLIP)
@@ -611,14 +763,18 @@ def render_form(
         qr_payload = sign(claim, load_or_create_key(ctx.data_dir))
     header_day = dossier.received_at.date() if kind in receipt_kinds else gathered.now.date()
     copies = [str(label) for label in form.get("copies", [])] or [""]
+
+    def copy_story(label: str, on: PageSetup) -> list[Any]:
+        copy_fields = {**fields, "copy_label": label}
+        return _form_story(form, copy_fields, gathered, options, on, header_day, qr_payload)
+
+    longest = max(copies, key=len)
+    setup = fit_to_page(lambda candidate: copy_story(longest, candidate), setup)
     story: list[Any] = []
     for number, label in enumerate(copies):
         if number:
             story.append(PageBreak())
-        copy_fields = {**fields, "copy_label": label}
-        story.extend(
-            _form_story(form, copy_fields, gathered, options, setup, header_day, qr_payload)
-        )
+        story.extend(copy_story(label, setup))
     pdf = layout.build_pdf(
         story,
         setup,
@@ -671,6 +827,13 @@ def _breakable_code(code: str) -> str:
     return f"{unit}-\n{rest}" if joint else code
 
 
+BOOK_FONT_SIZE = 8.0
+"""The book's type size; its cells 1.5 pt smaller (Noto Serif at 6.5 pt stands as tall as
+Times at 7.8 pt)."""
+BOOK_MARGINS_MM = (10.0, 12.0, 15.0, 8.0)
+"""top, bottom, left (binding), right"""
+
+
 def _book_cell(row: BookRow, number: LedgerNumber | None, name: str) -> str:
     def when(moment: datetime | None, with_time: bool = False) -> str:
         if moment is None:
@@ -678,14 +841,14 @@ def _book_cell(row: BookRow, number: LedgerNumber | None, name: str) -> str:
         return f"{moment:%d/%m/%Y}\n{moment:%H:%M}" if with_time else f"{moment:%d/%m/%Y}"
 
     values: dict[str, str] = {
-        "entry": str(number.entry) if number else str(row.number),
+        "entry": str(number.entry) if number else "",
         "book": number.book if number else "",
         "code": _breakable_code(row.code),
         "procedure_name": row.procedure_name,
         "procedure_code": row.procedure_code,
         "sets": f"{row.sets:02d}",
         "applicant_name": row.applicant_name,
-        "address_phone": "\n".join(v for v in (row.address, row.phone) if v),
+        "address_phone": ", ".join(v for v in (row.address, row.phone) if v),
         "competent_body": row.competent_body,
         "received_at": when(row.received_at, with_time=True),
         "due_at": when(row.due_at, with_time=True),
@@ -727,7 +890,14 @@ def _book_table(
     numbering = [para(f"({n})", st.cell_center) for n in range(1, len(columns) + 1)]
     widths = [float(column.get("width", 5)) for column in columns]
     return layout.grid_table(
-        [top, second, numbering, *body], widths, setup, header_rows=3, spans=spans
+        [top, second, numbering, *body],
+        widths,
+        setup,
+        header_rows=3,
+        spans=spans,
+        padding=1.0,
+        padding_x=1.5,
+        valign="TOP",  # a row's cells read across from their first lines
     )
 
 
@@ -741,11 +911,17 @@ def render_book(
     """The tracking book of the dossiers received from `date_from` to `date_to` inclusive."""
     check_range(date_from, date_to)
     options = options or FormOptions()
-    settings = forms_config(ctx)
     template_set = select_template_set(load_template_sets(ctx.data_dir), date_to)
     form = template_set.form(FormKind.BOOK)
     setup = _page_setup(ctx, template_set, FormKind.BOOK, options.paper)
-    setup = replace(setup, font_size=min(setup.font_size, 9.0))  # 14 columns must fit
+    # 14 columns across, a dozen and more rows down: cells in 6.5 pt, narrow margins (the
+    # left one wider, for the binding), lines close.
+    setup = replace(
+        setup,
+        font_size=min(setup.font_size, BOOK_FONT_SIZE),
+        line_spacing=1.12,
+        margins_mm=BOOK_MARGINS_MM,
+    )
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
         office = ensure_office(session, ctx)
@@ -755,13 +931,16 @@ def render_book(
             .where(Dossier.code.in_([r.code for r in rows]))
             .order_by(Dossier.received_at, Dossier.id)
         ).scalars()
-        by_id = ensure_entries(
-            session,
-            dossiers,
-            counter_id=ctx.config.counter_id,
-            book_format=str(settings.get("book_format", DEFAULT_BOOK_FORMAT)),
-            now=now,
-        )
+        if options.draft:  # a preview takes no number: a dossier not yet in the book has none
+            by_id = entries_for(session, [dossier.id for dossier in dossiers])
+        else:  # dossiers received before entries were taken at receipt get theirs now
+            by_id = ensure_entries(
+                session,
+                dossiers,
+                counter_id=ctx.config.counter_id,
+                book_format=book_format_setting(ctx),
+                now=now,
+            )
         codes = {
             code: dossier_id
             for code, dossier_id in session.execute(
@@ -772,29 +951,30 @@ def render_book(
     numbers = {code: by_id[dossier_id] for code, dossier_id in codes.items()}
     st = make_styles(setup)
     columns = list(form["columns"])
+    fields = [str(c.get("field", "")) for c in columns]
+    centred = {"entry", "sets"}
     body = [
         [
-            para(value, st.cell) if value else ""
-            for value in (
-                _book_cell(row, numbers.get(row.code), str(c.get("field", ""))) for c in columns
-            )
+            para(value, st.cell_center if name in centred else st.cell) if value else ""
+            for name, value in ((f, _book_cell(row, numbers.get(row.code), f)) for f in fields)
         ]
         for row in rows
     ]
     books = sorted({n.book for n in numbers.values()}) or [BLANK]
-    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Paragraph, Spacer
 
     story: list[Any] = [
         Paragraph(f"<i>{form.get('form_no', '')}</i>", _right(st.small)),
         para(office.parent_body.upper(), st.header),
         para(office.name.upper(), st.header_bold),
         para(str(form["title"]), st.title),
-        *([para(scope.subtitle, st.body_center)] if scope.subtitle else []),
+        *([para(scope.printed_subtitle, st.body_center)] if scope.printed_subtitle else []),
         para(
             f"Từ ngày {format_day(date_from)} đến ngày {format_day(date_to)} — "
             f"Quyển số: {', '.join(books)}",
             st.body_center,
         ),
+        Spacer(1, setup.font_size * 0.4),
         _book_table(columns, body, setup),
     ]
     if not rows:

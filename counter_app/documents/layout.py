@@ -53,6 +53,10 @@ class PageSetup:
     font_size: float = 10.0
     length_mm: float = 0.0
     """The page length of roll paper, found by `build_pdf` from the content (0 until then)."""
+    line_spacing: float = 1.2
+    """Body leading as a multiple of the font size (a form fitted to its page goes tighter)."""
+    padding_y: float = FRAME_PADDING
+    """Space (points) the frame keeps above and below the content, inside the margins."""
 
     @classmethod
     def parse(cls, text: str) -> PageSetup:
@@ -121,18 +125,23 @@ def make_styles(setup: PageSetup) -> Styles:
 
     register_fonts()
     size = setup.font_size
+    spacing = setup.line_spacing
     # A 72 mm line holds too few words to justify without gaps; lines apart read easier.
     body = ParagraphStyle(
         "body",
         fontName=SERIF,
         fontSize=size,
-        leading=size * 1.2,
+        leading=size * spacing,
         alignment=TA_LEFT if setup.is_roll else TA_JUSTIFY,
         spaceBefore=size * 0.3 if setup.is_roll else 0,
     )
     small_size = size - 1.5
     small = ParagraphStyle(
-        "small", parent=body, fontSize=small_size, leading=small_size * 1.25, spaceBefore=0
+        "small",
+        parent=body,
+        fontSize=small_size,
+        leading=small_size * (spacing + 0.05),
+        spaceBefore=0,
     )
     cell = ParagraphStyle("cell", parent=small, alignment=0)
     title = ParagraphStyle(
@@ -154,7 +163,7 @@ def make_styles(setup: PageSetup) -> Styles:
             "italic_center", parent=body, fontName=SERIF_ITALIC, alignment=TA_CENTER
         ),
         header=ParagraphStyle(
-            "header", parent=small, alignment=TA_CENTER, fontSize=size - 1, leading=size * 1.2
+            "header", parent=small, alignment=TA_CENTER, fontSize=size - 1, leading=size * spacing
         ),
         header_bold=ParagraphStyle(
             "header_bold",
@@ -162,7 +171,7 @@ def make_styles(setup: PageSetup) -> Styles:
             alignment=TA_CENTER,
             fontName=SERIF_BOLD,
             fontSize=size - 1,
-            leading=size * 1.2,
+            leading=size * spacing,
         ),
         title=title,
         subtitle=ParagraphStyle(
@@ -367,8 +376,12 @@ def grid_table(
     *,
     header_rows: int = 1,
     spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    padding: float = 1.5,
+    padding_x: float = 2.0,
+    valign: str = "MIDDLE",
 ) -> Any:
-    """A ruled table whose header rows repeat on every page it continues to."""
+    """A ruled table whose header rows repeat on every page it continues to; `padding` and
+    `padding_x` are the space (points) above and below, and beside, the text of a cell."""
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -381,12 +394,14 @@ def grid_table(
     )
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("VALIGN", (0, 0), (-1, -1), valign),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding_x),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding_x),
+        ("TOPPADDING", (0, 0), (-1, -1), padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
     ]
+    if header_rows and valign != "MIDDLE":  # headings stay centred over their column
+        commands.append(("VALIGN", (0, 0), (-1, header_rows - 1), "MIDDLE"))
     commands.extend(("SPAN", start, end) for start, end in spans)
     table.setStyle(TableStyle(commands))
     return table
@@ -417,25 +432,12 @@ def build_pdf(
     `draft` stamps "NHÁP" across every page (the preview before printing); `footer`
     prints small text and the page number at the bottom of every page.
     """
-    from reportlab.platypus import SimpleDocTemplate
-
     register_fonts()
     if setup.is_roll and not setup.length_mm:
         setup = replace(setup, length_mm=roll_length_mm(story, setup))
     buffer = io.BytesIO()
-    top, bottom, left, right = (v * _MM for v in setup.margins_mm)
+    _top, bottom, left, right = (v * _MM for v in setup.margins_mm)
     size = setup.size
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=size,
-        topMargin=top,
-        bottomMargin=bottom,
-        leftMargin=left,
-        rightMargin=right,
-        title=nfc(title),
-        author=nfc(author),
-        creator="Quầy Một Cửa",
-    )
 
     def decorate(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -455,8 +457,51 @@ def build_pdf(
             canvas.drawCentredString(0, 0, DRAFT_MARK)
         canvas.restoreState()
 
-    document.build(list(story), onFirstPage=decorate, onLaterPages=decorate)
+    document = _document(
+        buffer, setup, decorate, title=nfc(title), author=nfc(author), creator="Quầy Một Cửa"
+    )
+    document.build(list(story))
     return buffer.getvalue()
+
+
+def _document(buffer: Any, setup: PageSetup, on_page: Any, **info: str) -> Any:
+    """One frame a page, inside the margins, with `setup`'s padding above and below."""
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    top, bottom, left, right = (v * _MM for v in setup.margins_mm)
+    width, height = setup.size
+    frame = Frame(
+        left,
+        bottom,
+        width - left - right,
+        height - top - bottom,
+        leftPadding=FRAME_PADDING,
+        rightPadding=FRAME_PADDING,
+        topPadding=setup.padding_y,
+        bottomPadding=setup.padding_y,
+        id="normal",
+    )
+    template = PageTemplate(id="page", frames=[frame], onPage=on_page, pagesize=setup.size)
+    return BaseDocTemplate(
+        buffer,
+        pagesize=setup.size,
+        topMargin=top,
+        bottomMargin=bottom,
+        leftMargin=left,
+        rightMargin=right,
+        pageTemplates=[template],
+        **info,
+    )
+
+
+def page_count(story: Sequence[Any], setup: PageSetup) -> int:
+    """How many pages `story` takes on `setup`'s paper, laid out as `build_pdf` would (the
+    flowables are used up: build a fresh story to print)."""
+    register_fonts()
+    document = _document(io.BytesIO(), setup, lambda canvas, doc: None)
+    document._doSave = 0  # laid out and drawn, never written out: only the count is wanted
+    document.build(list(story))
+    return int(document.page)
 
 
 def roll_length_mm(story: Sequence[Any], setup: PageSetup) -> float:
@@ -467,7 +512,7 @@ def roll_length_mm(story: Sequence[Any], setup: PageSetup) -> float:
     """
     _x, _y, width, _h = setup.frame
     inner = width - 2 * FRAME_PADDING
-    height = 2 * FRAME_PADDING
+    height = 2 * setup.padding_y
     for flowable in story:
         _w, h = flowable.wrap(inner, 1e6)
         height += h + flowable.getSpaceBefore() + flowable.getSpaceAfter()

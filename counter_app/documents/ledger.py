@@ -1,8 +1,11 @@
 """Book and entry numbers of the tracking book ("Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …").
 
-Each counter keeps one book a year; entries are numbered in the order dossiers are
-written into it (when their first form is prepared, or when the book is printed), and a
-number once given never changes. Tables created by migration 0004.
+Each counter keeps one book a year; a dossier is written into it when it is received, in
+the transaction that receives it (`enter_in_book`: at intake, or when an online filing is
+received), so entries follow the order of receipt and a preview never takes one. A dossier
+without an entry (received before this rule, or never received) gets one at its first final
+print, or when the book is printed. A number once given never changes. Tables created by
+migration 0004.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -20,6 +23,9 @@ from counter_app.errors import ConfigError
 from counter_app.i18n import _
 from counter_app.kernel.events import VerifyProblem
 from counter_app.store.models import Base, Dossier, UtcDateTime
+
+if TYPE_CHECKING:
+    from counter_app.kernel.context import AppContext
 
 DEFAULT_BOOK_FORMAT = "{counter}/{year}"
 
@@ -100,6 +106,15 @@ def ensure_entries(
         year = dossier.received_at.astimezone(VN_TZ).year
         entry = _next_entry(session, counter_id, year)
         book = book_label(book_format, counter_id, year)
+        # Never earlier than the entry before it (read under the sequence's lock): two
+        # machines of one counter whose clocks differ by a second do not look out of order.
+        previous = session.execute(
+            sa.select(LedgerEntry.assigned_at).where(
+                LedgerEntry.counter_id == counter_id,
+                LedgerEntry.year == year,
+                LedgerEntry.entry == entry - 1,
+            )
+        ).scalar()
         session.add(
             LedgerEntry(
                 dossier_id=dossier.id,
@@ -107,12 +122,30 @@ def ensure_entries(
                 year=year,
                 book=book,
                 entry=entry,
-                assigned_at=now,
+                assigned_at=max(now, previous) if previous is not None else now,
             )
         )
         numbers[dossier.id] = LedgerNumber(book, entry)
     session.flush()
     return numbers
+
+
+def book_format_setting(ctx: AppContext) -> str:
+    """The office's book label (config `forms.book_format`), else `DEFAULT_BOOK_FORMAT`."""
+    return ctx.config.forms.book_format or DEFAULT_BOOK_FORMAT
+
+
+def enter_in_book(
+    ctx: AppContext, session: Session, dossier: Dossier, now: datetime
+) -> LedgerNumber:
+    """Write a dossier being received into this counter's book, in the caller's transaction."""
+    return ensure_entries(
+        session,
+        [dossier],
+        counter_id=ctx.config.counter_id,
+        book_format=book_format_setting(ctx),
+        now=now,
+    )[dossier.id]
 
 
 def entries_for(session: Session, dossier_ids: list[int]) -> dict[int, LedgerNumber]:
@@ -132,13 +165,14 @@ def entries_for(session: Session, dossier_ids: list[int]) -> dict[int, LedgerNum
 def verify_ledger(session: Session) -> list[VerifyProblem]:
     """The tracking-book numbers printed on the forms, checked for consistency.
 
-    Entry numbers are not events (they are given when a form or the book is first printed,
-    often many at once), so the digest does not cover them. What a number must satisfy is
-    checked instead, per counter and year: the entries are 1, 2, … up to the last number
-    the counter's sequence gave, with no gap or repeat (a number is taken in the same
-    transaction as its entry, so a rolled-back print leaves no gap); a later number was
-    never given before an earlier one; an entry sits in the book of the year its dossier
-    was received. Renumbering the whole book together with its times is not detected.
+    Entry numbers are not events (they are given at receipt, or for older dossiers when a
+    form or the book is first printed, often many at once), so the digest does not cover
+    them. What a number must satisfy is checked instead, per counter and year: the entries
+    are 1, 2, … up to the last number the counter's sequence gave, with no gap or repeat (a
+    number is taken in the same transaction as its entry, so a rolled-back intake or print
+    leaves no gap); a later number was never given before an earlier one; an entry sits in
+    the book of the year its dossier was received. Renumbering the whole book together
+    with its times is not detected.
     """
     problems: list[VerifyProblem] = []
     last_given = {

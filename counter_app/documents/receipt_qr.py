@@ -78,6 +78,44 @@ def key_id(public_key: Any) -> str:
     return hashlib.sha256(raw).hexdigest()[:8]
 
 
+def load_key(data_dir: Path) -> Any | None:
+    """The office's Ed25519 private key, or None when none was made yet; never writes.
+
+    For the paths that only read (checking a receipt): a missing key is not created there.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    path = data_dir / KEY_DIR / KEY_FILE
+    try:
+        if not path.exists():
+            return None
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as exc:
+        raise StorageError(
+            _("Không đọc/ghi được khóa ký của đơn vị: {error}").format(error=exc.strerror)
+        ) from exc
+    except ValueError as exc:
+        raise StorageError(_("Khóa ký của đơn vị bị hỏng: {path}").format(path=path)) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise StorageError(_("Khóa ký của đơn vị không phải Ed25519: {path}").format(path=path))
+    return key
+
+
+def office_public_key(data_dir: Path) -> Any:
+    """The public half of the office key, to check a receipt; NotFoundError when there is
+    no key yet (no receipt was signed with this data directory): nothing is created."""
+    key = load_key(data_dir)
+    if key is None:
+        raise NotFoundError(
+            _(
+                "Thư mục dữ liệu này chưa có khóa ký của đơn vị (chưa in giấy tiếp nhận nào), "
+                "nên không kiểm tra được chữ ký."
+            )
+        )
+    return key.public_key()
+
+
 def load_or_create_key(data_dir: Path) -> Any:
     """The office's Ed25519 private key, created on first use (mode 0600)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -85,18 +123,13 @@ def load_or_create_key(data_dir: Path) -> Any:
         Encoding,
         NoEncryption,
         PrivateFormat,
-        load_pem_private_key,
     )
 
+    existing = load_key(data_dir)
+    if existing is not None:
+        return existing
     path = data_dir / KEY_DIR / KEY_FILE
     try:
-        if path.exists():
-            key = load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise StorageError(
-                    _("Khóa ký của đơn vị không phải Ed25519: {path}").format(path=path)
-                )
-            return key
         path.parent.mkdir(mode=0o700, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
@@ -106,8 +139,6 @@ def load_or_create_key(data_dir: Path) -> Any:
         raise StorageError(
             _("Không đọc/ghi được khóa ký của đơn vị: {error}").format(error=exc.strerror)
         ) from exc
-    except ValueError as exc:
-        raise StorageError(_("Khóa ký của đơn vị bị hỏng: {path}").format(path=path)) from exc
 
 
 def public_key_pem(private_key: Any) -> bytes:
@@ -221,7 +252,7 @@ def read_qr_texts(image: Any) -> list[str]:
 
 RECEIPT_PDF_DPI = 300
 """A scanned receipt PDF is rendered at this resolution: its 21 mm QR then has about
-4 pixels a module, which zxing-cpp reads without the fallbacks (TOOLING §5)."""
+4 pixels a module, which zxing-cpp reads without the fallbacks (measured on test scans)."""
 MAX_RECEIPT_PAGES = 10
 
 
@@ -296,8 +327,8 @@ def check_receipt(
     else:
         raise ValidationError(_("Chưa có ảnh, tệp PDF hay nội dung mã QR để kiểm tra."))
     try:
-        claim = verify_texts(texts, load_or_create_key(ctx.data_dir).public_key())
-    except ValidationError as exc:
+        claim = verify_texts(texts, office_public_key(ctx.data_dir))
+    except (ValidationError, NotFoundError) as exc:
         claimed = None
         for candidate in texts:
             try:

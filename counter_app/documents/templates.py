@@ -93,6 +93,9 @@ def _check_form(origin: str, name: str, form: object) -> dict[str, Any]:
         kinds = [k for k in BLOCK_KINDS if isinstance(block, dict) and k in block]
         if len(kinds) != 1:
             raise _bad(origin, f"forms.{name}.blocks: {str(block)[:60]}")
+        beside = block.get("beside", 0)  # a QR beside the next N blocks
+        if isinstance(beside, bool) or not isinstance(beside, int) or beside < 0:
+            raise _bad(origin, f"forms.{name}.blocks: beside")
     return form
 
 

@@ -124,3 +124,79 @@ def test_bad_input_is_one_line_and_writes_nothing(code, data_dir, tmp_path, caps
     assert len(err.strip().splitlines()) == 1 and err.startswith("counter-app: ")
     assert not out.exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _ledger_rows(ctx) -> tuple[int, int]:
+    import sqlalchemy as sa
+
+    from counter_app.documents.ledger import LedgerEntry, LedgerSequence
+
+    with ctx.session() as session:
+        entries = session.execute(sa.select(sa.func.count()).select_from(LedgerEntry)).scalar()
+        given = session.execute(sa.select(sa.func.sum(LedgerSequence.last_value))).scalar()
+    return int(entries or 0), int(given or 0)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("print", "receipt", "{code}", "--pdf", "{out}", "--paper", "A0"),
+        ("print", "receipt", "{code}", "--pdf", "{missing}"),
+        ("print", "receipt", "{code}", "--pdf", "{folder}"),
+        ("print", "book", "--from", "2026-03-01", "--to", "2026-03-31", "--pdf", "{missing}"),
+        (
+            "print",
+            "book",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--pdf",
+            "{out}",
+            "--paper",
+            "A0",
+        ),
+    ],
+)
+def test_a_failed_print_takes_no_book_entry(ctx, code, data_dir, tmp_path, capsys, argv):
+    """A dossier received before entries were taken at intake gets one at its first final
+    print; a print that fails (bad paper, an output that cannot be written) takes none."""
+    import sqlalchemy as sa
+
+    from counter_app.documents.ledger import LedgerEntry, LedgerSequence
+
+    with ctx.session() as session:  # as received before this rule: not in the book yet
+        session.execute(sa.delete(LedgerEntry))
+        session.execute(sa.delete(LedgerSequence))
+    out, folder = tmp_path / "out.pdf", tmp_path / "folder.pdf"
+    folder.mkdir()
+    missing = tmp_path / "no" / "such" / "file.pdf"
+    args = [a.format(out=out, code=code, missing=missing, folder=folder) for a in argv]
+    status, _out, err = run(capsys, *args, "--data-dir", str(data_dir))
+    assert status == 1 and len(err.strip().splitlines()) == 1
+    assert _ledger_rows(ctx) == (0, 0)
+    assert not out.exists() and not list(tmp_path.glob(".*"))
+    assert not [e for e in get_dossier(ctx, code).events if e.kind == EventKind.PRINTED.value]
+    good = tmp_path / "good.pdf"
+    assert (
+        run(capsys, "print", "receipt", code, "--pdf", str(good), "--data-dir", str(data_dir))[0]
+        == 0
+    )
+    assert _ledger_rows(ctx) == (1, 1)  # the first final print writes it into the book
+
+
+def test_checking_a_receipt_never_makes_the_office_key(code, data_dir, tmp_path, capsys):
+    from counter_app.documents.receipt_qr import KEY_DIR
+
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    for argv in (("receipt", "verify", str(bad)), ("receipt", "verify", str(tmp_path / "no.png"))):
+        status, _out, err = run(capsys, *argv, "--data-dir", str(data_dir))
+        assert status == 1 and len(err.strip().splitlines()) == 1
+    assert not (data_dir / KEY_DIR).exists()
+    # A real receipt QR, but this data directory never signed one: said so, nothing made.
+    qr = tmp_path / "qr.png"
+    segno.make("qmc:?ma=X&dv=Y&tn=202603020900&hen=&k=00&cks=AA").save(str(qr), scale=6)
+    status, _out, err = run(capsys, "receipt", "verify", str(qr), "--data-dir", str(data_dir))
+    assert status == 1 and "khóa ký" in err
+    assert not (data_dir / KEY_DIR).exists()

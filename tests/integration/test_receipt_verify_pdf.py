@@ -137,3 +137,14 @@ def test_cli_verifies_a_pdf_and_refuses_one_without_qr(
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1
     assert "QR" in err
+
+
+def test_checking_in_a_data_directory_without_a_key_makes_none(ctx: AppContext) -> None:
+    """Checking only reads: where no receipt was ever signed there is no key, and none is made."""
+    from counter_app.documents.receipt_qr import KEY_DIR
+
+    payload = "qmc:?ma=000.00.22.H56-260302-0001&dv=000.00.22.H56&tn=202603020900&hen=&k=00&cks=AA"
+    check = check_receipt(ctx, text=payload)
+    assert not check.valid and "khóa ký" in check.problem
+    assert check.claim is not None and check.claim.code == "000.00.22.H56-260302-0001"
+    assert not (ctx.data_dir / KEY_DIR).exists()
