@@ -26,6 +26,7 @@ from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
 from counter_app.kernel.context import open_context
 from counter_app.kernel.dossier_store import ensure_office
 from counter_app.store.engine import SQLITE_FILE_NAME
+from counter_app.store.search import name_key
 
 OFFICE = OfficeConfig("22333", "000.00.22.H56", "Trung tâm PVHCC Phường Bắc Nha Trang")
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
@@ -57,6 +58,7 @@ def generate(database: Path, count: int, office_id: int, procedures: list[tuple[
                 _stamp(received + timedelta(days=rng.choice((1, 3, 5, 7, 15)))),
                 rng.choice(("tuphap", "diachinh", "vhxh", None)),
                 fold(f"{code} {name} {id_number}"),
+                name_key(name),
             )
         )  # fmt: skip
     connection = sqlite3.connect(database)
@@ -66,15 +68,17 @@ def generate(database: Path, count: int, office_id: int, procedures: list[tuple[
         "INSERT INTO dossiers (id, code, office_id, procedure_code, procedure_name,"
         " catalog_version, channel, status, applicant_kind, applicant_name,"
         " applicant_id_number, applicant, submitted_at, received_at, received_by, entered_at,"
-        " due_at, handler, search_folded, procedure_field, late_entry, supplement_count,"
-        " fee_total, head_hash) VALUES (" + ",".join("?" * 19) + ", '', 0, 0, 0, '')",
+        " due_at, handler, search_folded, search_name, procedure_field, late_entry,"
+        " supplement_count, fee_total, head_hash) VALUES ("
+        + ",".join("?" * 20)
+        + ", '', 0, 0, 0, '')",
         rows,
     )
     connection.execute("INSERT INTO dossier_search(dossier_search) VALUES('rebuild')")
     connection.execute(
         "CREATE TRIGGER dossier_search_insert AFTER INSERT ON dossiers BEGIN "
-        "INSERT INTO dossier_search(rowid, search_folded) VALUES (new.id, new.search_folded); "
-        "END"
+        "INSERT INTO dossier_search(rowid, search_folded, search_name)"
+        " VALUES (new.id, new.search_folded, new.search_name); END"
     )
     connection.commit()
     connection.execute("ANALYZE")
@@ -164,6 +168,9 @@ def run(quick: bool, workdir: Path) -> list[Result]:
     )
     filtered("search_name", DossierFilter(search="nguyen van dat"))
     filtered("search_broad", DossierFilter(search="tuyet"))
+    # Typed with accents: those accents only, the whole name first.
+    filtered("search_name_accents", DossierFilter(search="Nguyễn Văn Đạt"))
+    filtered("search_broad_accents", DossierFilter(search="Tuyết"))
     filtered("search_code", DossierFilter(search=f"{count - 30:07d}"))  # a code's number
     ticker.stop()
     ctx.close()

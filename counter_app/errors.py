@@ -21,7 +21,17 @@ class CounterError(Exception):
 
 
 class ValidationError(CounterError):
-    """Input that breaks a rule: a bad citizen ID, an unknown procedure, a future time."""
+    """Input that breaks a rule: a bad citizen ID, an unknown procedure, a future time.
+
+    `field` is the key of the input at fault when there is one ("id_number", "phone"):
+    the message names it as the screen does, and the screen puts the focus on it.
+    """
+
+    def __init__(
+        self, message: str, *, help_topic: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, help_topic=help_topic)
+        self.field = field
 
 
 class NotFoundError(CounterError):

@@ -61,6 +61,25 @@ def N_(message: str) -> str:
     return message
 
 
+_DECIMAL_SEPARATORS = {"vi": ",", "en": "."}
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """A number as the language writes it, at most `digits` decimals, no trailing zero:
+    27.25 -> "27,3" in Vietnamese, "27.3" in English (no thousands grouping)."""
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text.replace(".", _DECIMAL_SEPARATORS.get(_language, "."))
+
+
+def format_percent(value: float, digits: int = 1) -> str:
+    """A percentage as the language writes it: "27,2 %" in Vietnamese, "27.2%" in English."""
+    return _("{value} %").format(value=format_decimal(value, digits))
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """Plural forms: Vietnamese has one form; other languages follow their catalogue's
     Plural-Forms header (an entry with msgid_plural)."""

@@ -11,10 +11,11 @@ its number and every series a text legend, so colour is never the only signal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QObject, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,9 +38,9 @@ from counter_app.domain.lifecycle import Channel
 from counter_app.domain.periods import ReportPeriod
 from counter_app.guidance.policy import paper_reason_label
 from counter_app.guidance.sessions import GuidanceOutcome
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, format_decimal
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.users import Actor
+from counter_app.kernel.users import Actor, login_label
 from counter_app.reports.guidance import guided_summary
 from counter_app.reports.online import UNSPECIFIED, format_percent
 from counter_app.reports.service import (
@@ -51,6 +52,7 @@ from counter_app.reports.service import (
     report_periodic,
 )
 from ui.bus import Changes, bus
+from ui.fit import FullTextDelegate
 from ui.pages import register_page
 from ui.tasks import Op, TaskRunner
 
@@ -103,7 +105,9 @@ class BarChart(QWidget):
                 QRectF(x + line, 0, width, line + 4), Qt.AlignmentFlag.AlignVCenter, name
             )
             x += line + metrics.horizontalAdvance(name) + line
-        top, bottom = line * 2 + 6, height - line - 6
+        slot = width / max(1, len(self.categories))
+        labels = self._label_height(metrics, slot)
+        top, bottom = line * 2 + 6, height - labels - 6
         if not self.categories or bottom <= top:
             painter.drawText(
                 QRectF(0, top, width, max(line, bottom - top)),
@@ -112,7 +116,6 @@ class BarChart(QWidget):
             )
             return
         peak = max((max(row) for row in self.values if row), default=0) or 1
-        slot = width / len(self.categories)
         bar = max(2.0, slot * 0.8 / max(1, len(self.series)))
         for position, (category, row) in enumerate(zip(self.categories, self.values, strict=False)):
             left = position * slot + slot * 0.1
@@ -128,11 +131,24 @@ class BarChart(QWidget):
                 )
             painter.setPen(text_colour)
             painter.drawText(
-                QRectF(position * slot, bottom + 2, slot, line + 4),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                QRectF(position * slot + 2, bottom + 2, slot - 4, labels + 4),
+                Qt.AlignmentFlag.AlignHCenter
+                | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextWordWrap,
                 category,
             )
         painter.drawLine(0, int(bottom), width, int(bottom))
+
+    def _label_height(self, metrics: QFontMetrics, slot: float) -> int:
+        """Room under the bars for the longest category name, wrapped to the bar's slot
+        (they overlapped on one line when the chart was narrow), at most three lines."""
+        flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap)
+        box = QRect(0, 0, max(1, int(slot) - 4), metrics.height() * 3)
+        needed = max(
+            (metrics.boundingRect(box, flags, name).height() for name in self.categories),
+            default=metrics.height(),
+        )
+        return min(max(needed, metrics.height()), metrics.height() * 3)
 
     @staticmethod
     def _colour(index: int) -> str:
@@ -201,8 +217,8 @@ class TargetBar(QWidget):
         # 0 % and 100 % under the bar
         painter.setPen(text_colour)
         scale = QRectF(margin, top + bar_height + 2, width, line + 2)
-        painter.drawText(scale, Qt.AlignmentFlag.AlignLeft, "0%")
-        painter.drawText(scale, Qt.AlignmentFlag.AlignRight, "100%")
+        painter.drawText(scale, Qt.AlignmentFlag.AlignLeft, format_percent(0))
+        painter.drawText(scale, Qt.AlignmentFlag.AlignRight, format_percent(100))
         if self.target is not None:
             x = margin + width * min(self.target, 100.0) / 100.0
             pen = painter.pen()
@@ -268,13 +284,22 @@ def indicator_rows(panel: OnlinePanel) -> list[tuple[str, ...]]:
         if item["has_data"]:
             rate = format_percent(item["rate"])
             fraction = f"{item['numerator']}/{item['denominator']}"
-            score = f"{item['points']:g} / {item['max_points']:g}"
+            score = f"{format_decimal(item['points'], 2)} / {format_decimal(item['max_points'], 2)}"
         else:
-            rate, fraction, score = _("chưa có dữ liệu"), "—", f"— / {item['max_points']:g}"
+            rate, fraction = _("chưa có dữ liệu"), "—"
+            score = f"— / {format_decimal(item['max_points'], 2)}"
         rows.append(
             (item["code"], item["name"], rate, fraction, format_percent(item["full_at"]), score)
         )
     return rows
+
+
+def _day_text(iso_day: str) -> str:
+    """A day the report data holds as YYYY-MM-DD, as a person reads it: dd/mm/yyyy."""
+    try:
+        return date.fromisoformat(iso_day).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(iso_day)
 
 
 def _table(headers: Sequence[str]) -> QTableWidget:
@@ -285,6 +310,7 @@ def _table(headers: Sequence[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().setVisible(False)
+    table.setItemDelegate(FullTextDelegate(table))  # a cut cell's whole text in its tooltip
     return table
 
 
@@ -402,19 +428,25 @@ class DashboardView(QWidget):
             self._box(_("Kỳ báo cáo tháng này"), self.month_label, self.month_chart), 0, 1
         )
         grid.addWidget(self._online_box(), 1, 0)
+        grid.addWidget(self._box(_("Theo cán bộ"), None, self.staff_chart), 1, 1)
+        # The tables with long names take the whole width: half of a 1366-pixel screen
+        # left the 766 indicator names a few letters wide.
         grid.addWidget(
             self._box(_("Chỉ số 766 (xem trước)"), self.indicators_note, self.indicators_table),
+            2,
+            0,
             1,
-            1,
+            2,
         )
-        grid.addWidget(self._box(_("12 tháng gần đây"), None, self.trend_chart), 2, 0, 1, 2)
-        grid.addWidget(self._box(_("Theo cán bộ"), None, self.staff_chart), 3, 0)
-        grid.addWidget(self._box(_("Hồ sơ trễ hạn và sắp đến hạn"), None, self.late_table), 3, 1)
+        grid.addWidget(self._box(_("12 tháng gần đây"), None, self.trend_chart), 3, 0, 1, 2)
+        grid.addWidget(
+            self._box(_("Hồ sơ trễ hạn và sắp đến hạn"), None, self.late_table), 4, 0, 1, 2
+        )
         grid.addWidget(
             self._box(
                 _("Hồ sơ nhập muộn trong kỳ"), self.late_entries_label, self.late_entries_table
             ),
-            4,
+            5,
             0,
             1,
             2,
@@ -507,7 +539,7 @@ class DashboardView(QWidget):
         )
         self._fill_periods([point.period for point in data.trend], data.online)
         self.staff_chart.set_data(
-            [row["login"] for row in data.staff],
+            [login_label(row["login"]) for row in data.staff],
             [[row["received"], row["open"], row["late"]] for row in data.staff],
         )
         _fill(
@@ -536,7 +568,7 @@ class DashboardView(QWidget):
             [
                 (
                     e.code,
-                    e.entered_by,
+                    login_label(e.entered_by),
                     e.entered_at.strftime("%d/%m/%Y %H:%M"),
                     e.received_at.strftime("%d/%m/%Y %H:%M"),
                     e.reason,
@@ -623,7 +655,7 @@ class DashboardView(QWidget):
             note += " " + _(
                 "Điểm là tạm tính: điểm tối đa từng chỉ số chưa được xác nhận "
                 "(cấu hình từ {valid_from}; nguồn: {source})."
-            ).format(valid_from=rules["valid_from"], source=rules["source"])
+            ).format(valid_from=_day_text(rules["valid_from"]), source=rules["source"])
         self.indicators_note.setText(note)
         header = self.indicators_table.horizontalHeaderItem(5)
         if header is not None:

@@ -14,6 +14,7 @@ from counter_app.domain.lifecycle import Channel, Status
 from counter_app.dossiers.service import DossierFilter, count_dossiers
 from counter_app.i18n import N_, _
 from counter_app.kernel.context import AppContext
+from counter_app.kernel.users import login_label
 from counter_app.kernel.views import DossierView
 
 COLUMNS = (
@@ -78,7 +79,7 @@ def late_entry_text(view: DossierView) -> str | None:
         return None
     return _("Nhập muộn lúc {entered} bởi {who} — lý do {reason}").format(
         entered=view.entered_at.strftime(DATE_TIME_FORMAT),
-        who=view.received_by,
+        who=login_label(view.received_by),
         reason=view.late_entry_reason or "",
     )
 

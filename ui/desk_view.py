@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QObject, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,11 +27,37 @@ from counter_app.kernel.users import Actor
 from ui.bus import Changes, bus
 from ui.desk_logic import COLUMNS, DeskQuery, DueFilter, to_filter
 from ui.desk_model import DossierTableModel
+from ui.fit import CELL_MARGINS, FullTextDelegate, elide_combo, flow_of
 from ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
 
 STATUS_COLUMN = COLUMNS.index("Trạng thái")
+CODE_COLUMN = COLUMNS.index("Mã hồ sơ")
+DUE_COLUMN = COLUMNS.index("Hẹn trả")
+SAMPLE_NAME = "Trần Thị Thu Hà"
+SAMPLE_MOMENT = "20/12/2026 17:00 · "
+COMMON_STATUSES = (
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.SUPPLEMENT,
+    Status.RESOLVED,
+    Status.RETURNED,
+)
+"""The statuses the status column is sized for; a longer, rarer one is cut (tooltip)."""
+
+
+class DeskDelegate(FullTextDelegate):
+    """A cut cell shows its whole text as its tooltip; a cut code keeps its distinguishing
+    tail, the day and the number ("…-261207-0012"), not the office's prefix every code
+    shares."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == CODE_COLUMN:
+            option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
 class DeskView(QWidget):
@@ -90,30 +117,31 @@ class DeskView(QWidget):
             self.channel.setCurrentIndex(max(0, self.channel.findData(preset.channel)))
             self.due.setCurrentIndex(max(0, self.due.findData(preset.due)))
 
-        filters = QHBoxLayout()
-        filters.addWidget(self.status, 1)
-        filters.addWidget(self.channel, 1)
-        filters.addWidget(self.due, 1)
-        filters.addWidget(self.handler)
-        filters.addWidget(self.use_dates)
-        filters.addWidget(self.date_from)
-        filters.addWidget(QLabel(_("đến")))
-        filters.addWidget(self.date_to)
+        # The date range stays on one line; the filters wrap onto a second row when the
+        # desk is narrow (a small screen, a large text size) instead of widening the window.
+        dates = QWidget()
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.use_dates, self.date_from, QLabel(_("đến")), self.date_to):
+            dates_row.addWidget(widget)
+        filters = flow_of(self.status, self.channel, self.due, self.handler, dates)
 
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setItemDelegate(DeskDelegate(self.table))
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((190, 170, 280, 100, 150, 125, 125)):
-            self.table.setColumnWidth(column, width)
-        # The status next to the applicant: at the far right it was off the visible part.
-        header.moveSection(STATUS_COLUMN, 2)
+        self._size_columns()
+        # The due date, then the status, next to the applicant: further right they were
+        # off the visible part of the table beside the dossier's detail.
+        header.moveSection(header.visualIndex(DUE_COLUMN), 2)
+        header.moveSection(header.visualIndex(STATUS_COLUMN), 3)
         self.table.doubleClicked.connect(lambda index: self._activate(index.row()))
         self.table.activated.connect(lambda index: self._activate(index.row()))
 
@@ -128,21 +156,50 @@ class DeskView(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        # Enter searches at once and takes the clerk to the first row found.
+        self._focus_first_row = False
+        self.search.returnPressed.connect(self.search_now)
+        self.handler.returnPressed.connect(self.search_now)
         self.handler.textChanged.connect(lambda _text: self._search_timer.start())
         for combo in (self.status, self.channel, self.due):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
             # Their longest item ("Chờ thực hiện nghĩa vụ tài chính") no longer sets the
             # window's minimum width; they stretch into whatever room there is.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(12)
+            elide_combo(combo, 12)
         self.use_dates.toggled.connect(self._dates_toggled)
         self.date_from.dateChanged.connect(lambda _d: self.apply_filters())
         self.date_to.dateChanged.connect(lambda _d: self.apply_filters())
         self.model.count_loaded.connect(self._show_count)
         bus().changes_applied.connect(self._changes_applied)
         self.apply_filters()
+
+    def _size_columns(self) -> None:
+        """Widths for the text size in use, so that beside the dossier's detail on a
+        1366-pixel screen (11 pt) the code's tail (every code starts with the office's
+        e-ID), a usual name and the whole due date with its "late" mark read without
+        scrolling; the status, the procedure and the rest follow."""
+        metrics = self.table.fontMetrics()
+
+        def room(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(text) for text in texts) + 2 * CELL_MARGINS
+
+        moment = SAMPLE_MOMENT
+        widths = {
+            CODE_COLUMN: room("…-261231-0000", _("Mã hồ sơ")),
+            COLUMNS.index("Người nộp"): room(SAMPLE_NAME),
+            STATUS_COLUMN: room(*(status.label for status in COMMON_STATUSES)),
+            DUE_COLUMN: room(moment + _("Trễ hạn"), moment + _("Sắp đến hạn")),
+            COLUMNS.index("Thủ tục"): metrics.averageCharWidth() * 40,
+            COLUMNS.index("Kênh"): room(Channel.DIRECT.label, Channel.ONLINE.label),
+            COLUMNS.index("Ngày nhận"): room(moment + _("Nhập muộn")),
+        }
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+
+    def search_now(self) -> None:
+        """Search without waiting for the typing to pause; the first row found gets the
+        focus (the search box keeps it when nothing is found)."""
+        self.apply_filters(focus_first_row=True)
 
     def _dates_toggled(self, on: bool) -> None:
         self.date_from.setEnabled(on)
@@ -165,12 +222,19 @@ class DeskView(QWidget):
             handler=self.handler.text(),
         )
 
-    def apply_filters(self) -> None:
+    def apply_filters(self, *, focus_first_row: bool = False) -> None:
         self._search_timer.stop()
-        self.model.set_filter(to_filter(self.query(), self.ctx.clock(), self.ctx.calendar))
+        self._focus_first_row = focus_first_row  # a later filter change cancels it
+        calendar = self.ctx.reference.calendar  # as last read on the database thread
+        self.model.set_filter(to_filter(self.query(), self.ctx.clock(), calendar))
 
     def _show_count(self, count: int) -> None:
         self.count_label.setText(_("{count} hồ sơ").format(count=f"{count:,}".replace(",", ".")))
+        if self._focus_first_row:
+            self._focus_first_row = False
+            if count:
+                self.table.setCurrentIndex(self.model.index(0, 0))
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _activate(self, row: int) -> None:
         view = self.model.dossier_at(row)

@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -32,7 +30,7 @@ from counter_app.errors import CounterError
 from counter_app.i18n import N_, _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import get_dossier
-from counter_app.kernel.users import Actor
+from counter_app.kernel.users import Actor, login_label
 from counter_app.kernel.views import DossierView, EventView
 from counter_app.payments.service import fee_due
 from counter_app.payments.slip import SLIP_FORM
@@ -50,6 +48,7 @@ from ui.actions import (
 from ui.bus import Changes, bus
 from ui.desk_logic import DATE_TIME_FORMAT, due_text, late_entry_text
 from ui.errors import show_error
+from ui.fit import FlowLayout, WrappingList, fit_to_screen
 from ui.intake_logic import money
 from ui.tasks import Op, TaskRunner
 
@@ -57,7 +56,7 @@ from ui.tasks import Op, TaskRunner
 def event_line(event: EventView) -> str:
     """A timeline line: when, who, what, why."""
     when = event.at.strftime(DATE_TIME_FORMAT)
-    line = f"{when} · {event.actor} · {event_text(event)}"
+    line = f"{when} · {login_label(event.actor)} · {event_text(event)}"
     return f"{line} — {event.reason}" if event.reason else line
 
 
@@ -166,7 +165,7 @@ def open_scan_view(parent: QWidget, ctx: AppContext, actor: Actor, code: str) ->
         lambda changed: bus().changes_applied.emit(Changes(dossiers=(changed,), counts=False), view)
     )
     QVBoxLayout(dialog).addWidget(view)
-    dialog.resize(1100, 750)
+    fit_to_screen(dialog, 1100, 750)
     dialog.open()
     return dialog
 
@@ -192,6 +191,7 @@ class ActionDialog(QDialog):
         self.new_date.setCalendarPopup(True)
         self.message = QLabel()
         self.message.setStyleSheet("color: #b00020")
+        self.message.setWordWrap(True)  # a long refusal does not widen the dialog
         widgets: dict[Field, QWidget] = {
             Field.REASON: self.reason,
             Field.ITEMS: self.items,
@@ -262,20 +262,23 @@ class DossierDetailView(QWidget):
         self.view: DossierView | None = None
         self.header = QLabel(_("Chọn một hồ sơ trong danh sách (Enter để mở)."))
         self.header.setWordWrap(True)
-        self.documents = QListWidget()
-        self.timeline = QListWidget()
+        self.documents = WrappingList(rows=3)
+        self.timeline = WrappingList(rows=4)
         self.message = QLabel()
         self.message.setStyleSheet("color: #b00020")
         self.message.setWordWrap(True)
+        self.message.setVisible(False)  # no empty line under the buttons
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
-        for number, action in enumerate(ACTIONS):
+        # The buttons wrap onto as many rows as the width needs (they set the window's
+        # minimum width three abreast); the shortcuts and the tab order stay as they are.
+        grid = FlowLayout(justify=True)
+        for action in ACTIONS:
             button = QPushButton(f"{_(action.label)} ({action.shortcut})")
             button.setShortcut(QKeySequence(action.shortcut))
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
             self.buttons[action.key] = button
-            grid.addWidget(button, number // 3, number % 3)
+            grid.addWidget(button)
         self.print_button = QPushButton(_("&In phiếu tiếp nhận"))
         self.print_button.setEnabled(False)
         self.print_button.clicked.connect(
@@ -292,19 +295,18 @@ class DossierDetailView(QWidget):
         self.result_button = QPushButton(_("Đính kèm &kết quả"))
         self.result_button.setEnabled(False)
         self.result_button.clicked.connect(self.offer_result)
-        extra_row = len(ACTIONS) // 3
-        grid.addWidget(self.print_button, extra_row, 0)
-        grid.addWidget(self.scan_button, extra_row, 1)
-        grid.addWidget(self.fee_button, extra_row, 2)
-        grid.addWidget(self.result_button, extra_row + 1, 0)
+        for button in (self.print_button, self.scan_button, self.fee_button, self.result_button):
+            grid.addWidget(button)
+        # The actions right under the header: on a small screen the lists give up their
+        # room (or scroll), not the buttons.
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addLayout(grid)
+        layout.addWidget(self.message)
         layout.addWidget(QLabel(_("Thành phần hồ sơ")))
         layout.addWidget(self.documents, 1)
         layout.addWidget(QLabel(_("Quá trình xử lý")))
         layout.addWidget(self.timeline, 2)
-        layout.addLayout(grid)
-        layout.addWidget(self.message)
         self.dialog: ActionDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.fee_dialog: QDialog | None = None
@@ -360,6 +362,7 @@ class DossierDetailView(QWidget):
         self.fee_button.setEnabled(fee_due(view) > 0)
         self.result_button.setEnabled(status in RESULT_STATUSES)
         self.message.clear()
+        self.message.setVisible(False)
         self.loaded.emit(view)
 
     def start_action(self, action: Action) -> None:
@@ -439,6 +442,7 @@ class DossierDetailView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, CounterError):
             self.message.setText(exc.message)
+            self.message.setVisible(True)
         else:
             show_error(self, exc)
 

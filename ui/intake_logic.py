@@ -1,7 +1,8 @@
 """The intake screen without widgets: procedure ranking, labels, the QR wedge, the request.
 
-No Qt here (STYLE §11): the widget copies its fields into an `IntakeDraft` and this module
-turns it into an `IntakeRequest`, or a `ValidationError` whose message names the field.
+No Qt here, so it is tested without widgets: the widget copies its fields into an
+`IntakeDraft` and this module turns it into an `IntakeRequest`, or a `ValidationError`
+whose message names the field.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from counter_app.kernel.users import Actor
 from counter_app.scanning.devices import CancelToken, Registry, ScanRequest
 from counter_app.scanning.images import ColourMode
 
-CARD_SCAN_DPI = 300  # TOOLING §5: a card QR decodes reliably from 300 dpi
+CARD_SCAN_DPI = 300  # a card QR decodes reliably from 300 dpi (150 dpi needs fallbacks)
 ONLINE_LEVEL_LABELS = {
     "full": N_("trực tuyến toàn trình"),
     "partial": N_("trực tuyến một phần"),
@@ -214,16 +215,18 @@ def parse_form_date(text: str) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValidationError(_("Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990."))
+    raise ValidationError(
+        _("Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990."), field="birth_date"
+    )
 
 
 def build_applicant(draft: IntakeDraft) -> Applicant:
     """The applicant, validated by the same rules as the command line."""
     if draft.organisation:
         if not draft.name.strip():
-            raise ValidationError(_("Nhập tên tổ chức."))
+            raise ValidationError(_("Nhập tên tổ chức."), field="name")
         if not draft.tax_code.strip():
-            raise ValidationError(_("Nhập mã số thuế của tổ chức."))
+            raise ValidationError(_("Nhập mã số thuế của tổ chức."), field="tax_code")
         return applicant_from_json(
             {
                 "kind": "organisation",
@@ -235,9 +238,12 @@ def build_applicant(draft: IntakeDraft) -> Applicant:
             }
         )
     if not draft.id_number.strip():
-        raise ValidationError(_("Nhập số định danh cá nhân (12 chữ số) hoặc quét mã QR căn cước."))
+        raise ValidationError(
+            _("Nhập số định danh cá nhân (12 chữ số) hoặc quét mã QR căn cước."),
+            field="id_number",
+        )
     if not draft.name.strip():
-        raise ValidationError(_("Nhập họ tên người nộp."))
+        raise ValidationError(_("Nhập họ tên người nộp."), field="name")
     birth = parse_form_date(draft.birth_date)
     person: dict[str, object] = {
         "kind": "person",
@@ -255,25 +261,30 @@ def build_applicant(draft: IntakeDraft) -> Applicant:
 
 def build_request(draft: IntakeDraft, catalog: Catalog) -> IntakeRequest:
     if not draft.procedure_code:
-        raise ValidationError(_("Chọn thủ tục trước khi tiếp nhận."))
+        raise ValidationError(_("Chọn thủ tục trước khi tiếp nhận."), field="procedure")
     procedure = catalog.get(draft.procedure_code)
     applicant = build_applicant(draft)
     if draft.fee < 0:
-        raise ValidationError(_("Số tiền phí không được âm."))
+        raise ValidationError(_("Số tiền phí không được âm."), field="fee")
     fees: tuple[FeeLine, ...] = ()
     if draft.fee > 0:
         # Unpaid at intake: the clerk confirms cash / VietQR / portal afterwards.
         fees = (FeeLine(_("Phí, lệ phí theo quy định"), draft.fee),)
     if draft.channel is Channel.ASSISTED and not draft.portal_code.strip():
-        raise ValidationError(_("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."))
+        raise ValidationError(
+            _("Hồ sơ hỗ trợ nộp trực tuyến cần mã hồ sơ trên Cổng."), field="portal_code"
+        )
     paper = not draft.channel.is_online
     paper_reason = draft.paper_reason if paper else None
     if paper and draft.paper_reason_required and not paper_reason:
         raise ValidationError(
-            _("Thủ tục này nộp trực tuyến được: chọn lý do công dân nộp hồ sơ giấy.")
+            _("Thủ tục này nộp trực tuyến được: chọn lý do công dân nộp hồ sơ giấy."),
+            field="paper_reason",
         )
     if paper_reason == OTHER:
-        raise ValidationError(_("Ghi rõ lý do khác khiến công dân nộp hồ sơ giấy."))
+        raise ValidationError(
+            _("Ghi rõ lý do khác khiến công dân nộp hồ sơ giấy."), field="paper_reason"
+        )
     documents = tuple(
         DocumentLine(d.name, d.original_or_copy, d.copies, d.provided) for d in draft.documents
     )

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.domain.applicants import FEMALE, MALE, CccdCard, parse_cccd_qr
+from counter_app.domain.applicants import FEMALE, MALE, CccdCard, field_label, parse_cccd_qr
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.lifecycle import Channel, Role
 from counter_app.dossiers.desk import procedure_usage
@@ -49,7 +48,7 @@ from counter_app.dossiers.service import (
     list_dossiers,
     time_limit_for,
 )
-from counter_app.errors import CounterError
+from counter_app.errors import CounterError, ValidationError
 from counter_app.guidance.policy import OTHER
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
@@ -59,6 +58,7 @@ from counter_app.payments.service import fee_due
 from counter_app.scanning.devices import DeviceInfo, Registry, default_registry
 from ui.bus import Changes, bus
 from ui.errors import show_error
+from ui.fit import elide_combo, scrollable, wrapping_list
 from ui.guidance_panel import GuidancePanel
 from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog
 from ui.intake_logic import (
@@ -93,7 +93,7 @@ class ProcedurePicker(QWidget):
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Gõ tên hoặc mã thủ tục (không cần dấu)…"))
-        self.results = QListWidget()
+        self.results = wrapping_list()  # long procedure names read in full
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.setMaximumHeight(190)
         layout = QVBoxLayout(self)
@@ -148,6 +148,19 @@ class ProcedurePicker(QWidget):
         return False
 
 
+APPLICANT_INPUTS = (
+    "id_number",
+    "tax_code",
+    "name",
+    "birth_date",
+    "gender",
+    "address",
+    "phone",
+    "email",
+)
+"""The applicant's inputs by their keys (those of `ValidationError.field`), in form order."""
+
+
 class ApplicantPanel(QGroupBox):
     """The applicant's fields, with the keyboard-wedge QR reader listening on all of them.
 
@@ -185,14 +198,9 @@ class ApplicantPanel(QGroupBox):
         self.form = QFormLayout()
         self.form.addRow(self.organisation)
         self.form.addRow(self.card_button)
-        self.form.addRow(_("Số định danh"), self.id_number)
-        self.form.addRow(_("Mã số thuế"), self.tax_code)
-        self.form.addRow(_("Họ tên / tên tổ chức"), self.name)
-        self.form.addRow(_("Ngày sinh"), self.birth_date)
-        self.form.addRow(_("Giới tính"), self.gender)
-        self.form.addRow(_("Địa chỉ"), self.address)
-        self.form.addRow(_("Điện thoại"), self.phone)
-        self.form.addRow(_("Thư điện tử"), self.email)
+        # Labelled as the messages about them name them (`APPLICANT_LABELS`).
+        for key in APPLICANT_INPUTS:
+            self.form.addRow(field_label(key), self.field(key))
         self.form.addRow(self.returning)
         self.form.addRow(self.message)
         self.setLayout(self.form)
@@ -207,6 +215,21 @@ class ApplicantPanel(QGroupBox):
         self._quiet.timeout.connect(self.finish_wedge)
         for widget in self.inputs():
             widget.installEventFilter(self)
+
+    def field(self, key: str) -> QWidget:
+        """The input of an applicant field by its key ("id_number"); a card's QR is read
+        into the ID number, an old ID number comes from the card too."""
+        fields: dict[str, QWidget] = {
+            "id_number": self.id_number,
+            "tax_code": self.tax_code,
+            "name": self.name,
+            "birth_date": self.birth_date,
+            "gender": self.gender,
+            "address": self.address,
+            "phone": self.phone,
+            "email": self.email,
+        }
+        return fields.get(key, self.id_number)
 
     def inputs(self) -> list[QWidget]:
         return [
@@ -366,10 +389,10 @@ class IntakeView(QWidget):
         self.procedure_label.setWordWrap(True)
         self.applicant = ApplicantPanel()
         self.guidance = GuidancePanel(
-            ctx.catalog, ctx.data_dir, ctx=ctx, actor=actor, runner=runner
+            ctx.reference.catalog, ctx.data_dir, ctx=ctx, actor=actor, runner=runner
         )
         self.guidance.setObjectName("intake_guidance")
-        self.documents = QListWidget()
+        self.documents = wrapping_list()  # each checklist line read in full
         self.fee = QSpinBox()
         self.fee.setRange(0, 100_000_000)
         self.fee.setSingleStep(1000)
@@ -377,6 +400,7 @@ class IntakeView(QWidget):
         self.channel = QComboBox()
         for channel in Channel:
             self.channel.addItem(channel.label, channel)
+        elide_combo(self.channel)
         self.portal_code = QLineEdit()
         self.portal_code.setPlaceholderText(_("Mã hồ sơ trên Cổng (hỗ trợ nộp trực tuyến)"))
         self.due_label = QLabel()
@@ -399,14 +423,21 @@ class IntakeView(QWidget):
         self.card_menu.aboutToShow.connect(self._list_scanners)
         self.applicant.card_button.setMenu(self.card_menu)
 
-        left = QVBoxLayout()
+        # Procedure and applicant scroll up and down on their own when the text is large or
+        # a returning citizen's past dossiers are listed; the chosen procedure heads its
+        # checklist. Tab order is the chain below, whatever the layout.
+        left_panel = QWidget()
+        left = QVBoxLayout(left_panel)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(QLabel(_("Thủ tục")))
         left.addWidget(self.picker)
-        left.addWidget(self.procedure_label)
         left.addWidget(self.applicant)
         left.addStretch(1)
         middle = QVBoxLayout()
-        middle.addWidget(QLabel(_("Thành phần hồ sơ (Space để đánh dấu đã nhận)")))
+        middle.addWidget(self.procedure_label)
+        documents_label = QLabel(_("Thành phần hồ sơ (Space để đánh dấu đã nhận)"))
+        documents_label.setWordWrap(True)
+        middle.addWidget(documents_label)
         middle.addWidget(self.documents, 1)
         self.money_form = QFormLayout()
         self.money_form.addRow(_("Phí, lệ phí"), self.fee)
@@ -418,9 +449,11 @@ class IntakeView(QWidget):
         middle.addWidget(self.confirm)
         middle.addWidget(self.result_label)
         columns = QHBoxLayout(self)
-        columns.addLayout(left, 3)
+        columns.addWidget(scrollable(left_panel, horizontal=False), 3)
         columns.addLayout(middle, 2)
-        columns.addWidget(self.guidance, 2)
+        # The guidance scrolls on its own: a long headline and the fee QR code do not
+        # push the reason for paper below the screen.
+        columns.addWidget(scrollable(self.guidance, horizontal=False), 2)
 
         self.picker.picked.connect(self.choose_procedure)
         self.channel.currentIndexChanged.connect(lambda _i: self._channel_changed())
@@ -453,7 +486,7 @@ class IntakeView(QWidget):
             self.setTabOrder(first, second)
         self._busy = False
         self._channel_changed()
-        self.picker.set_catalog(ctx.catalog, {})
+        self.picker.set_catalog(ctx.reference.catalog, {})
         self._load_usage()
 
     def initial_focus(self) -> QWidget:
@@ -462,7 +495,7 @@ class IntakeView(QWidget):
     def _load_usage(self) -> None:
         ctx = self.ctx
         Op(self, lambda: procedure_usage(ctx), runner=self._runner).on_success(
-            lambda usage: self.picker.set_catalog(ctx.catalog, usage)
+            lambda usage: self.picker.set_catalog(ctx.reference.catalog, usage)
         ).start()
 
     def choose_procedure(self, procedure: Procedure) -> None:
@@ -530,13 +563,13 @@ class IntakeView(QWidget):
             self.due_label.setText("")
             return
         limit = time_limit_for(self.procedure, self.current_channel())
-        due = self.ctx.calendar.due_at(self.ctx.clock(), limit)
+        due = self.ctx.reference.calendar.due_at(self.ctx.clock(), limit)
         self.due_label.setText(due.strftime("%H:%M %d/%m/%Y"))
 
     def due_at(self) -> datetime | None:
         if self.procedure is None:
             return None
-        return self.ctx.calendar.due_at(
+        return self.ctx.reference.calendar.due_at(
             self.ctx.clock(), time_limit_for(self.procedure, self.current_channel())
         )
 
@@ -652,9 +685,10 @@ class IntakeView(QWidget):
         if self._busy:
             return
         try:
-            request = build_request(self.draft(), self.ctx.catalog)
+            request = build_request(self.draft(), self.ctx.reference.catalog)
         except CounterError as exc:
             self.error_label.setText(exc.message)
+            self.focus_field(exc)
             return
         if self.online_only() and not request.channel.is_online and self._override is None:
             self._ask_leader()
@@ -691,8 +725,28 @@ class IntakeView(QWidget):
         self.confirm.setEnabled(True)
         if isinstance(exc, CounterError):
             self.error_label.setText(exc.message)
+            self.focus_field(exc)
         else:
             show_error(self, exc)
+
+    def focus_field(self, exc: CounterError) -> None:
+        """Put the focus on the input a refusal names (`ValidationError.field`), its text
+        selected to type over."""
+        key = exc.field if isinstance(exc, ValidationError) else None
+        if key is None:
+            return
+        widgets: dict[str, QWidget] = {
+            "procedure": self.picker.search,
+            "fee": self.fee,
+            "portal_code": self.portal_code,
+            "paper_reason": self.guidance.reason,
+        }
+        widget = widgets.get(key) or self.applicant.field(key)
+        if not widget.isEnabled() or not widget.isVisibleTo(self):
+            return
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(widget, QLineEdit):
+            widget.selectAll()
 
     def _logged(self, view: DossierView) -> None:
         self._busy = False

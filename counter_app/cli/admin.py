@@ -31,10 +31,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from counter_app.kernel.users import add_user, parse_role
+    from counter_app.kernel.users import MAX_PASSWORD_LENGTH, add_user, parse_role
 
     role = parse_role(args.role)
-    password = sys.stdin.readline().rstrip("\r\n")
+    # One line, read no further than a password can be: stdin may be a device or a pipe.
+    password = sys.stdin.readline(MAX_PASSWORD_LENGTH + 2).rstrip("\r\n")
     with context_for(args, create=True) as ctx:
         actor_for(ctx, args).require(parse_role("admin"))
         actor = add_user(ctx, args.login, password, role, args.name or "")
@@ -46,6 +47,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_office_set(args: argparse.Namespace) -> int:
     from counter_app.domain.codes import format_code
+    from counter_app.domain.text import OFFICE_NAME, PARENT_BODY
     from counter_app.domain.units import find_unit, load_units
     from counter_app.kernel.config import OfficeConfig, load_config, save_config
     from counter_app.kernel.context import default_data_dir, prepare_data_dir
@@ -53,12 +55,14 @@ def cmd_office_set(args: argparse.Namespace) -> int:
     data_dir = prepare_data_dir(getattr(args, "data_dir", None) or default_data_dir(), create=True)
     unit = find_unit(load_units(), args.unit)
     format_code(args.electronic_id, date.today(), 1)  # refuses a malformed e-ID now
+    name = OFFICE_NAME.clean(args.name)
+    parent_body = PARENT_BODY.clean(args.parent_body)
     config = load_config(data_dir)
     office = OfficeConfig(
         unit_code=unit.code,
         electronic_id=args.electronic_id,
-        name=args.name or f"Trung tâm Phục vụ hành chính công {unit.name}",
-        parent_body=args.parent_body or f"UBND {unit.name}",
+        name=name or f"Trung tâm Phục vụ hành chính công {unit.name}",
+        parent_body=parent_body or f"UBND {unit.name}",
         province_name=unit.province_name,
     )
     from dataclasses import replace
@@ -110,7 +114,11 @@ def cmd_catalog_list(args: argparse.Namespace) -> int:
 
 def register_gui(commands: Commands) -> None:
     gui = commands.command("gui", _("mở giao diện"))
-    gui.add_argument("--no-error-dialogs", action="store_true")
+    gui.add_argument(
+        "--no-error-dialogs",
+        action="store_true",
+        help=_("lỗi ngoài dự kiến chỉ ghi vào nhật ký, không hiện hộp thoại"),
+    )
     gui.set_defaults(handler=cmd_gui)
 
 
@@ -121,9 +129,9 @@ def register_admin(commands: Commands) -> None:
     user_add = user_sub.add_parser(
         "add", parents=[common], help=_("thêm người dùng (mật khẩu qua stdin)")
     )
-    user_add.add_argument("login")
-    user_add.add_argument("--role", required=True)
-    user_add.add_argument("--name")
+    user_add.add_argument("login", help=_("tên đăng nhập (chữ thường không dấu, số, . _ -)"))
+    user_add.add_argument("--role", required=True, help=_("vai trò: clerk, leader hoặc admin"))
+    user_add.add_argument("--name", help=_("họ tên người dùng"))
     user_add.set_defaults(handler=cmd_user_add)
 
     office = sub.add_parser("office", parents=[common], help=_("đơn vị tiếp nhận"))
@@ -133,8 +141,8 @@ def register_admin(commands: Commands) -> None:
     office_set = office_sub.add_parser("set", parents=[common], help=_("cấu hình đơn vị"))
     office_set.add_argument("--unit", required=True, help=_("mã hoặc tên đơn vị hành chính"))
     office_set.add_argument("--electronic-id", required=True, help=_("mã định danh điện tử"))
-    office_set.add_argument("--name")
-    office_set.add_argument("--parent-body")
+    office_set.add_argument("--name", help=_("tên đơn vị"))
+    office_set.add_argument("--parent-body", help=_("tên cơ quan chủ quản"))
     office_set.set_defaults(handler=cmd_office_set)
 
 
@@ -147,7 +155,7 @@ def register_catalog(commands: Commands) -> None:
     catalog_import = catalog_sub.add_parser(
         "import", parents=[common], help=_("nhập một phiên bản danh mục (quản trị)")
     )
-    catalog_import.add_argument("file", type=Path)
+    catalog_import.add_argument("file", type=Path, help=_("tệp danh mục thủ tục cần nhập"))
     catalog_import.set_defaults(handler=cmd_catalog_import)
     catalog_list = catalog_sub.add_parser("list", parents=[common], help=_("các phiên bản"))
     json_flag(catalog_list)

@@ -9,6 +9,7 @@ from typing import Any
 
 from counter_app.domain.applicants import applicant_from_json
 from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.text import visible
 from counter_app.errors import ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
@@ -82,13 +83,14 @@ def cmd_dossier_show(args: argparse.Namespace) -> int:
         "pages",
         "late_entry",
     ):
-        print(f"{key}: {document[key]}")
-    print(f"applicant: {dossier.applicant_name}")
+        print(visible(f"{key}: {document[key]}"))
+    print(visible(f"applicant: {dossier.applicant_name}"))
     for event in dossier.events:
-        print(
+        line = (
             f"  {event.at:%d/%m/%Y %H:%M} {event.actor} {event.kind} "
-            f"{event.from_status or ''}->{event.to_status or ''} {event.reason or ''}".rstrip()
+            f"{event.from_status or ''}->{event.to_status or ''} {event.reason or ''}"
         )
+        print(visible(line.rstrip()))
     return 0
 
 
@@ -108,7 +110,8 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
     else:
         for d in dossiers:
             due = f"{d.due_at:%d/%m/%Y}" if d.due_at else "-"
-            print(f"{d.code}\t{d.status}\t{d.channel}\t{due}\t{d.applicant_name}\t{d.procedure}")
+            fields = (d.code, d.status, d.channel, due, d.applicant_name, d.procedure)
+            print("\t".join(visible(str(field)) for field in fields))
     return 0
 
 
@@ -171,12 +174,20 @@ def cmd_dossier_apology(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     sub, common = commands.subparsers, commands.common
     intake = sub.add_parser("intake", parents=[common], help=_("tiếp nhận một hồ sơ"))
-    intake.add_argument("--procedure", required=True)
-    intake.add_argument("--applicant-json", required=True, type=Path)
-    intake.add_argument("--channel", default="direct")
-    intake.add_argument("--received-at", type=parse_moment)
-    intake.add_argument("--reason")
-    intake.add_argument("--portal-code")
+    intake.add_argument("--procedure", required=True, help=_("mã thủ tục"))
+    intake.add_argument(
+        "--applicant-json", required=True, type=Path, help=_("tệp JSON thông tin người nộp")
+    )
+    intake.add_argument(
+        "--channel",
+        default="direct",
+        help=_("kênh nộp: direct, online, assisted, postal (mặc định: direct)"),
+    )
+    intake.add_argument(
+        "--received-at", type=parse_moment, help=_("thời điểm tiếp nhận khi nhập muộn (ISO 8601)")
+    )
+    intake.add_argument("--reason", help=_("lý do nhập muộn"))
+    intake.add_argument("--portal-code", help=_("mã hồ sơ trên Cổng"))
     intake.add_argument(
         "--competent-body", help=_("cơ quan có thẩm quyền giải quyết, khi khác đơn vị tiếp nhận")
     )
@@ -192,21 +203,29 @@ def register(commands: Commands) -> None:
         dest="dossier_command", required=True, parser_class=OneLineParser
     )
     show = dossier_sub.add_parser("show", parents=[common], help=_("xem một hồ sơ"))
-    show.add_argument("code")
+    show.add_argument("code", help=_("mã hồ sơ"))
     json_flag(show)
     show.set_defaults(handler=cmd_dossier_show)
     listing = dossier_sub.add_parser("list", parents=[common], help=_("liệt kê, lọc, tìm hồ sơ"))
-    listing.add_argument("--status", action="append")
-    listing.add_argument("--search")
-    listing.add_argument("--from", dest="date_from", type=parse_date)
-    listing.add_argument("--to", dest="date_to", type=parse_date)
-    listing.add_argument("--limit", type=positive, default=100)
+    listing.add_argument(
+        "--status", action="append", help=_("trạng thái (lặp lại cho nhiều trạng thái)")
+    )
+    listing.add_argument("--search", help=_("tìm theo mã, tên, số định danh, điện thoại"))
+    listing.add_argument(
+        "--from", dest="date_from", type=parse_date, help=_("nhận từ ngày (YYYY-MM-DD)")
+    )
+    listing.add_argument(
+        "--to", dest="date_to", type=parse_date, help=_("nhận đến ngày (YYYY-MM-DD)")
+    )
+    listing.add_argument(
+        "--limit", type=positive, default=100, help=_("số hồ sơ tối đa (mặc định: 100)")
+    )
     json_flag(listing)
     listing.set_defaults(handler=cmd_dossier_list)
     moving = dossier_sub.add_parser("move", parents=[common], help=_("chuyển hồ sơ một bước xử lý"))
-    moving.add_argument("code")
-    moving.add_argument("--to", required=True)
-    moving.add_argument("--reason")
+    moving.add_argument("code", help=_("mã hồ sơ"))
+    moving.add_argument("--to", required=True, help=_("trạng thái mới"))
+    moving.add_argument("--reason", help=_("lý do (bắt buộc với một số bước)"))
     moving.add_argument("--handler", dest="assignee", help=_("người xử lý (chuyển hồ sơ)"))
     json_flag(moving)
     moving.set_defaults(handler=cmd_dossier_move)
@@ -214,19 +233,19 @@ def register(commands: Commands) -> None:
     extend = dossier_sub.add_parser(
         "extend", parents=[common], help=_("gia hạn kèm thư xin lỗi (mẫu 04)")
     )
-    extend.add_argument("code")
+    extend.add_argument("code", help=_("mã hồ sơ"))
     extend.add_argument(
         "--until", required=True, type=parse_date, help=_("ngày hẹn trả mới (YYYY-MM-DD)")
     )
-    extend.add_argument("--reason", required=True)
+    extend.add_argument("--reason", required=True, help=_("lý do gia hạn"))
     extend.add_argument("--approver", help=approver_help)
     json_flag(extend)
     extend.set_defaults(handler=cmd_dossier_extend)
     apology = dossier_sub.add_parser(
         "apology", parents=[common], help=_("ghi thư xin lỗi không đổi ngày hẹn")
     )
-    apology.add_argument("code")
-    apology.add_argument("--reason", required=True)
+    apology.add_argument("code", help=_("mã hồ sơ"))
+    apology.add_argument("--reason", required=True, help=_("lý do xin lỗi"))
     apology.add_argument("--approver", help=approver_help)
     apology.add_argument("--issued-on", type=parse_date, help=_("ngày ký thư (mặc định: hôm nay)"))
     json_flag(apology)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind, Role, Status
-from counter_app.domain.text import nfc
-from counter_app.dossiers.service import MAX_REASON_LENGTH
+from counter_app.domain.periods import check_year
+from counter_app.domain.text import REASON
 from counter_app.errors import PermissionDeniedError, TransitionError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
@@ -60,11 +60,9 @@ def second_supplement_warning() -> str:
 
 
 def _reason(text: str | None) -> str:
-    cleaned = nfc((text or "").strip())
+    cleaned = REASON.clean(text)
     if not cleaned:
         raise ValidationError(_("Cần ghi lý do gia hạn, xin lỗi."))
-    if len(cleaned) > MAX_REASON_LENGTH:
-        raise ValidationError(_("Lý do quá dài."))
     return cleaned
 
 
@@ -99,6 +97,7 @@ def _check_new_due(ctx: AppContext, dossier: Dossier, new_due_at: datetime, now:
     if dossier.due_at is None:
         raise ValidationError(_("Hồ sơ không có hạn trả kết quả nên không cần gia hạn."))
     day = new_due_at.date()
+    check_year(day, _("ngày hẹn trả mới"))
     if day <= now.date():
         raise ValidationError(_("Ngày hẹn trả mới phải sau hôm nay."))
     if new_due_at <= dossier.due_at:
@@ -188,6 +187,7 @@ def record_apology(
     cleaned = _reason(reason)
     now = ctx.clock().astimezone(VN_TZ)
     day = issued_on or now.date()
+    check_year(day, _("ngày ký thư xin lỗi"))
     if day > now.date():
         raise ValidationError(_("Ngày ký thư xin lỗi không được ở tương lai."))
     with ctx.session() as session:

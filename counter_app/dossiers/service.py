@@ -1,24 +1,38 @@
 """Dossier use cases: intake, lifecycle moves, and reading dossiers back.
 
-Each function is one unit of work: it commits everything (dossier, checklist, fees, the
-event and its outbox entry) or nothing.
+Each function is one unit of work: it commits everything (dossier, checklist, fees, its
+tracking-book entry, the event and its outbox entry) or nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.applicants import Applicant, applicant_to_json
+from counter_app.documents.ledger import enter_in_book
+from counter_app.domain.applicants import Applicant, applicant_to_json, check_applicant
 from counter_app.domain.calendar import VN_TZ, TimeLimit
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.codes import SequenceBlock, format_code
+from counter_app.domain.fees import MAX_FEE_VND
 from counter_app.domain.lifecycle import Channel, EventKind, Role, Status, check_move
-from counter_app.domain.text import nfc
+from counter_app.domain.periods import check_range, check_year
+from counter_app.domain.text import (
+    COMPETENT_BODY,
+    DOCUMENT_NAME,
+    FEE_NAME,
+    HANDLER,
+    LATE_ENTRY_REASON,
+    ORIGINAL_OR_COPY,
+    PORTAL_CODE,
+    REASON,
+    SEARCH_TEXT,
+    nfc,
+)
 from counter_app.errors import ValidationError
 from counter_app.guidance.policy import check_intake
 from counter_app.i18n import _
@@ -39,9 +53,18 @@ from counter_app.store.models import (
     DossierDocument,
     DossierFee,
 )
-from counter_app.store.search import is_broad_search, search_condition
+from counter_app.store.search import (
+    SearchTier,
+    is_broad_search,
+    search_condition,
+    search_tiers,
+)
 
-MAX_REASON_LENGTH = 2000
+MAX_REASON_LENGTH = REASON.max_length
+MAX_LIST_ROWS = 1_000_000
+"""The most dossiers one list may hold: an office's whole history (the desk pages 100 at a
+time); the bound keeps a typing slip from overflowing the database's integer."""
+MAX_DOCUMENT_COPIES = 100
 
 
 @dataclass(frozen=True)
@@ -129,11 +152,51 @@ def _check_late_entry(ctx: AppContext, request: IntakeRequest, now: datetime) ->
         received_at = received_at.replace(tzinfo=VN_TZ)
     if received_at > now:
         raise ValidationError(_("Thời điểm tiếp nhận không được ở tương lai."))
-    if not (request.late_reason and request.late_reason.strip()):
+    if not request.late_reason:
         raise ValidationError(_("Nhập hồ sơ muộn phải ghi lý do (--reason)."))
-    if len(request.late_reason) > MAX_REASON_LENGTH:
-        raise ValidationError(_("Lý do quá dài."))
     return received_at.astimezone(VN_TZ)
+
+
+def _checked_request(request: IntakeRequest) -> IntakeRequest:
+    """The request with every text through the text rule (NFC, no control or bidirectional
+    character, within its length) and every number and date within its bounds."""
+    check_applicant(request.applicant)
+    if request.received_at is not None:
+        check_year(request.received_at.date(), _("thời điểm tiếp nhận"))
+    documents = request.documents
+    if documents is not None:
+        for line in documents:
+            if not 1 <= line.copies <= MAX_DOCUMENT_COPIES:
+                raise ValidationError(
+                    _("Số bản của một thành phần hồ sơ phải từ 1 đến {n}.").format(
+                        n=MAX_DOCUMENT_COPIES
+                    )
+                )
+        documents = tuple(
+            replace(
+                line,
+                name=DOCUMENT_NAME.clean(line.name, required=True),
+                original_or_copy=ORIGINAL_OR_COPY.clean(line.original_or_copy),
+            )
+            for line in documents
+        )
+    fees = request.fees
+    if fees is not None:
+        for fee in fees:
+            if not 0 <= fee.amount <= MAX_FEE_VND:
+                raise ValidationError(
+                    _("Số tiền phí phải từ 0 đến {n} đồng.").format(n=f"{MAX_FEE_VND:,}")
+                )
+        fees = tuple(replace(fee, name=FEE_NAME.clean(fee.name, required=True)) for fee in fees)
+    return replace(
+        request,
+        late_reason=LATE_ENTRY_REASON.optional(request.late_reason),
+        portal_code=PORTAL_CODE.optional(request.portal_code),
+        competent_body=COMPETENT_BODY.optional(request.competent_body),
+        handler=HANDLER.optional(request.handler),
+        documents=documents,
+        fees=fees,
+    )
 
 
 def time_limit_for(procedure: Procedure, channel: Channel) -> TimeLimit:
@@ -146,6 +209,7 @@ def time_limit_for(procedure: Procedure, channel: Channel) -> TimeLimit:
 def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView:
     """Log one dossier: code, due date, checklist, fees and the first event, atomically."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
+    request = _checked_request(request)
     procedure = ctx.catalog.get(request.procedure_code.strip())
     now = ctx.clock().astimezone(VN_TZ)
     received_at = _check_late_entry(ctx, request, now)
@@ -237,6 +301,9 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
                     paid_at=now if fee.payment_method else None,
                 )
             )
+        if status is Status.RECEIVED:
+            # Written into the tracking book as it is received: entries in order of receipt.
+            enter_in_book(ctx, session, dossier, now)
         data: dict[str, Any] = {"procedure": procedure.code, "channel": request.channel.value}
         if late_entry:
             data["late_entry"] = True
@@ -269,9 +336,8 @@ def move(
 ) -> DossierView:
     """One lifecycle step, recorded as an event with who, when and why."""
     actor.require(Role.CLERK, Role.LEADER, Role.ADMIN)
-    if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError(_("Lý do quá dài."))
-    reason = nfc(reason) if reason else None
+    reason = REASON.optional(reason)
+    handler = HANDLER.optional(handler)
     now = ctx.clock().astimezone(VN_TZ)
     catalog = ctx.catalog if target is Status.RECEIVED else None  # read before the write lock
     with ctx.session() as session:
@@ -303,6 +369,7 @@ def move(
             dossier.due_at = ctx.calendar.due_at(
                 now, time_limit_for(procedure, Channel(dossier.channel))
             )
+            enter_in_book(ctx, session, dossier, now)
         if target is Status.RESOLVED:
             dossier.resolved_at = now
         if target is Status.RETURNED:
@@ -348,7 +415,17 @@ def _day_start(day: date) -> datetime:
 def filter_statement(
     dialect: str, flt: DossierFilter, *, by_receipt_index: bool = False
 ) -> sa.Select[Dossier]:
-    """The filter's query; `by_receipt_index` for a broad search (see `search_condition`)."""
+    """The filter's query; `by_receipt_index` for a broad search (see `search_condition`).
+
+    A search text breaking the text rule, a day outside the allowed years or a received
+    range that ends before it starts is refused (ValidationError).
+    """
+    SEARCH_TEXT.clean(flt.search)
+    for day in (flt.received_from, flt.received_to):
+        if day is not None:
+            check_year(day, _("ngày tiếp nhận"))
+    if flt.received_from and flt.received_to:
+        check_range(flt.received_from, flt.received_to)
     statement = sa.select(Dossier)
     if flt.status:
         statement = statement.where(Dossier.status.in_([s.value for s in flt.status]))
@@ -381,20 +458,64 @@ def filter_statement(
 def list_dossiers(
     ctx: AppContext, flt: DossierFilter, *, limit: int = 100, offset: int = 0
 ) -> list[DossierView]:
-    """A page of dossiers, newest first, filtered and searched in the database."""
+    """A page of dossiers, filtered and searched in the database: newest first, or for a
+    search, its best matches first (`store.search.search_tiers`), each rank newest first."""
     if limit < 1:
         raise ValidationError(_("Giới hạn số dòng phải lớn hơn 0."))
+    if limit > MAX_LIST_ROWS or offset < 0:
+        raise ValidationError(_("Giới hạn số dòng phải từ 1 đến {n}.").format(n=MAX_LIST_ROWS))
     with ctx.session() as session:
-        broad = bool(flt.search) and is_broad_search(session, flt.search)
-        statement = (
-            filter_statement(session.get_bind().dialect.name, flt, by_receipt_index=broad)
-            .order_by(Dossier.received_at.desc(), Dossier.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = session.execute(statement).scalars().all()
+        dialect = session.get_bind().dialect.name
+        tiers = search_tiers(dialect, SEARCH_TEXT.clean(flt.search)) if flt.search else []
+        if tiers:
+            rows = _ranked_page(session, flt, tiers, limit, offset)
+        else:
+            broad = bool(flt.search) and is_broad_search(session, flt.search)
+            statement = (
+                filter_statement(dialect, flt, by_receipt_index=broad)
+                .order_by(*_DESK_ORDER)
+                .limit(limit)
+                .offset(offset)
+            )
+            rows = list(session.execute(statement).scalars().all())
         pages = page_counts(session, [row.id for row in rows])
         return [DossierView.from_row(row, pages=pages.get(row.id, 0)) for row in rows]
+
+
+_DESK_ORDER = (Dossier.received_at.desc(), Dossier.id.desc())
+
+
+def _ranked_page(
+    session: Session, flt: DossierFilter, tiers: list[SearchTier], limit: int, offset: int
+) -> list[Dossier]:
+    """The page at `offset` of a search's matches, rank after rank.
+
+    Each rank is one indexed query; a rank before the page is only counted (and only when
+    the page starts further on), and a broad one is read along the receipt-time index.
+    """
+    base = filter_statement(session.get_bind().dialect.name, replace(flt, search=""))
+    rows: list[Dossier] = []
+    skip = offset
+    for position, tier in enumerate(tiers):
+        if skip and position < len(tiers) - 1:
+            counted = base.where(tier.condition()).with_only_columns(
+                sa.func.count(), maintain_column_froms=True
+            )
+            found = int(session.execute(counted).scalar_one())
+            if found <= skip:
+                skip -= found
+                continue
+        statement = (
+            base.where(tier.condition(by_receipt_index=tier.is_broad(session)))
+            .order_by(*_DESK_ORDER)
+            .limit(limit - len(rows))
+            .offset(skip)
+        )
+        rows.extend(session.execute(statement).scalars().all())
+        skip = 0
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def count_dossiers(ctx: AppContext, flt: DossierFilter) -> int:

@@ -36,7 +36,7 @@ from counter_app.store.models import (
     OutboxItem,
     Page,
 )
-from counter_app.store.search import searchable_text
+from counter_app.store.search import name_key, searchable_text
 
 GENESIS_HASH = "0" * 64
 
@@ -115,6 +115,7 @@ def cached_columns(code: str, applicant: Any, portal_code: str | None) -> dict[s
         "search_folded": searchable_text(
             code, name, id_number, tax_code, applicant.get("phone"), portal_code
         ),
+        "search_name": name_key(name),
     }
 
 
@@ -354,6 +355,7 @@ def _cached_column_labels() -> dict[str, str]:
         "applicant_name": _("tên người nộp không khớp với thông tin người nộp"),
         "applicant_id_number": _("số định danh người nộp không khớp với thông tin người nộp"),
         "search_folded": _("dữ liệu tìm kiếm không khớp với hồ sơ"),
+        "search_name": _("dữ liệu tìm kiếm theo dấu không khớp với tên người nộp"),
     }
 
 

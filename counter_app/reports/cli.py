@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.documents.book import BookScope
+from counter_app.domain.periods import MAX_YEAR, MIN_YEAR
+from counter_app.domain.text import visible
 from counter_app.guidance.cli import guidance_group
-from counter_app.i18n import _
+from counter_app.i18n import _, format_percent
 from counter_app.kernel.commands import (
     Commands,
     context_for,
@@ -19,6 +21,7 @@ from counter_app.kernel.commands import (
     json_flag,
     parse_date,
     print_json,
+    whole_number,
 )
 
 
@@ -74,7 +77,7 @@ def _guided_line(figures: Any) -> str:
         guided=figures.guided,
         received=figures.received.received,
         online=figures.received.online,
-        share="—" if share is None else f"{share * 100:.1f}%",
+        share="—" if share is None else format_percent(share * 100),
     )
 
 
@@ -98,7 +101,7 @@ def cmd_online(args: argparse.Namespace) -> int:
         return 0
 
     def percent(value: float | None) -> str:
-        return "—" if value is None else f"{value * 100:.1f}%"
+        return "—" if value is None else format_percent(value * 100)
 
     target = progress.target
     print(
@@ -124,7 +127,7 @@ def register(commands: Commands) -> None:
     day = commands.subcommand(
         group, "day", _("số liệu một ngày: tiếp nhận, giải quyết, trả kết quả")
     )
-    day.add_argument("--date", required=True, type=parse_date)
+    day.add_argument("--date", required=True, type=parse_date, help=_("ngày (YYYY-MM-DD)"))
     json_flag(day)
     day.set_defaults(handler=cmd_report_day)
 
@@ -142,16 +145,23 @@ def register(commands: Commands) -> None:
         "--kind",
         required=True,
         choices=["monthly", "quarterly", "half_year", "nine_months", "yearly"],
+        help=_("loại kỳ báo cáo"),
     )
-    period.add_argument("--year", required=True, type=int)
-    period.add_argument("--number", type=int, default=1, help=_("tháng hoặc quý"))
+    period.add_argument(
+        "--year", required=True, type=whole_number(MIN_YEAR, MAX_YEAR), help=_("năm")
+    )
+    period.add_argument("--number", type=whole_number(1, 12), default=1, help=_("tháng hoặc quý"))
     _outputs(period)
     period.set_defaults(handler=cmd_report_period)
 
     book = group.add_parser("book", parents=[common], help=_("sổ theo dõi hồ sơ (Excel)"))
-    book.add_argument("--from", dest="date_from", required=True, type=parse_date)
-    book.add_argument("--to", dest="date_to", required=True, type=parse_date)
-    book.add_argument("--xlsx", type=Path)
+    book.add_argument(
+        "--from", dest="date_from", required=True, type=parse_date, help=_("từ ngày (YYYY-MM-DD)")
+    )
+    book.add_argument(
+        "--to", dest="date_to", required=True, type=parse_date, help=_("đến ngày (YYYY-MM-DD)")
+    )
+    book.add_argument("--xlsx", type=Path, help=_("tệp Excel để ghi"))
     book.add_argument(
         "--book",
         choices=[scope.value for scope in BookScope],
@@ -312,7 +322,7 @@ def cmd_report_late_entries(args: argparse.Namespace) -> int:
         for e in entries:
             print(
                 f"{e.code}\t{e.received_at:%d/%m/%Y %H:%M}\t{e.entered_at:%d/%m/%Y %H:%M}\t"
-                f"{e.delay_hours:g}h\t{e.entered_by}\t{e.reason}"
+                f"{e.delay_hours:g}h\t{e.entered_by}\t{visible(e.reason)}"
             )
         print(_("{n} hồ sơ nhập muộn.").format(n=len(entries)))
     return 0
@@ -391,8 +401,8 @@ def register_guidance_report(commands: Commands) -> None:
     report = gsub.add_parser(
         "report", parents=[common], help=_("số lượt hướng dẫn nộp trực tuyến theo kỳ")
     )
-    report.add_argument("--from", dest="date_from", type=parse_date)
-    report.add_argument("--to", dest="date_to", type=parse_date)
+    report.add_argument("--from", dest="date_from", type=parse_date, help=_("từ ngày (YYYY-MM-DD)"))
+    report.add_argument("--to", dest="date_to", type=parse_date, help=_("đến ngày (YYYY-MM-DD)"))
     json_flag(report)
     report.set_defaults(handler=cmd_guidance_report)
 
@@ -402,6 +412,6 @@ def register_online(commands: Commands) -> None:
     online = sub.add_parser(
         "online", parents=[common], help=_("tỷ lệ trực tuyến và lý do nộp giấy")
     )
-    online.add_argument("--date", type=parse_date)
+    online.add_argument("--date", type=parse_date, help=_("ngày (YYYY-MM-DD, mặc định: hôm nay)"))
     json_flag(online)
     online.set_defaults(handler=cmd_online)

@@ -16,6 +16,7 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel
 from counter_app.guidance.data import Target, load_guidance
 from counter_app.guidance.policy import PAPER_REASONS, split_paper_reason
+from counter_app.i18n import format_percent as i18n_percent
 from counter_app.kernel.context import AppContext
 from counter_app.store.models import Dossier
 
@@ -51,10 +52,11 @@ class OnlineShare:
 
 
 def format_percent(percent: float | None) -> str:
-    """A percentage as the screens write it: at most one decimal, "—" for no data."""
+    """A percentage as the screens write it: at most one decimal, in the language's form
+    ("27,2 %" in Vietnamese), "—" for no data."""
     if percent is None:
         return "—"
-    return f"{round(percent, 1):g}%"
+    return i18n_percent(percent)
 
 
 def _window(start: date, end: date) -> sa.ColumnElement[bool]:

@@ -108,6 +108,8 @@ class Dossier(Base):
         sa.Index("ix_dossiers_resolved_at_received_at", "resolved_at", "received_at"),
         # A returning citizen is recognised by ID number.
         sa.Index("ix_dossiers_applicant_id_number", "applicant_id_number"),
+        # A search equal to the whole name, as typed, ranks first (store/search.py).
+        sa.Index("ix_dossiers_search_name", "search_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +143,9 @@ class Dossier(Base):
     fee_total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     payment_method: Mapped[str | None] = mapped_column(sa.String(32))
     search_folded: Mapped[str] = mapped_column(sa.Text)
+    search_name: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    """The applicant's name case-folded with its marks kept, its words only ("thu hà"):
+    what a search typed with accents is compared with (`store.search.name_key`)."""
     head_hash: Mapped[str] = mapped_column(sa.String(64))
 
     documents: Mapped[list[DossierDocument]] = relationship(

@@ -101,3 +101,80 @@ def test_searches_without_a_token_or_a_page_size(any_ctx, clock):
     assert list_dossiers(any_ctx, DossierFilter(search="zzzzqx")) == []
     with pytest.raises(ValidationError):
         list_dossiers(any_ctx, DossierFilter(search="tuyet"), limit=0)
+
+
+# --- accents and ranks ------------------------------------------------------------------
+
+THU_HA = "Nguyễn Thị Thu Hà"
+NEAR_NAMES = ("Trần Thu Hạnh", "Lê Thu Hằng", "Võ Thu Hải", "Bùi Thu Hân")
+RANKED = ("Thu Hà", THU_HA, "Đỗ Thư Hà", "Hà Văn Thu", "Lê Thu Hàng")
+"""What "Thu Hà" finds, best first: the whole name; the words as typed side by side; side by
+side with other accents; both words whole; a word only as the start of a longer one."""
+
+
+def _fill_names(ctx, clock) -> dict[str, str]:
+    """One dossier per name (code by name); the best match of a search is taken in first,
+    so a rank above the receipt order shows."""
+    codes = {}
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)
+    for index, name in enumerate((*RANKED, *NEAR_NAMES)):
+        clock.now = start + timedelta(hours=index)
+        view = intake(ctx, IntakeRequest(XMTTHN, _person(name, index)), SYSTEM_ACTOR)
+        codes[name] = view.code
+    return codes
+
+
+def _names(ctx, text: str, size: int = 100) -> list[str]:
+    flt = DossierFilter(search=text)
+    by_code = {view.code: view.applicant_name for view in list_dossiers(ctx, flt)}
+    codes = _pages(ctx, flt, size)
+    assert len(codes) == count_dossiers(ctx, flt) == len(by_code), text
+    return [by_code[code] for code in codes]
+
+
+@pytest.mark.parametrize("broad_from", [1, 10_000], ids=["broad", "narrow"])
+def test_accents_typed_narrow_the_search_and_exact_matches_come_first(
+    any_ctx, clock, monkeypatch, broad_from
+):
+    monkeypatch.setattr(search, "BROAD_SEARCH_MATCHES", broad_from)
+    _fill_names(any_ctx, clock)
+    # Typed with accents: those accents only, never Hạnh, Hằng, Hải or Hân.
+    assert _names(any_ctx, "Thu Hà") == list(RANKED)
+    for size in (1, 2, 3):
+        assert _names(any_ctx, "Thu Hà", size) == list(RANKED), size
+    assert _names(any_ctx, "thu HÀ") == list(RANKED)  # case aside
+    assert _names(any_ctx, "Thu Ha\u0300") == list(RANKED)  # typed decomposed (NFD)
+    found = _names(any_ctx, "Hà")
+    assert not set(found) & set(NEAR_NAMES)
+    assert set(found) == set(RANKED) and found[-1] == "Lê Thu Hàng"
+    assert _names(any_ctx, "Hằng") == ["Lê Thu Hằng"]
+    assert _names(any_ctx, "Hàng") == ["Lê Thu Hàng"]
+    # Without accents: every accent form, as before; the side-by-side words first.
+    plain = _names(any_ctx, "thu ha")
+    assert set(plain) == set(RANKED) | set(NEAR_NAMES)
+    assert set(plain[:3]) == {"Thu Hà", THU_HA, "Đỗ Thư Hà"}
+    assert plain[3] == "Hà Văn Thu"
+    assert _names(any_ctx, "Đỗ thu") == ["Đỗ Thư Hà"]
+    assert _names(any_ctx, "Đô") == []  # the marks typed are the marks matched
+    assert _names(any_ctx, "Do Thu Ha") == ["Đỗ Thư Hà"]
+
+
+def test_a_whole_code_finds_its_dossier_first(any_ctx, clock):
+    codes = _fill_names(any_ctx, clock)
+    code = codes[THU_HA]
+    assert list_dossiers(any_ctx, DossierFilter(search=code))[0].code == code
+    assert list_dossiers(any_ctx, DossierFilter(search=code.lower()))[0].code == code
+    # Its number, a whole word of the code, before an ID number that merely holds it.
+    assert list_dossiers(any_ctx, DossierFilter(search=code[-4:]))[0].code == code
+
+
+def test_the_rank_of_a_search_is_the_databases_query(any_ctx):
+    """Each rank is answered by the index (FTS5 or trigram): no row is read in Python."""
+    tiers = search.search_tiers(any_ctx.engine.dialect.name, "Thu Hà")
+    assert len(tiers) == 5
+    assert tiers[0].exact and "dossiers.search_name =" in str(tiers[0].condition().compile())
+    if any_ctx.engine.dialect.name == "sqlite":
+        for tier in tiers[1:]:
+            assert "dossier_search MATCH" in str(tier.condition().compile())
+            assert tier.match is not None and "search_name" in tier.match
+    assert search.search_tiers(any_ctx.engine.dialect.name, " ,;-- ") == []
