@@ -7,18 +7,18 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtCore import QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from counter_app.errors import CounterError
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, current_language
 from counter_app.kernel.context import AppContext, open_context
 from counter_app.kernel.users import SYSTEM_ACTOR, Actor, list_users
 from ui.errors import install_excepthook, set_dialogs_enabled, show_error
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import MainWindow
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings, apply_appearance
-from ui.tasks import default_runner
+from ui.tasks import default_runner, wait_for
 
 # For smoke runs and packaging checks: quit by itself after this many milliseconds.
 QUIT_AFTER_ENV = "COUNTER_APP_GUI_QUIT_AFTER_MS"
@@ -48,15 +48,48 @@ _QT_BUTTON_TEXTS = {
 }
 
 
+# Qt's other texts a clerk meets, by the class that shows them: the error dialog's details
+# button (the user guide names it), the context menu of every text field and spin box.
+_EDIT_MENU = {
+    "&Undo": N_("&Hoàn tác"),
+    "&Redo": N_("&Làm lại"),
+    "Cu&t": N_("&Cắt"),
+    "&Copy": N_("&Sao chép"),
+    "&Paste": N_("&Dán"),
+    "Delete": N_("Xóa"),
+    "Select All": N_("Chọn tất cả"),
+}
+_QT_TEXTS: dict[str, dict[str, str]] = {
+    "QPlatformTheme": {
+        **_QT_BUTTON_TEXTS,
+        "Save All": N_("Lưu tất cả"),
+        "Yes to &All": N_("Có với &tất cả"),
+        "N&o to All": N_("&Không với tất cả"),
+        "Restore Defaults": N_("Khôi phục mặc định"),
+        "Don't Save": N_("Không lưu"),
+        "Close without Saving": N_("Đóng không lưu"),
+    },
+    "QMessageBox": {
+        "Show Details...": N_("Hiện chi tiết…"),
+        "Hide Details...": N_("Ẩn chi tiết…"),
+    },
+    "QLineEdit": _EDIT_MENU,
+    "QWidgetTextControl": {**_EDIT_MENU, "Copy &Link Location": N_("Sao chép địa chỉ &liên kết")},
+    "QAbstractSpinBox": {"&Select All": N_("&Chọn tất cả"), "&Step up": N_("&Tăng"),
+                         "Step &down": N_("&Giảm")},
+}  # fmt: skip
+
+
 class StandardButtonTranslator(QTranslator):
-    """Translates the standard buttons (Yes/No, OK/Cancel...) with `_()` at each call."""
+    """Translates Qt's own texts (`_QT_TEXTS`: the standard buttons Yes/No, OK/Cancel...,
+    the message box's "Show Details...", the text fields' context menu) with `_()` at each
+    call, so they follow the language setting."""
 
     def translate(
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
     ) -> str | None:
-        if context == "QPlatformTheme" and source in _QT_BUTTON_TEXTS:
-            return _(_QT_BUTTON_TEXTS[source])
-        return None  # Qt's own text
+        ours = _QT_TEXTS.get(context, {}).get(source)
+        return _(ours) if ours else None  # else Qt's own text
 
     def isEmpty(self) -> bool:
         return False
@@ -68,6 +101,17 @@ def install_button_translator(app: QApplication) -> None:
         app.installTranslator(StandardButtonTranslator(app))
 
 
+def apply_locale() -> None:
+    """Qt's locale for the language in use, application-wide: the date picker's month and
+    day names ("tháng 12", "Th 2"), the numbers of spin boxes. Widgets made afterwards take
+    it; dates themselves are written dd/MM/yyyy everywhere whatever the language."""
+    if current_language() == "vi":
+        locale = QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam)
+    else:
+        locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+    QLocale.setDefault(locale)
+
+
 def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -76,6 +120,7 @@ def application() -> QApplication:
     app.setApplicationName("counter-app")
     app.setOrganizationName("counter-app")
     install_button_translator(app)
+    apply_locale()
     return app
 
 
@@ -85,7 +130,7 @@ def sign_in(ctx: AppContext) -> Actor | None:
     A data directory without any user (a fresh install) opens as the built-in system
     administrator, as the command line does, so the first accounts can be made.
     """
-    if not list_users(ctx):
+    if not wait_for(lambda: list_users(ctx)):
         return SYSTEM_ACTOR
     dialog = LoginDialog(ctx)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
@@ -100,17 +145,25 @@ def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
     if no_error_dialogs:
         logging.basicConfig(level=logging.INFO)
     install_excepthook()
+    # Even at start-up the database is the database thread's: migrations, users, and the
+    # catalog and calendar the screens show (`AppContext.reference`).
     try:
-        ctx = open_context(data_dir, create=True)
+        ctx = wait_for(lambda: open_context(data_dir, create=True))
     except CounterError as exc:
         show_error(None, exc)
         return 1
     try:
+        settings = UiSettings(ctx.data_dir)
+        apply_appearance(app, settings)  # the sign-in dialog shows in this text size too
+        apply_locale()  # in the language just read from the settings
         actor = sign_in(ctx)
         if actor is None:
             return 1
-        settings = UiSettings(ctx.data_dir)
-        apply_appearance(app, settings)
+        try:
+            wait_for(ctx.refresh_reference)
+        except CounterError as exc:
+            show_error(None, exc)
+            return 1
         window = MainWindow(ctx, actor)
         watcher = IdleWatcher(settings.get(IDLE_LOCK_MINUTES), window)
         lock = SessionLock(ctx, window, watcher)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -44,6 +43,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from ui.bus import bus
 from ui.errors import show_error
+from ui.fit import elide_combo, flow_of
 from ui.print_preview import PrintPreviewDialog, print_pdf
 from ui.tasks import Op, TaskRunner
 
@@ -163,6 +163,7 @@ class GuidancePanel(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
         self.link = QLabel()
+        self.link.setWordWrap(True)
         self.link.setOpenExternalLinks(True)
         self.link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
 
@@ -202,13 +203,14 @@ class GuidancePanel(QWidget):
         self.guided_reason.currentIndexChanged.connect(self._outcome_changed)
         self.guided_button.clicked.connect(self.record_guided)
         self.print_button.clicked.connect(self.print_sheet)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.guided_button)
-        buttons.addWidget(self.print_button)
+        buttons = flow_of(self.guided_button, self.print_button, justify=True)
+        for combo in (self.reason, self.outcome, self.guided_reason):
+            elide_combo(combo)  # as wide as the panel, not as its longest reason
 
         separator = QFrame()
         separator.setFrameShape(QFrame.Shape.HLine)
         self.fee_title = QLabel()
+        self.fee_title.setWordWrap(True)
         self.fee_qr = QLabel()
         self.fee_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.fee_qr.setAccessibleName(_("Mã VietQR nộp phí"))

@@ -21,6 +21,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, authenticate
 from ui.bus import bus
 from ui.errors import show_error
+from ui.fit import centre_on_screen
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings
 from ui.tasks import Op, TaskRunner
 
@@ -183,6 +184,7 @@ class SessionLock(QObject):
         self.dialog = LoginDialog(self.ctx, window, locked_to=None if switching else actor)
         self.dialog.setModal(True)
         self.dialog.finished.connect(lambda _result: self._unlocked(actor))
+        centre_on_screen(self.dialog)  # not on the window, which may be anywhere
         self.dialog.open()
 
     def _unlocked(self, previous: Actor) -> None:

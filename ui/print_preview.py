@@ -41,6 +41,7 @@ from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from ui.errors import show_error
+from ui.fit import fit_to_screen
 from ui.tasks import Op, TaskRunner
 
 PAPERS = ("A5", "A4", "A4-landscape")
@@ -185,7 +186,7 @@ class PrintPreviewDialog(QDialog):
         layout = QHBoxLayout(self)
         layout.addWidget(self.view, 3)
         layout.addLayout(side, 1)
-        self.resize(900, 700)
+        fit_to_screen(self, 900, 700)
 
         self.paper_box.currentIndexChanged.connect(self.refresh)
         self.slip_box.toggled.connect(self._slip_toggled)

@@ -17,7 +17,6 @@ from PySide6.QtGui import QHideEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -44,6 +43,7 @@ from counter_app.scanning.devices import (
 from counter_app.scanning.folder import scan_folder, take_from_folder
 from counter_app.scanning.images import ColourMode, clean_page, thumbnail_png
 from counter_app.scanning.pages import PageView
+from ui.fit import elide_combo, flow_of
 from ui.tasks import Op, TaskRunner, default_runner
 
 THUMBNAIL_SIDE = 160
@@ -128,25 +128,24 @@ class ScanView(QWidget):
         self.insert_button = QPushButton(_("Quét &chèn trước"))
         self.move_target = QComboBox()
         self.move_target.setAccessibleName(_("Chuyển sang thành phần"))
-        self.move_target.setMinimumContentsLength(28)  # enough of the document name to tell
         self.move_button = QPushButton(_("&Chuyển sang"))
 
-        settings = QHBoxLayout()
-        widget: QWidget
-        for widget in (self.device, self.source, self.mode, self.dpi, self.count):
-            settings.addWidget(widget)
-        actions = QHBoxLayout()
-        for widget in (
+        # Rows that wrap onto a second line on a narrow screen or at a large text size
+        # (the page buttons alone set the window wider than 1280 pixels at 13 pt).
+        elide_combo(self.device, 20)  # the whole name in the list and in the tooltip
+        settings = flow_of(self.device, self.source, self.mode, self.dpi, self.count, justify=True)
+        actions = flow_of(
             self.scan_button,
             self.cancel_button,
             self.import_button,
             self.folder_button,
             self.export_button,
             self.progress,
-        ):
-            actions.addWidget(widget)
-        page_actions = QHBoxLayout()
-        for widget in (
+            justify=True,
+        )
+        elide_combo(self.move_target, 28)  # enough of the document name to tell
+        elide_combo(self.document, 30)
+        page_actions = flow_of(
             self.rotate_button,
             self.earlier_button,
             self.later_button,
@@ -155,8 +154,7 @@ class ScanView(QWidget):
             self.insert_button,
             self.move_target,
             self.move_button,
-        ):
-            page_actions.addWidget(widget, 2 if widget is self.move_target else 0)
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.document)
         layout.addLayout(settings)

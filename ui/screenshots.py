@@ -1,22 +1,32 @@
-"""Screenshots of every screen for the user guide: `python -m ui.screenshots OUT_DIR`.
+"""Screenshots of every screen for the user guide:
+
+    python -m ui.screenshots OUT_DIR [--size 1366x768] [--text-size 11]
 
 Runs on demo data in a temporary directory (seeded demo, so the same screens each run),
-under Xvfb (`xvfb-run -a python -m ui.screenshots docs/screenshots`) or offscreen; each
-window or dialog is shown without blocking and grabbed to a PNG. `SHOT_NAMES` lists every
-file one run writes; the numbers of existing shots stay stable, new screens get new ones.
+under Xvfb (`xvfb-run -a -s "-screen 0 1366x768x24" python -m ui.screenshots
+docs/screenshots`) or offscreen; each window or dialog is shown without blocking and
+grabbed to a PNG. `SHOT_NAMES` lists every file one run writes; the numbers of existing
+shots stay stable, new screens get new ones.
+
+`--size` is the counter's screen: the main window is taken as it is maximised there above
+a 40 px taskbar (1366×768 gives a 1366×697 picture), dialogs no larger than the screen
+leaves them. `--text-size` is the Cài đặt text size (points). The user guide's pictures
+are the defaults, 1366×768 at 11 pt, the common counter screen at the default size; a
+shot that would not fit that screen is listed in `Camera.oversized`.
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSize, QTimer
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from counter_app.domain.applicants import Person
 from counter_app.dossiers.service import IntakeRequest, intake
@@ -27,9 +37,11 @@ from counter_app.kernel.views import DossierView
 from counter_app.scanning.devices import DeviceInfo, Registry, Scanner, ScannerError, Source
 from ui.app import application
 from ui.detail_view import ActionDialog
+from ui.fit import dialog_room, maximised_size
 from ui.intake_view import IntakeView
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import DossierDeskPage, MainWindow
+from ui.settings import TEXT_SIZE, UiSettings, apply_appearance
 from ui.tasks import default_runner
 
 SAMPLE_QR = (
@@ -37,6 +49,8 @@ SAMPLE_QR = (
     "Tổ 5, Phường Bắc Nha Trang, Khánh Hòa|01072021"
 )
 DEMO_PASSWORD = "demo1234"
+DEFAULT_SCREEN = QSize(1366, 768)
+DEFAULT_TEXT_SIZE = 11
 
 SHOT_NAMES = (
     "01-dang-nhap.png",
@@ -65,6 +79,15 @@ SHOT_NAMES = (
 )
 
 
+class ScreenTooSmall(RuntimeError):
+    """Some shots were larger than the screen leaves a window or a dialog (all were taken)."""
+
+    def __init__(self, screen: QSize, shots: list[str]) -> None:
+        size = f"{screen.width()}×{screen.height()}"
+        super().__init__(f"larger than a {size} screen leaves: " + "; ".join(shots))
+        self.shots = shots
+
+
 def settle(ms: int = 300) -> None:
     """Let background jobs finish and the window repaint."""
     for _round in range(3):
@@ -78,6 +101,17 @@ def settle(ms: int = 300) -> None:
 class Camera:
     out_dir: Path
     taken: list[Path] = field(default_factory=list)
+    screen: QSize = field(default_factory=lambda: QSize(DEFAULT_SCREEN))
+    oversized: list[str] = field(default_factory=list)
+    """Shots of a window or dialog larger than the screen leaves it (should stay empty)."""
+
+    def window_size(self) -> QSize:
+        return maximised_size(self.screen)
+
+    def fit(self, widget: QWidget, width: int, height: int) -> None:
+        """Resize a dialog to `width` × `height`, or to what the screen leaves."""
+        room = dialog_room(self.screen)
+        widget.resize(QSize(width, height).boundedTo(room).expandedTo(widget.minimumSizeHint()))
 
     def grab(self, widget: QWidget, name: str, *, dialog: QWidget | None = None) -> None:
         """Save `widget` as `name`; with `dialog` drawn in its middle as a window manager would
@@ -85,6 +119,9 @@ class Camera:
         if name not in SHOT_NAMES:
             raise ValueError(f"{name} is not in SHOT_NAMES")
         settle()
+        room = self.window_size() if isinstance(widget, QMainWindow) else dialog_room(self.screen)
+        if widget.width() > room.width() or widget.height() > room.height():
+            self.oversized.append(f"{name}: {widget.width()}×{widget.height()}")
         picture = widget.grab()
         if dialog is not None:
             top = dialog.grab()
@@ -165,7 +202,7 @@ def _intake_shots(camera: Camera, ctx: AppContext, actor: Actor, window: MainWin
     camera.grab(window, "03-tiep-nhan-quet-qr.png")
     sheet = intake_view.guidance.print_sheet()
     assert sheet is not None
-    sheet.resize(900, 760)
+    camera.fit(sheet, 900, 760)
     camera.grab(sheet, "19-to-huong-dan.png")
     sheet.close()
 
@@ -182,7 +219,7 @@ def _fee_shots(camera: Camera, ctx: AppContext, actor: Actor, window: QWidget) -
     payment = PaymentDialog(ctx, actor, fee_due.code, window)
     camera.shoot(payment, "13-thu-phi-vietqr.png")
     slip = PaymentSlipPreview(ctx, actor, fee_due.code, window)
-    slip.resize(900, 760)
+    camera.fit(slip, 900, 760)
     camera.shoot(slip, "18-phieu-nop-phi-vietqr.png")
     override = LeaderOverrideDialog(ctx, "Đăng ký khai sinh", window, login="lanhdao")
     override.reason.setPlainText("Cụ già 90 tuổi, không dùng điện thoại thông minh")
@@ -227,7 +264,7 @@ def _desk_shots(
     scan_dialog = QDialog(window)
     scan = ScanView(ctx, actor, story.code, registry_factory=_showcase_registry)
     QVBoxLayout(scan_dialog).addWidget(scan)
-    scan_dialog.resize(1100, 750)
+    camera.fit(scan_dialog, 1100, 750)
     scan_dialog.show()
     settle()
     scan.pages.setCurrentRow(0)
@@ -235,7 +272,7 @@ def _desk_shots(
     scan_dialog.close()
 
     preview = PrintPreviewDialog(ctx, actor, FormKind.RECEIPT, story.code, parent=window)
-    preview.resize(1000, 760)
+    camera.fit(preview, 1000, 760)
     camera.shoot(preview, "17-xem-truoc-phieu-tiep-nhan.png")
     return desk_page
 
@@ -261,7 +298,7 @@ def _holiday_shot(camera: Camera, ctx: AppContext) -> None:
 
     admin = authenticate(ctx, "quantri", DEMO_PASSWORD)
     section = HolidaySection(ctx, admin)
-    section.resize(1100, 640)
+    camera.fit(section, 1100, 640)
     camera.shoot(section, "23-ngay-nghi-le.png")
     # Deleted through Qt: left to Python's collector, this parentless widget made the process
     # abort at exit ("shared QObject was deleted directly").
@@ -278,22 +315,33 @@ def make_demo(data_dir: Path, days: int) -> None:
     )  # fmt: skip
 
 
-def main(out_dir: Path, *, days: int = 30) -> list[Path]:
-    """Take every shot of `SHOT_NAMES` into `out_dir`; the paths written."""
-    application()
+def main(
+    out_dir: Path,
+    *,
+    days: int = 30,
+    screen: QSize = DEFAULT_SCREEN,
+    text_size: int = DEFAULT_TEXT_SIZE,
+) -> list[Path]:
+    """Take every shot of `SHOT_NAMES` into `out_dir` as on a `screen` with the text at
+    `text_size` points; the paths written."""
+    app = application()
     out_dir.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="shots-")) / "demo-data"
     make_demo(data_dir, days)
-    camera = Camera(out_dir)
+    settings = UiSettings(data_dir)
+    settings.set(TEXT_SIZE, text_size)  # as if set in Cài đặt, so that screen shows it too
+    apply_appearance(app, settings)
+    camera = Camera(out_dir, screen=QSize(screen))
     ctx = open_context(data_dir)
     actor = authenticate(ctx, "tiepnhan1", DEMO_PASSWORD)
+    ctx.refresh_reference()  # the catalog and calendar the screens read
 
     login = LoginDialog(ctx)
     login.login.setText("tiepnhan1")
     camera.shoot(login, "01-dang-nhap.png")
 
     window = MainWindow(ctx, actor)
-    window.resize(1400, 860)
+    window.resize(camera.window_size())
     window.show()
     _intake_shots(camera, ctx, actor, window)
     _fee_shots(camera, ctx, actor, window)
@@ -343,8 +391,42 @@ def main(out_dir: Path, *, days: int = 30) -> list[Path]:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     ctx.close()
     QCoreApplication.processEvents()
+    if camera.oversized:
+        raise ScreenTooSmall(camera.screen, camera.oversized)
     return camera.taken
 
 
+def screen_size(text: str) -> QSize:
+    """`1366x768` (or `1366×768`) as a QSize."""
+    try:
+        width, height = (int(part) for part in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    if width < 640 or height < 480:
+        raise argparse.ArgumentTypeError(f"{text!r} is smaller than 640x480")
+    return QSize(width, height)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots", description=__doc__)
+    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument(
+        "--size", type=screen_size, default=DEFAULT_SCREEN, help="screen WIDTHxHEIGHT"
+    )
+    low, high = TEXT_SIZE.minimum or 8, TEXT_SIZE.maximum or 24  # what Cài đặt allows
+    parser.add_argument(
+        "--text-size",
+        type=int,
+        default=DEFAULT_TEXT_SIZE,
+        choices=range(low, high + 1),
+        metavar="POINTS",
+        help=f"text size in points, {low}–{high} (default {DEFAULT_TEXT_SIZE})",
+    )
+    parser.add_argument("--days", type=int, default=30, help="days of demo data")
+    args = parser.parse_args(argv)
+    main(args.out_dir, days=args.days, screen=args.size, text_size=args.text_size)
+    return 0
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    sys.exit(cli())

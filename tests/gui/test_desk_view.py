@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 from pytestqt.qtbot import QtBot
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSize, Qt
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
 from counter_app.domain.applicants import Person
 from counter_app.domain.calendar import VN_TZ
@@ -17,7 +18,9 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, add_user
 from ui.desk_logic import DueFilter
 from ui.desk_model import LATE_COLOUR, PAGE_SIZE
-from ui.desk_view import DeskView
+from ui.desk_view import CODE_COLUMN, DUE_COLUMN, DeskView
+from ui.fit import CELL_MARGINS, maximised_size
+from ui.main_window import DossierDeskPage, MainWindow
 
 PEOPLE = (
     Person(name="Nguyễn Văn Đức", id_number="056090001234", phone="0905111222"),
@@ -140,3 +143,77 @@ def test_model_fetches_pages_not_all_rows(qtbot: QtBot, ctx: AppContext, clerk: 
     qtbot.wait_until(lambda: view.model.index(PAGE_SIZE + 2, 0).data() != "…")
     assert view.model.index(PAGE_SIZE + 2, 0).data().startswith(ctx.config.office.electronic_id)
     assert view.model.loaded_pages <= 2
+
+
+def test_enter_searches_at_once_and_goes_to_the_first_row(
+    qtbot: QtBot, desk: DeskView, codes: dict[str, str]
+) -> None:
+    desk.show()
+    qtbot.wait_exposed(desk)
+    desk.search.setFocus()
+    qtbot.keyClicks(desk.search, "Hoa")
+    with qtbot.wait_signal(desk.model.count_loaded, timeout=10000):
+        qtbot.keyClick(desk.search, Qt.Key.Key_Return)
+    assert desk.model.rowCount() == 1
+    qtbot.wait_until(lambda: desk.table.hasFocus())
+    assert desk.table.currentIndex().row() == 0
+    qtbot.wait_until(lambda: desk.model.index(0, 0).data() == codes["Lê Thị Hoa"])
+    # Enter on the row opens the dossier, as before.
+    with qtbot.wait_signal(desk.dossier_activated, timeout=5000) as opened:
+        qtbot.keyClick(desk.table, Qt.Key.Key_Return)
+    assert opened.args == [codes["Lê Thị Hoa"]]
+    # Nothing found: the search box keeps the focus, to type again.
+    desk.search.setFocus()
+    desk.search.setText("zzzz")
+    with qtbot.wait_signal(desk.model.count_loaded, timeout=10000):
+        qtbot.keyClick(desk.search, Qt.Key.Key_Enter)
+    assert desk.model.rowCount() == 0
+    qtbot.wait(50)
+    assert desk.search.hasFocus()
+
+
+@pytest.mark.parametrize("point_size", [9, 11])
+def test_code_and_due_date_read_whole_on_a_1366_screen(
+    qtbot: QtBot, ctx: AppContext, clerk: Actor, codes: dict[str, str], point_size: int
+) -> None:
+    """Beside the dossier's detail, in the window maximised on a 1366×768 screen, at the
+    default text size (11 pt) and below."""
+    font = QApplication.font()
+    font.setPointSize(point_size)
+    QApplication.setFont(font)
+    window = MainWindow(ctx, clerk)
+    qtbot.add_widget(window)
+    window.resize(maximised_size(QSize(1366, 768)))
+    window.show()
+    window.show_page("dossiers")
+    qtbot.wait_exposed(window)
+    page = window.pages["dossiers"]
+    assert isinstance(page, DossierDeskPage)
+    table = page.desk.table
+    qtbot.wait_until(lambda: page.desk.model.rowCount() == 3)
+    page.desk.model.dossier_at(0)
+    qtbot.wait_until(lambda: table.model().index(0, 0).data() in codes.values())
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    # The code's distinguishing tail at least ("…-260302-0001"), the whole in the tooltip.
+    tail = "…" + str(table.model().index(0, CODE_COLUMN).data())[-12:]
+    assert table.columnWidth(CODE_COLUMN) >= metrics.horizontalAdvance(tail) + CELL_MARGINS
+    assert header.visualIndex(DUE_COLUMN) == 2
+    right = header.sectionViewportPosition(DUE_COLUMN) + header.sectionSize(DUE_COLUMN)
+    assert 0 < right <= table.viewport().width()
+    due = max(
+        (str(table.model().index(row, DUE_COLUMN).data()) for row in range(3)),
+        key=metrics.horizontalAdvance,
+    )
+    assert header.sectionSize(DUE_COLUMN) >= metrics.horizontalAdvance(due) + 2 * CELL_MARGINS
+
+
+def test_a_narrowed_code_column_keeps_the_codes_tail(qtbot: QtBot, desk: DeskView) -> None:
+    delegate = desk.table.itemDelegate()
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, desk.model.index(0, CODE_COLUMN))  # type: ignore[attr-defined]
+    assert option.textElideMode == Qt.TextElideMode.ElideLeft  # "…-260302-0001"
+    name = QStyleOptionViewItem()
+    name.textElideMode = Qt.TextElideMode.ElideRight  # the view's own mode
+    delegate.initStyleOption(name, desk.model.index(0, 1))  # type: ignore[attr-defined]
+    assert name.textElideMode == Qt.TextElideMode.ElideRight

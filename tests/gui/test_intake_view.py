@@ -156,6 +156,37 @@ def test_bad_input_messages(keys: Keys, qtbot: QtBot, view: IntakeView) -> None:
     assert "1990" in view.error_label.text()  # the ID says born in 1990
 
 
+def test_a_refusal_names_the_field_as_the_screen_and_puts_the_focus_on_it(
+    keys: Keys, qtbot: QtBot, view: IntakeView
+) -> None:
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert focused() is view.picker.search  # "Chọn thủ tục"
+    keys.type_text(focused(), "khai sinh")
+    press(qtbot, Qt.Key.Key_Return)
+    panel = view.applicant
+    panel.id_number.setText("056090001234")
+    panel.name.setText("Trần Thị B")
+    panel.address.setFocus()
+    cases = (
+        (panel.phone, "12", "Số điện thoại"),
+        (panel.email, "b.example.vn", "Thư điện tử"),
+        (panel.birth_date, "31/02/1990", "Ngày sinh"),
+        (panel.birth_date, "15/03/1991", "Số định danh"),  # the ID says born in 1990
+        (panel.id_number, "05609000123", "Số định danh"),
+    )
+    for widget, text, label in cases:
+        widget.setText(text)
+        view.submit()
+        message = view.error_label.text()
+        assert label in message, message
+        assert "trường" not in message and "_" not in message, message
+        target = panel.id_number if label == "Số định danh" else widget
+        assert focused() is target, (label, focused())
+        assert target.selectedText() == target.text()
+        widget.setText({panel.phone: "", panel.email: ""}.get(widget, "15/03/1990"))
+    panel.id_number.setText("056090001234")
+
+
 def test_returning_citizen_is_found_by_id(
     keys: Keys, qtbot: QtBot, view: IntakeView, ctx: AppContext, clerk: Actor
 ) -> None:

@@ -4,6 +4,7 @@ the target, with a sign (not colour alone) when it is below."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -129,7 +130,7 @@ def test_panel_follows_a_corrected_target_and_says_below(qtbot: QtBot, ctx, cloc
     assert view.online.channels["online_target"] == pytest.approx(45)
     assert view.online.below_target
     text = view.online_label.text()
-    assert "▼ dưới mục tiêu" in text and "mục tiêu 45%" in text
+    assert "▼ dưới mục tiêu" in text and "mục tiêu 45 %" in text
     assert "chưa xác nhận" not in text
     assert view.online_bar.target == pytest.approx(45)
 
@@ -145,7 +146,7 @@ def test_empty_period_and_bar_painting(qtbot: QtBot, ctx):
     for share, target in ((None, 20.0), (5.0, 20.0), (80.0, 20.0), (100.0, None)):
         bar.set_data(share, target)
         assert not bar.grab().isNull()
-    assert bar.accessibleDescription() == "Trực tuyến 100% / mục tiêu —"
+    assert bar.accessibleDescription() == "Trực tuyến 100 % / mục tiêu —"
 
 
 def test_status_bar_shows_today_against_the_target(qtbot: QtBot, ctx, clock):
@@ -153,19 +154,46 @@ def test_status_bar_shows_today_against_the_target(qtbot: QtBot, ctx, clock):
     window = MainWindow(ctx, SYSTEM_ACTOR)
     qtbot.add_widget(window)
     qtbot.wait_until(lambda: window.online_label.text() != "", timeout=15000)
-    assert window.online_label.text() == "Trực tuyến hôm nay — / mục tiêu 20%"
+    assert window.online_label.text() == "Trực tuyến hôm nay — / mục tiêu 20 %"
 
     for channel in (Channel.DIRECT, Channel.DIRECT, Channel.DIRECT, Channel.ONLINE):
         _intake(ctx, clock, 18, channel, "no_vneid" if channel is Channel.DIRECT else None)
     window.refresh_counts()
-    qtbot.wait_until(lambda: "25%" in window.online_label.text(), timeout=15000)
-    assert window.online_label.text() == "Trực tuyến hôm nay 25% / mục tiêu 20%"
+    qtbot.wait_until(lambda: "25 %" in window.online_label.text(), timeout=15000)
+    assert window.online_label.text() == "Trực tuyến hôm nay 25 % / mục tiêu 20 %"
     assert window.online_label.styleSheet() == ""
     assert "Hôm nay: 4 hồ sơ" in window.counts_label.text()
     assert "chưa xác nhận" in window.online_label.toolTip()
 
     admin_correct(ctx, ADMIN, "targets", "commune", {"share": 0.3, "source": "KH 2027"})
     window.refresh_counts()
-    qtbot.wait_until(lambda: "30%" in window.online_label.text(), timeout=15000)
-    assert window.online_label.text() == ("▼ Trực tuyến hôm nay 25% / mục tiêu 30% (dưới mục tiêu)")
+    qtbot.wait_until(lambda: "30 %" in window.online_label.text(), timeout=15000)
+    assert window.online_label.text() == (
+        "▼ Trực tuyến hôm nay 25 % / mục tiêu 30 % (dưới mục tiêu)"
+    )
     assert "bold" in window.online_label.styleSheet()
+
+
+def test_dates_and_figures_read_as_a_vietnamese_clerk_writes_them(qtbot: QtBot, ctx, clock):
+    """dd/mm/yyyy, not the data's ISO days; "27,2 %", not "27.2%"; "Hệ thống", not "system"."""
+    _fill(ctx, clock)
+    view = _open(qtbot, ctx)
+    note = view.indicators_note.text()
+    texts = [
+        note,
+        view.online_label.text(),
+        view.digitisation_label.text(),
+        view.month_label.text(),
+    ]
+    for row in range(view.indicators_table.rowCount()):
+        texts.extend(
+            view.indicators_table.item(row, column).text()
+            for column in range(view.indicators_table.columnCount())
+        )
+    shown = "\n".join(texts)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", shown), shown
+    assert not re.search(r"\d\.\d+ ?%|\d%", shown), shown
+    if not view.online.indicators["rules"]["confirmed"]:
+        assert re.search(r"cấu hình từ \d{2}/\d{2}/\d{4}", note), note
+    assert re.search(r"\d+(,\d)? %", shown)
+    assert "system" not in view.staff_chart.categories

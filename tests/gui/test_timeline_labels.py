@@ -71,3 +71,20 @@ def test_every_kind_has_a_label_and_data_is_shown(qtbot: QtBot, ctx: AppContext)
     assert lines[-1].endswith("Bàn giao cho Lê Văn Tư pháp")
     unknown = get_dossier(ctx, code).events[0]
     assert event_text(replace(unknown, kind="future_kind")) == "future_kind"
+
+
+def test_the_built_in_account_reads_as_the_system_in_the_timeline(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from counter_app.domain.applicants import Person
+    from counter_app.dossiers.service import IntakeRequest, intake
+    from counter_app.kernel.users import SYSTEM_ACTOR
+
+    code = intake(
+        ctx, IntakeRequest("1.001193", Person("Lê Thị Hoa", "056190004321")), SYSTEM_ACTOR
+    ).code
+    view = DossierDetailView(ctx, SYSTEM_ACTOR)
+    qtbot.add_widget(view)
+    lines = _timeline(qtbot, view, code)
+    assert lines and all(" · Hệ thống · " in line for line in lines)
+    assert not any("system" in line for line in lines)

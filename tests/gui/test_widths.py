@@ -50,7 +50,7 @@ def test_desk_handler_filter_and_status_column(qtbot: QtBot, ctx: AppContext) ->
     # the longest status no longer sets the window's minimum width
     assert view.status.minimumSizeHint().width() < view.fontMetrics().horizontalAdvance(longest)
     header = view.table.horizontalHeader()
-    assert header.visualIndex(STATUS_COLUMN) == 2
+    assert header.visualIndex(STATUS_COLUMN) == 3  # after the due date
     right = header.sectionViewportPosition(STATUS_COLUMN) + header.sectionSize(STATUS_COLUMN)
     assert 0 < right <= view.table.viewport().width()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.cli import ARGPARSE_TEXTS, main
+from counter_app.cli import ARGPARSE_TEXTS, build_parser, main
 from counter_app.i18n import _, current_language, set_language
+
+ARGPARSE_ENGLISH_VERSION = "show program's version number and exit"
 
 
 @pytest.fixture
@@ -103,3 +106,39 @@ def test_a_user_error_still_exits_1_from_the_installed_command(tmp_path: Path) -
         check=False,
     )
     assert result.returncode == 2 and "lựa chọn không hợp lệ" in result.stderr
+
+
+def _every_action(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """(command path, action) of every option, argument and subcommand of the parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield (*path, name), helps.get(name)
+                yield from _every_action(sub, (*path, name))
+        else:
+            yield path, action
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_command_and_option_has_a_help_line_in_the_language(language, lang) -> None:
+    set_language(lang)
+    parser = build_parser()
+    without = []
+    for path, action in _every_action(parser):
+        text = action if isinstance(action, str | None) else action.help
+        if text is None:
+            without.append((path, getattr(action, "option_strings", None) or action))
+    assert without == []
+    version = next(a for a in parser._actions if "--version" in a.option_strings)
+    expected = "in số phiên bản rồi thoát" if lang == "vi" else ARGPARSE_ENGLISH_VERSION
+    assert version.help == expected
+
+
+def test_the_top_help_is_all_vietnamese(monkeypatch, capsys, language) -> None:
+    code, out, _err = run(monkeypatch, capsys, "vi", "--help")
+    assert code == 0
+    assert "--version" in out and "in số phiên bản rồi thoát" in out
+    assert "show " not in out and "usage" not in out
+    code, out, _err = run(monkeypatch, capsys, "vi", "guidance", "online-only", "--help")
+    assert "thêm một thủ tục chỉ nhận trực tuyến" in out

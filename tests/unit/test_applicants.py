@@ -16,6 +16,7 @@ from counter_app.domain.applicants import (
     Person,
     applicant_from_json,
     applicant_to_json,
+    field_label,
     looks_like_cccd_qr,
     mask_id,
     parse_cccd_qr,
@@ -323,13 +324,44 @@ def test_cccd_qr_fills_the_person() -> None:
     ],
 )
 def test_bad_applicant_json_names_the_problem(obj: object, problem: str) -> None:
-    with pytest.raises(ValidationError, match=problem) as caught:
+    """A value refused carries the field's key (its message names it as the screen does);
+    a JSON document of the wrong shape names the key it is about."""
+    with pytest.raises(ValidationError) as caught:
         applicant_from_json(obj)
-    assert "\n" not in str(caught.value)
+    error = caught.value
+    assert error.field == problem or problem in error.message
+    assert "\n" not in str(error)
 
 
 def test_over_long_email_and_phone_are_refused() -> None:
-    with pytest.raises(ValidationError, match="email"):
+    with pytest.raises(ValidationError, match="Thư điện tử") as caught:
         applicant_from_json({**PERSON, "email": "a" * 496 + "@b.vn"})
-    with pytest.raises(ValidationError, match="phone"):
+    assert caught.value.field == "email"
+    with pytest.raises(ValidationError, match="Số điện thoại") as caught:
         applicant_from_json({**PERSON, "phone": "1" * 501})
+    assert caught.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    ("obj", "field"),
+    [
+        ({**PERSON, "id_number": "03818500112"}, "id_number"),
+        ({**PERSON, "id_number": ""}, "id_number"),
+        ({**PERSON, "phone": "12"}, "phone"),
+        ({**PERSON, "email": "lan.example.vn"}, "email"),
+        ({**PERSON, "birth_date": "2999-01-01"}, "birth_date"),
+        ({**PERSON, "gender": "female"}, "gender"),
+        ({**PERSON, "name": "x" * 501}, "name"),
+        ({**PERSON, "address": "Xóm\x1b2"}, "address"),
+        ({**PERSON, "old_id": "12"}, "old_id"),
+        ({**ORGANISATION, "tax_code": "123"}, "tax_code"),
+    ],
+)
+def test_a_refused_field_is_named_as_the_screen_names_it(obj: object, field: str) -> None:
+    """ "Số định danh", not "trường “id_number”": the clerk reads the screen's words."""
+    with pytest.raises(ValidationError) as caught:
+        applicant_from_json(obj)
+    message = caught.value.message
+    assert caught.value.field == field
+    assert field_label(field).lower() in message.lower(), message
+    assert field not in message and "trường" not in message

@@ -100,6 +100,10 @@ TAMPERS: dict[str, tuple[Callable[[int], sa.Executable], str]] = {
         lambda d: sa.update(Dossier).where(Dossier.id == d).values(search_folded="le van gia"),
         "tìm kiếm",
     ),
+    "search_name": (
+        lambda d: sa.update(Dossier).where(Dossier.id == d).values(search_name="lê văn giả"),
+        "tìm kiếm theo dấu",
+    ),
     "document_name": (
         lambda d: (
             sa.update(DossierDocument)
