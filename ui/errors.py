@@ -1,8 +1,9 @@
 """The one way the UI shows a failure.
 
 `show_error(parent, exc)`: an expected `CounterError` shows its one-line message; anything
-else is a bug and shows a box with the traceback. With dialogs off (`--no-error-dialogs`,
-tests, smoke runs) both become log lines.
+else is a bug and shows a box with the exception's type and frames. A bug's message is never
+shown or logged: it may quote a citizen's data (a database error names the row's values).
+With dialogs off (`--no-error-dialogs`, tests, smoke runs) both become log lines.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from counter_app.errors import CounterError
 from counter_app.i18n import _
+from counter_app.kernel.error_log import describe
 
 log = logging.getLogger("counter_app.ui")
 
@@ -32,10 +34,8 @@ def dialogs_enabled() -> bool:
 
 
 def error_details(exc: BaseException) -> str:
-    text = getattr(exc, "__traceback_text__", None)
-    if text:
-        return str(text)
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    """What a report of the bug may carry: types and frames, no message."""
+    return describe(exc)
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
@@ -47,13 +47,13 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         return
     details = error_details(exc)
     if not _dialogs_enabled:
-        log.error("unexpected error: %s\n%s", exc, details)
+        log.error("unexpected error: %s\n%s", type(exc).__name__, details)
         return
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(_("Lỗi chương trình"))
     box.setText(_("Đã xảy ra lỗi ngoài dự kiến. Hãy gửi chi tiết dưới đây cho bộ phận kỹ thuật."))
-    box.setInformativeText(f"{type(exc).__name__}: {exc}")
+    box.setInformativeText(type(exc).__name__)
     box.setDetailedText(details)
     box.exec()
 
