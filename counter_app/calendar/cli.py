@@ -1,6 +1,6 @@
 """`counter-app calendar list|add|confirm|remove`: the office's holiday table (admin).
 
-Registered through `EXTENSION_MODULES`. The actor is `--user` (default: the system admin),
+Registered by `register(commands)`. The actor is `--user` (default: the system admin),
 as for `user add` and `catalog import`.
 """
 

@@ -1,7 +1,7 @@
 """`counter-app print FORM CODE --pdf FILE` (FORM `slip`: the 80 mm thermal slip), `print book`,
 and `receipt verify|public-key`.
 
-Registered through `EXTENSION_MODULES` in `counter_app.cli`. A final (non-draft) PDF of a
+Registered by `register(commands)`. A final (non-draft) PDF of a
 dossier's form is recorded on its history as a print, like a print from the GUI.
 """
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,16 @@ def _open_hub(args: argparse.Namespace) -> Any:
     return Hub(engine, blobs)
 
 
+@contextmanager
+def _opened_hub(args: argparse.Namespace) -> Iterator[Any]:
+    """The hub for one command; its connections are closed when the command is done."""
+    hub = _open_hub(args)
+    try:
+        yield hub
+    finally:
+        hub.engine.dispose()
+
+
 def portal_accounts_from_env() -> dict[str, str]:
     accounts = {}
     for pair in os.environ.get(PORTAL_ACCOUNTS_ENV, "").split(","):
@@ -89,21 +101,15 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_hub_enroll_code(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         code = hub.create_enroll_code(args.office, args.block_size, args.unit_id)
-    finally:
-        hub.engine.dispose()
     print(code)
     return 0
 
 
 def cmd_hub_set_unit_id(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         unit_id = hub.set_unit_id(args.office, args.unit_id)
-    finally:
-        hub.engine.dispose()
     print(
         _("Đơn vị {office} có mã định danh điện tử {eid} trên hub.").format(
             office=args.office, eid=unit_id
@@ -113,11 +119,8 @@ def cmd_hub_set_unit_id(args: argparse.Namespace) -> int:
 
 
 def cmd_hub_conflicts(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         conflicts = hub.conflicts(args.office, include_resolved=args.all)
-    finally:
-        hub.engine.dispose()
     if args.json:
         print_json(
             [
@@ -147,21 +150,15 @@ def cmd_hub_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_hub_resolve_conflict(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         info = hub.resolve_conflict(args.conflict, args.note)
-    finally:
-        hub.engine.dispose()
     print(_("Đã đóng xung đột số {id} (hồ sơ {code}).").format(id=info["id"], code=info["code"]))
     return 0
 
 
 def cmd_hub_counts(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         counts = hub.counts(args.office, args.date)
-    finally:
-        hub.engine.dispose()
     if args.json:
         print_json(counts)
     else:
@@ -170,11 +167,8 @@ def cmd_hub_counts(args: argparse.Namespace) -> int:
 
 
 def cmd_hub_devices(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         devices = hub.devices(args.office)
-    finally:
-        hub.engine.dispose()
     if args.json:
         print_json(
             [
@@ -204,11 +198,8 @@ def cmd_hub_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_hub_revoke(args: argparse.Namespace) -> int:
-    hub = _open_hub(args)
-    try:
+    with _opened_hub(args) as hub:
         device = hub.revoke_device(args.device)
-    finally:
-        hub.engine.dispose()
     print(_("Đã thu hồi thiết bị {id} ({office}).").format(id=device.id, office=device.office_unit))
     return 0
 
