@@ -142,6 +142,10 @@ class Dossier(Base):
     paper_reason: Mapped[str | None] = mapped_column(sa.String(200))
     fee_total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     payment_method: Mapped[str | None] = mapped_column(sa.String(32))
+    result_delivery: Mapped[str] = mapped_column(
+        sa.String(16), default="counter", server_default="counter"
+    )
+    """How the citizen takes the result (`domain.lifecycle.Delivery`)."""
     search_folded: Mapped[str] = mapped_column(sa.Text)
     search_name: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     """The applicant's name case-folded with its marks kept, its words only ("thu hà"):
@@ -208,6 +212,20 @@ class Event(Base):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
+class DossierDayCount(Base):
+    """How many dossiers were received on each day (UTC), kept by triggers on `dossiers`
+    (migration 0011) in the transaction of each insert, delete or receipt-time change.
+
+    The desk counts every dossier from it and finds a deep page's day without walking
+    the rows before it (`dossiers/desk.py`).
+    """
+
+    __tablename__ = "dossier_day_counts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    dossiers: Mapped[int]
+
+
 class LedgerHead(Base):
     """The single row that holds the end of the event chain; locked by every writer."""
 
@@ -216,6 +234,29 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int | None]
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+ADMIN_HEAD_ID = 2
+"""The `ledger_head` row that holds the end of the admin log (row 1: the dossier chain)."""
+
+
+class AdminEvent(Base):
+    """A change of the office's reference data (users and roles, catalog, offices, holiday
+    table, hub enrolment, guarded settings): who, when, what, and the digest of each item
+    after it, chained by hash like the dossier events (kernel/admin_log.py)."""
+
+    __tablename__ = "admin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    actor_role: Mapped[str] = mapped_column(sa.String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    digests: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
 class Page(Base):
