@@ -9,12 +9,19 @@ from __future__ import annotations
 
 
 class CounterError(Exception):
-    """An expected failure with a message fit for the user (already translated)."""
+    """An expected failure with a message fit for the user (already translated).
 
-    def __init__(self, message: str, *, help_topic: str | None = None) -> None:
+    The message says what to do in the desktop program; `command`, when given, is the
+    command line's way to do it, which only the command line adds to what it prints.
+    """
+
+    def __init__(
+        self, message: str, *, help_topic: str | None = None, command: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.help_topic = help_topic
+        self.command = command
 
     def __str__(self) -> str:
         return self.message
@@ -28,9 +35,14 @@ class ValidationError(CounterError):
     """
 
     def __init__(
-        self, message: str, *, help_topic: str | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        help_topic: str | None = None,
+        field: str | None = None,
+        command: str | None = None,
     ) -> None:
-        super().__init__(message, help_topic=help_topic)
+        super().__init__(message, help_topic=help_topic, command=command)
         self.field = field
 
 

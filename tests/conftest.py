@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from counter_app.domain.calendar import VN_TZ
 from counter_app.kernel.config import AppConfig, OfficeConfig, save_config
 from counter_app.kernel.context import AppContext, open_context
+from tests.demo_support import DemoBuilds, DemoCopies
 
 TEST_OFFICE = OfficeConfig(
     unit_code="22333",
@@ -38,6 +39,21 @@ class MutableClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reliability-long",
+        action="store_true",
+        help="the long reliability suite: 1,000 kills, 30 days of faulty network, large fuzzing",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--reliability-long"):
+        from tests.reliability import budget
+
+        budget.LONG = True
 
 
 @pytest.fixture
@@ -173,3 +189,25 @@ def any_ctx(
 
 def with_office(config: AppConfig) -> AppConfig:
     return replace(config, office=TEST_OFFICE)
+
+
+# --- demo data, built once per session ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_builds(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoBuilds]:
+    """Each distinct demo (tests/demo_support.py) built once for the whole session."""
+    builds = DemoBuilds(
+        tmp_path_factory.mktemp("demo-builds"), lambda: request.getfixturevalue("pg_server")
+    )
+    yield builds
+    builds.drop_builds()
+
+
+@pytest.fixture
+def demo_copy(demo_builds: DemoBuilds, tmp_path: Path, clock: MutableClock) -> Iterator[DemoCopies]:
+    copies = DemoCopies(demo_builds, tmp_path, clock)
+    yield copies
+    copies.close()

@@ -7,9 +7,8 @@ as for `user add` and `catalog import`.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from counter_app.calendar import holidays
-from counter_app.calendar.holidays import HolidayEntry, PastDateError
 from counter_app.domain.periods import MAX_YEAR, MIN_YEAR
 from counter_app.domain.text import visible
 from counter_app.errors import ValidationError
@@ -23,6 +22,9 @@ from counter_app.kernel.commands import (
     print_json,
     whole_number,
 )
+
+if TYPE_CHECKING:  # the holiday table loads the database: only when a command runs
+    from counter_app.calendar.holidays import HolidayEntry, PastDateError
 
 
 def register(commands: Commands) -> None:
@@ -63,6 +65,8 @@ def register(commands: Commands) -> None:
 
 
 def _line(entry: HolidayEntry) -> str:
+    from counter_app.calendar import holidays
+
     return "\t".join(
         (
             entry.day.isoformat(),
@@ -86,6 +90,8 @@ def _force_hint(exc: PastDateError) -> ValidationError:
 
 
 def cmd_calendar_list(args: argparse.Namespace) -> int:
+    from counter_app.calendar import holidays
+
     with context_for(args) as ctx:
         entries = holidays.list_holidays(ctx, args.year, include_removed=args.all)
     if args.json:
@@ -97,6 +103,9 @@ def cmd_calendar_list(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_add(args: argparse.Namespace) -> int:
+    from counter_app.calendar import holidays
+    from counter_app.calendar.holidays import PastDateError
+
     day, kind = holidays.parse_day(args.date), holidays.parse_kind(args.kind)
     with context_for(args) as ctx:
         actor = actor_for(ctx, args)
@@ -110,6 +119,9 @@ def cmd_calendar_add(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_confirm(args: argparse.Namespace) -> int:
+    from counter_app.calendar import holidays
+    from counter_app.calendar.holidays import PastDateError
+
     day = holidays.parse_day(args.date)
     with context_for(args) as ctx:
         actor = actor_for(ctx, args)
@@ -121,6 +133,9 @@ def cmd_calendar_confirm(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_remove(args: argparse.Namespace) -> int:
+    from counter_app.calendar import holidays
+    from counter_app.calendar.holidays import PastDateError
+
     day = holidays.parse_day(args.date)
     with context_for(args) as ctx:
         actor = actor_for(ctx, args)

@@ -42,6 +42,7 @@ from counter_app.domain.lifecycle import Role
 from counter_app.domain.text import HOLIDAY_NAME
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
+from counter_app.kernel.admin_log import HOLIDAYS, record_change
 from counter_app.kernel.calendar import HolidayStatus
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
@@ -100,9 +101,15 @@ def parse_day(text: str) -> date:
         day = date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            _("Ngày không hợp lệ: {value} (dạng YYYY-MM-DD).").format(value=text)
+            _("Ngày không hợp lệ: {value} (dạng YYYY-MM-DD).").format(value=_echo(text))
         ) from None
     return _check_year(day)
+
+
+def _echo(text: str) -> str:
+    """What the user typed, fit for a one-line message: control and bidirectional
+    characters (a newline, an escape sequence) left out, at most 40 characters."""
+    return "".join(c for c in text if c.isprintable())[:40]
 
 
 def parse_kind(text: str) -> DayKind:
@@ -110,7 +117,9 @@ def parse_kind(text: str) -> DayKind:
         return DayKind(text.strip().lower())
     except ValueError:
         raise ValidationError(
-            _("Loại ngày không hợp lệ: {value}. Dùng day_off hoặc working_day.").format(value=text)
+            _("Loại ngày không hợp lệ: {value}. Dùng day_off hoặc working_day.").format(
+                value=_echo(text)
+            )
         ) from None
 
 
@@ -274,7 +283,15 @@ def _record(
             forced=forced,
         )
     )
-    session.flush()
+    record_change(
+        session,
+        kind=f"holiday.{action}",
+        actor=actor.login,
+        actor_role=actor.role.value,
+        at=now,
+        groups={HOLIDAYS},
+        data={"day": row.day.isoformat(), "kind": row.kind, "status": status.value},
+    )
     log.info(
         "holiday table: %s %s (%s, %s) by %s%s",
         action,

@@ -14,6 +14,7 @@ home.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from counter_app.guidance.sessions import GuidanceOutcome, record_guidance
 from counter_app.i18n import _
 from counter_app.kernel.config import OfficeConfig, save_config
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.users import SYSTEM_ACTOR, Actor, add_user
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor, add_user, hash_password
 from counter_app.payments.service import record_payment, set_bank_account
 from counter_app.scanning.images import ColourMode, ProcessedPage, clean_page
 from counter_app.scanning.pages import attach_pages, attach_result, set_reused
@@ -261,11 +262,16 @@ def _office_moment(rng: random.Random, day: date) -> datetime:
 
 
 def generate_demo(
-    ctx: AppContext, options: DemoOptions, *, if_empty: bool = False
+    ctx: AppContext,
+    options: DemoOptions,
+    *,
+    if_empty: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Fill the data directory; refuses one that already holds dossiers (unless if_empty).
 
     A demo that did not finish is started again, not kept (demo/unfinished.py).
+    `progress(done, total)` is told after each day made (the closing steps count as one).
     """
 
     def counts() -> tuple[int, bool]:
@@ -300,8 +306,9 @@ def generate_demo(
     ctx.config = replace(ctx.config, office=office, demo=True)
     save_config(ctx.data_dir, ctx.config)
     if not has_users:
+        shared = hash_password(DEMO_PASSWORD)  # one slow hash for the seven accounts
         for login, name, role in STAFF:
-            add_user(ctx, login, DEMO_PASSWORD, role, name)
+            add_user(ctx, login, DEMO_PASSWORD, role, name, password_hash=shared)
     if ctx.config.vietqr is None:  # so the VietQR path shows; never a real one
         admin = next(Actor(lg, name, role) for lg, name, role in STAFF if role is Role.ADMIN)
         set_bank_account(ctx, admin, *DEMO_BANK)
@@ -340,42 +347,48 @@ def generate_demo(
                 if day.weekday() == 0:
                     volume = int(volume * 1.3)  # Monday mornings are busiest
                 moments = sorted(_office_moment(rng, day) for _ in range(volume))
-                for moment in moments:
-                    if moment > real_now:
-                        break
-                    field = rng.choices(fields, [FIELD_WEIGHTS[f] for f in fields])[0]
-                    if rng.random() < 0.06:
-                        procedure = rng.choice(procedures)
-                    else:
-                        choices = by_field[field]
-                        weights = [PROCEDURE_WEIGHTS.get(p.code, 1) for p in choices]
-                        procedure = rng.choices(choices, weights)[0]
-                    _one_dossier(
-                        ctx,
-                        clock,
-                        rng,
-                        procedure,
-                        moment,
-                        real_now,
-                        clerks,
-                        scans,
-                        created,
-                        visitors,
-                    )
-                    created += 1
+                with ctx.batch():  # a day in one transaction: a demo is redone whole
+                    for moment in moments:
+                        if moment > real_now:
+                            break
+                        field = rng.choices(fields, [FIELD_WEIGHTS[f] for f in fields])[0]
+                        if rng.random() < 0.06:
+                            procedure = rng.choice(procedures)
+                        else:
+                            choices = by_field[field]
+                            weights = [PROCEDURE_WEIGHTS.get(p.code, 1) for p in choices]
+                            procedure = rng.choices(choices, weights)[0]
+                        _one_dossier(
+                            ctx,
+                            clock,
+                            rng,
+                            procedure,
+                            moment,
+                            real_now,
+                            clerks,
+                            scans,
+                            created,
+                            visitors,
+                        )
+                        created += 1
             day += timedelta(days=1)
+            if progress is not None:
+                progress(options.days - (real_now.date() - day).days - 1, options.days + 1)
         # Its own random stream, so the dossiers stay those of the seed without sessions.
         first_day = real_now.date() - timedelta(days=options.days - 1)
         guide_rng = random.Random(options.seed + 1)
-        sessions = _guidance_sessions(ctx, clock, guide_rng, first_day, real_now, clerks)
-        _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
-        created += 2
-        created += _awaiting_receipt(ctx, clock, rng, procedures, real_now)
+        with ctx.batch():
+            sessions = _guidance_sessions(ctx, clock, guide_rng, first_day, real_now, clerks)
+            _late_entries(ctx, clock, rng, procedures, real_now, clerks[0])
+            created += 2
+            created += _awaiting_receipt(ctx, clock, rng, procedures, real_now)
     finally:
         ctx.clock = real_clock
         sa.event.remove(ctx.engine, "connect", _fast)
         ctx.engine.dispose()
     mark_finished(ctx)
+    if progress is not None:
+        progress(options.days + 1, options.days + 1)
     message = _(
         "Đã tạo dữ liệu mẫu: {n} hồ sơ trong {days} ngày tại {office}. "
         "Đăng nhập: {logins}, mật khẩu {password}."

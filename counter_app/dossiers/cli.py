@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.domain.applicants import applicant_from_json
-from counter_app.domain.lifecycle import Channel, Status
+from counter_app.domain.lifecycle import Channel, Delivery, Status
 from counter_app.domain.text import visible
 from counter_app.errors import ValidationError
 from counter_app.i18n import _
@@ -50,6 +50,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
         paper_reason=args.paper_reason,
         override_reason=args.override_reason,
         competent_body=args.competent_body,
+        result_delivery=Delivery.parse(args.result_delivery) if args.result_delivery else None,
     )
     with context_for(args) as ctx:
         dossier = intake(ctx, request, actor_for(ctx, args))
@@ -188,6 +189,10 @@ def register(commands: Commands) -> None:
     )
     intake.add_argument("--reason", help=_("lý do nhập muộn"))
     intake.add_argument("--portal-code", help=_("mã hồ sơ trên Cổng"))
+    intake.add_argument(
+        "--result-delivery",
+        help=_("cách nhận kết quả: counter, post hoặc online (mặc định: tại quầy)"),
+    )
     intake.add_argument(
         "--competent-body", help=_("cơ quan có thẩm quyền giải quyết, khi khác đơn vị tiếp nhận")
     )

@@ -19,7 +19,7 @@ from counter_app.domain.calendar import VN_TZ, TimeLimit
 from counter_app.domain.catalog import Procedure
 from counter_app.domain.codes import SequenceBlock, format_code
 from counter_app.domain.fees import MAX_FEE_VND
-from counter_app.domain.lifecycle import Channel, EventKind, Role, Status, check_move
+from counter_app.domain.lifecycle import Channel, Delivery, EventKind, Role, Status, check_move
 from counter_app.domain.periods import check_range, check_year
 from counter_app.domain.text import (
     COMPETENT_BODY,
@@ -107,6 +107,12 @@ class IntakeRequest:
     awaiting_receipt: bool = False
     """An online registration logged as `submitted`: not received yet, so no due date; the
     clock starts when it moves to `received`."""
+    result_delivery: Delivery | None = None
+    """How the citizen takes the result; None: by post for a postal filing, else at the
+    counter."""
+
+
+_TAKE_NUMBER: dict[Any, Any] = {}
 
 
 def next_sequence(session: Session, office_id: int, day: date, block: SequenceBlock) -> int:
@@ -116,16 +122,24 @@ def next_sequence(session: Session, office_id: int, day: date, block: SequenceBl
     so two processes taking a code at the same moment never get the same number.
     """
     table = cast(sa.Table, CodeSequence.__table__)
-    statement = (
-        insert_for(session)(table)
-        .values(office_id=office_id, day=day, last_value=block.first)
-        .on_conflict_do_update(
-            index_elements=[table.c.office_id, table.c.day],
-            set_={"last_value": table.c.last_value + 1},
+    insert = insert_for(session)
+    statement = _TAKE_NUMBER.get(insert)
+    if statement is None:  # built once per dialect
+        statement = _TAKE_NUMBER[insert] = (
+            insert(table)
+            .values(
+                office_id=sa.bindparam("office"),
+                day=sa.bindparam("today"),
+                last_value=sa.bindparam("first"),
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.office_id, table.c.day],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
         )
-        .returning(table.c.last_value)
-    )
-    value = int(session.execute(statement).scalar_one())
+    params = {"office": office_id, "today": day, "first": block.first}
+    value = int(session.connection().execute(statement, params).scalar_one())
     if value < block.first:  # the day was started by a counter with a lower block
         session.execute(
             sa.update(table)
@@ -243,6 +257,9 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             raise ValidationError(_("Số tiền phí không được âm."))
     block = SequenceBlock(ctx.config.sequence_first, ctx.config.sequence_last)
     applicant_json = applicant_to_json(request.applicant)
+    delivery = request.result_delivery or (
+        Delivery.POST if request.channel is Channel.POSTAL else Delivery.COUNTER
+    )
 
     with ctx.session() as session:
         office = ensure_office(session, ctx)
@@ -275,15 +292,15 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             paper_reason=decision.paper_reason,
             fee_total=sum(fee.amount for fee in fees),
             payment_method=next((f.payment_method for f in fees if f.payment_method), None),
+            result_delivery=delivery.value,
             **cached_columns(code, applicant_json, request.portal_code),
             head_hash="",
         )
         session.add(dossier)
-        session.flush()
         for position, line in enumerate(documents, start=1):
             session.add(
                 DossierDocument(
-                    dossier_id=dossier.id,
+                    dossier=dossier,
                     position=position,
                     name=nfc(line.name),
                     original_or_copy=line.original_or_copy,
@@ -294,17 +311,22 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
         for fee in fees:
             session.add(
                 DossierFee(
-                    dossier_id=dossier.id,
+                    dossier=dossier,
                     name=nfc(fee.name),
                     amount=fee.amount,
                     payment_method=fee.payment_method,
                     paid_at=now if fee.payment_method else None,
                 )
             )
+        session.flush()  # the dossier, its checklist and fees in one go
         if status is Status.RECEIVED:
             # Written into the tracking book as it is received: entries in order of receipt.
             enter_in_book(ctx, session, dossier, now)
-        data: dict[str, Any] = {"procedure": procedure.code, "channel": request.channel.value}
+        data: dict[str, Any] = {
+            "procedure": procedure.code,
+            "channel": request.channel.value,
+            "result_delivery": delivery.value,  # in the chain: the column is not in the digest
+        }
         if late_entry:
             data["late_entry"] = True
         data.update(decision.event_data)

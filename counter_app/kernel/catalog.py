@@ -7,6 +7,8 @@ change of time limit never rewrites history.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -14,16 +16,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.catalog import Catalog, catalog_from_json, catalog_to_json, load_catalog
+from counter_app.domain.catalog import (
+    Catalog,
+    catalog_from_json,
+    catalog_to_json,
+    is_codes_document,
+    load_catalog,
+    with_codes,
+)
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import ValidationError
 from counter_app.files import read_json_input
 from counter_app.i18n import _
-from counter_app.kernel.users import Actor
+from counter_app.kernel.admin_log import CATALOG, record_change
+from counter_app.kernel.users import SYSTEM_ACTOR, Actor
 from counter_app.store.dialects import insert_for
 from counter_app.store.models import CatalogVersion
 
 MAX_CATALOG_BYTES = 20 * 1024 * 1024
+CODES_SUFFIX = "+ma."
+"""A version made by importing national codes: `<version>+ma.<digest of the codes file>`."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,9 @@ class CatalogVersionInfo:
     current: bool
 
 
-def _store(session: Session, catalog: Catalog, now: datetime) -> None:
+def _store(session: Session, catalog: Catalog, now: datetime, actor: Actor = SYSTEM_ACTOR) -> None:
     # Insert-or-ignore: two counters opening a fresh shared database store it once.
-    session.execute(
+    stored = session.execute(
         insert_for(session)(CatalogVersion)
         .values(
             version=catalog.version,
@@ -46,6 +58,16 @@ def _store(session: Session, catalog: Catalog, now: datetime) -> None:
         )
         .on_conflict_do_nothing(index_elements=["version"])
     )
+    if stored.rowcount:  # type: ignore[attr-defined]
+        record_change(
+            session,
+            kind="catalog.import",
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=now,
+            groups={CATALOG},
+            data={"version": catalog.version},
+        )
 
 
 def current_catalog(session: Session, now: datetime) -> Catalog:
@@ -74,8 +96,14 @@ def newest_version(session: Session) -> str | None:
 def import_catalog(session: Session, path: Path, actor: Actor, now: datetime) -> Catalog:
     actor.require(Role.ADMIN)
     document = read_json_input(path, max_bytes=MAX_CATALOG_BYTES, what=_("danh mục"))
-    catalog = catalog_from_json(document)
-    current_catalog(session, now)  # the bundled version is kept as the first
+    current = current_catalog(session, now)  # the bundled version is kept as the first
+    if is_codes_document(document):
+        # National codes (procedure-codes.json): a new version, the current one with them.
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        base = current.version.split(CODES_SUFFIX, 1)[0]
+        catalog = with_codes(current, document, version=f"{base}{CODES_SUFFIX}{digest[:8]}")
+    else:
+        catalog = catalog_from_json(document)
     exists = session.execute(
         sa.select(CatalogVersion.id).where(CatalogVersion.version == catalog.version)
     ).first()
@@ -85,7 +113,7 @@ def import_catalog(session: Session, path: Path, actor: Actor, now: datetime) ->
                 version=catalog.version
             )
         )
-    _store(session, catalog, now)
+    _store(session, catalog, now, actor)
     return catalog
 
 

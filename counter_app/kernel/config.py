@@ -41,14 +41,14 @@ log = logging.getLogger("counter_app.config")
 # Settings that moved elsewhere: the key's dotted path and where it lives now.
 OBSOLETE_KEYS: dict[tuple[str, ...], str] = {
     ("reports", "online_target_percent"): N_(
-        "chỉ tiêu tỷ lệ trực tuyến nay đặt bằng "
-        "“counter-app guidance target CẤP PHẦN_TRĂM --source …”"
+        "chỉ tiêu tỷ lệ trực tuyến nay đặt trong Cài đặt, mục “Chỉ tiêu nộp trực tuyến”"
     ),
 }
 
 TEXT_LENGTH = 200  # a name or an address, as the office table stores it
 PAPER_LENGTH = 40  # "A4-landscape", "80mm"
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # the hub refuses a larger piece of a page
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")  # the activity log (kernel/run_log.py)
 
 
 def _clock_time(value: str) -> None:
@@ -71,6 +71,42 @@ def _subject_kinds(value: dict[Any, Any]) -> None:
         for kind, code in value.items()
     ):
         raise ValueError(_("phải là bảng: loại người nộp → mã số nguyên"))
+
+
+def _status_rewrites(value: dict[Any, Any]) -> None:
+    codes = {str(code) for code in range(1, 11)}
+    if not all(key in codes and code in codes for key, code in value.items()):
+        raise ValueError(_("phải là bảng: mã trạng thái (1–10) → mã trạng thái gửi đi"))
+
+
+@dataclass(frozen=True)
+class PortalProfile:
+    """What the province's one-stop system expects where the production clients disagree
+    (`portal`; docs/sync-protocol.md, "The portal record"). The defaults follow the
+    majority of the clients."""
+
+    file_name: str = setting(
+        "file",
+        N_("Tên tệp gửi Cổng (TenTepDinhKem)"),
+        choices=("file", "component"),
+        hint=N_("file: tên tệp trang quét; component: tên thành phần hồ sơ"),
+    )
+    status_codes: dict[str, str] = setting(
+        {},
+        N_("Mã trạng thái đổi khi gửi Cổng (ví dụ 5 → 9)"),
+        rule=_status_rewrites,
+    )
+    submission_place: str = setting(
+        "2", N_("Mã nơi nộp hồ sơ gửi Cổng (NoiNopHoSo)"), choices=("1", "2")
+    )
+    file_link_days: int = setting(
+        30, N_("Số ngày liên kết tải trang quét còn hiệu lực"), minimum=1, maximum=365
+    )
+    file_base_url: str = setting(
+        "",
+        N_("Địa chỉ hub mà Cổng tải trang quét về (để trống: địa chỉ hub của quầy)"),
+        max_length=500,
+    )
 
 
 @dataclass(frozen=True)
@@ -213,7 +249,7 @@ class AppConfig:
         ("13:30", "17:00"), N_("Giờ làm việc buổi chiều"), rule=_clock_times
     )
     language: str = setting("vi", N_("Ngôn ngữ"), choices=SUPPORTED_LANGUAGES)
-    demo: bool = setting(False, N_("Dữ liệu mẫu (tạo bằng “counter-app demo”)"))
+    demo: bool = setting(False, N_("Dữ liệu mẫu (chỉ để tập dùng, không gửi lên tỉnh)"))
     # The keys below are written only once set.
     reports: ReportOverrides = setting(
         ReportOverrides(), N_("Báo cáo định kỳ của đơn vị"), optional=True
@@ -266,11 +302,29 @@ class AppConfig:
         rule=_subject_kinds,
         optional=True,
     )
+    portal: PortalProfile = setting(
+        PortalProfile(), N_("Hồ sơ gửi Cổng dịch vụ công của tỉnh"), optional=True
+    )
     sync_interval_seconds: float = setting(
         300.0,
         N_("Khoảng cách giữa hai lần tự đồng bộ (giây)"),
         minimum=10,
         maximum=24 * 3600,
+        optional=True,
+    )
+    backup_folder: str | None = setting(
+        None,
+        N_("Thư mục sao lưu tự động"),
+        kind=str,
+        max_length=4096,
+        hint=N_("Ổ USB hoặc thư mục mạng, ngoài thư mục dữ liệu (để trống: chưa sao lưu tự động)"),
+        optional=True,
+    )
+    log_level: str = setting(
+        "INFO",
+        N_("Mức ghi nhật ký hoạt động"),
+        choices=LOG_LEVELS,
+        hint=N_("DEBUG ghi nhiều nhất; nhật ký không bao giờ ghi dữ liệu cá nhân"),
         optional=True,
     )
     _on_disk: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -295,6 +349,8 @@ class AppConfig:
 CONFIG_SETTINGS: dict[str, Setting[Any]] = {s.key: s for s in all_settings(AppConfig)}
 """Every key of config.json, a table's members as "table.member"."""
 SCAN_FOLDER: Setting[str | None] = CONFIG_SETTINGS["scan_folder"]
+BACKUP_FOLDER: Setting[str | None] = CONFIG_SETTINGS["backup_folder"]
+LOG_LEVEL: Setting[str] = CONFIG_SETTINGS["log_level"]
 
 
 _warned: set[tuple[Path, str]] = set()

@@ -26,6 +26,7 @@ from counter_app.domain.calendar import OfficeHours, WorkCalendar
 from counter_app.domain.catalog import Catalog
 from counter_app.errors import ConfigError, CounterError, StorageError
 from counter_app.i18n import _
+from counter_app.kernel.admin_log import record_baseline
 from counter_app.kernel.calendar import CalendarCache
 from counter_app.kernel.clock import Clock, system_clock
 from counter_app.kernel.config import AppConfig, load_config
@@ -58,6 +59,12 @@ class ReferenceData:
 
     catalog: Catalog
     calendar: WorkCalendar
+
+
+@dataclass
+class _Batch:
+    session: Session
+    failed: bool = False
 
 
 def _new_calendar_cache() -> CalendarCache:
@@ -183,7 +190,14 @@ class AppContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back and re-raises on error."""
+        """A unit of work: commits on success, rolls back and re-raises on error.
+
+        Inside `batch` on the same thread, the unit is part of the batch's transaction.
+        """
+        batch: _Batch | None = getattr(self._open_units, "batch", None)
+        if batch is not None:
+            yield from self._in_batch(batch)
+            return
         session = self.session_factory()
         units = self._units_on_this_thread()
         units.append(session)
@@ -204,6 +218,34 @@ class AppContext:
         finally:
             units.remove(session)
             session.close()
+
+    def _in_batch(self, batch: _Batch) -> Iterator[Session]:
+        units = self._units_on_this_thread()
+        units.append(batch.session)
+        try:
+            yield batch.session
+        except BaseException:
+            batch.failed = True  # nothing of the batch is committed, whoever catches this
+            raise
+        finally:
+            units.remove(batch.session)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many units of work in one transaction, committed at the end: each unit opened on
+        this thread meanwhile (`session`) joins it. For bulk work that is redone whole if it
+        stops (the demo): one transaction instead of one per unit. A unit that fails fails
+        the batch: nothing of it is committed, even if the error was caught. Not nested."""
+        if getattr(self._open_units, "batch", None) is not None:
+            raise RuntimeError("a batch is already open on this thread")
+        with self.session() as session:
+            batch = self._open_units.batch = _Batch(session)
+            try:
+                yield
+            finally:
+                self._open_units.batch = None
+            if batch.failed:
+                raise StorageError(_("Một phần việc trong lô đã lỗi; không ghi gì của lô."))
 
     def _units_on_this_thread(self) -> list[Session]:
         units: list[Session] | None = getattr(self._open_units, "sessions", None)
@@ -246,4 +288,7 @@ def open_context(
                 error=str(getattr(exc, "orig", exc)).splitlines()[0]
             )
         ) from exc
-    return AppContext(directory, config, engine, make_session_factory(engine), clock)
+    context = AppContext(directory, config, engine, make_session_factory(engine), clock)
+    with context.session() as session:
+        record_baseline(session, config, clock())
+    return context

@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.i18n import _
 from counter_app.store.models import (
@@ -257,10 +258,43 @@ def _sections_of(
         )
 
 
+def _child_rows_statement(model: type[DossierDocument | DossierFee | Page]) -> sa.Select[Any]:
+    table = model.__table__
+    return sa.select(table).where(table.c.dossier_id == sa.bindparam("dossier_id"))
+
+
+# Built once: a statement object keeps its compiled form's cache key, so each event costs
+# only the execution of these (appending an event is the hot path of every change).
+_CHILD_ROWS = tuple(_child_rows_statement(m) for m in (DossierDocument, DossierFee, Page))
+_LOCK_HEAD = sa.select(LedgerHead.last_hash).where(LedgerHead.id == 1).with_for_update()
+_MOVE_HEAD = (
+    sa.update(LedgerHead)
+    .where(LedgerHead.id == 1)
+    .values(last_event_id=sa.bindparam("new_event_id"), last_hash=sa.bindparam("new_hash"))
+)
+_INSERT_EVENT = sa.insert(Event).returning(Event.id)
+_INSERT_OUTBOX = sa.insert(OutboxItem)
+_SET_HEAD_HASH = (
+    sa.update(Dossier)
+    .where(Dossier.id == sa.bindparam("dossier"))
+    .values(head_hash=sa.bindparam("head"))
+)
+
+
 def state_digest(session: Session, dossier: Dossier) -> str:
-    """The digest of a dossier's state now (the current version); flush the session first."""
-    ((_dossier, sections),) = _sections_of(session, [dossier])
-    return sections_digest(sections)
+    """The digest of a dossier's state now (the current version); pending changes are
+    flushed first, and the documents, fees and pages read back as the database holds them."""
+    session.flush()
+    connection = session.connection()
+    params = {"dossier_id": dossier.id}
+    documents, fees, pages = (connection.execute(s, params).all() for s in _CHILD_ROWS)
+    return sections_digest(state_sections(dossier, documents, fees, pages))
+
+
+def canonical_digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of `value`: the rule every chain and digest hashes by
+    (the admin log, kernel/admin_log.py, uses it too)."""
+    return _sha(value)
 
 
 def event_hash(event: Event, dossier_code: str) -> str:
@@ -281,11 +315,9 @@ def event_hash(event: Event, dossier_code: str) -> str:
     return hashlib.sha256(_canonical(payload).encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> LedgerHead:
-    head = session.execute(
-        sa.select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
-    ).scalar_one()
-    return head
+def _lock_head(session: Session) -> str:
+    """Lock the end of the chain until the transaction ends; its hash."""
+    return str(session.connection().execute(_LOCK_HEAD).scalar_one())
 
 
 def append_event(
@@ -304,9 +336,11 @@ def append_event(
     """Record an event after the dossier row has been changed, and queue it for sync.
 
     Call it last in the unit of work, after every change to the dossier: the state
-    digest is taken from the dossier as it is now.
+    digest is taken from the dossier as it is now. The event, its outbox row and the
+    chain's end are written with statements built once (the returned Event is not in the
+    session).
     """
-    head = _lock_head(session)
+    prev_hash = _lock_head(session)
     if not dossier.head_hash:
         dossier.head_hash = "pending"  # set for real below, once the event hash is known
     session.flush()  # the dossier needs its id
@@ -322,17 +356,20 @@ def append_event(
         reason=reason,
         data=data or {},
         state_digest="",
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
         hash="",
     )
     event.state_digest = state_digest(session, dossier)
     event.hash = event_hash(event, dossier.code)
-    dossier.head_hash = event.hash
-    session.add(event)
-    session.flush()
-    head.last_event_id = event.id
-    head.last_hash = event.hash
-    session.add(OutboxItem(event_id=event.id, created_at=at))
+    connection = session.connection()
+    # The head hash alone, written here and marked as written on the dossier object: no
+    # second flush of the whole dossier for one column that no digest covers.
+    connection.execute(_SET_HEAD_HASH, {"dossier": dossier.id, "head": event.hash})
+    set_committed_value(dossier, "head_hash", event.hash)
+    columns = {c.key: getattr(event, c.key) for c in Event.__table__.columns if c.key != "id"}
+    event.id = int(connection.execute(_INSERT_EVENT, columns).scalar_one())
+    connection.execute(_MOVE_HEAD, {"new_event_id": event.id, "new_hash": event.hash})
+    connection.execute(_INSERT_OUTBOX, {"event_id": event.id, "created_at": at})
     return event
 
 
@@ -396,8 +433,13 @@ def _dossier_problems(dossier: Dossier, sections: dict[str, Any], last: Event) -
     return problems
 
 
-def verify_chain(session: Session) -> list[VerifyProblem]:
+def verify_chain(
+    session: Session, step: Callable[[int], None] | None = None
+) -> list[VerifyProblem]:
     """Every problem of the event chain and of the dossiers it protects.
+
+    `step(n)`, when given, is told each time n more events or dossiers were checked (a
+    progress bar's steps); it may raise to stop the check.
 
     Events written before the digest covered the cached columns and the documents, fees
     and pages (version 1) keep their digest: it is inside their hash, which the hub holds,
@@ -408,7 +450,8 @@ def verify_chain(session: Session) -> list[VerifyProblem]:
     codes = dict(session.execute(sa.select(Dossier.id, Dossier.code)).all())
     last_hash = GENESIS_HASH
     last_event_by_dossier: dict[int, Event] = {}
-    for event in session.execute(sa.select(Event).order_by(Event.id)).scalars():
+    events = session.execute(sa.select(Event).order_by(Event.id)).scalars()
+    for checked, event in enumerate(events, 1):
         where = _("sự kiện {id}").format(id=event.id)
         code = codes.get(event.dossier_id)
         if code is None:
@@ -421,6 +464,8 @@ def verify_chain(session: Session) -> list[VerifyProblem]:
         last_hash = event.hash
         last_event_by_dossier[event.dossier_id] = event
         session.expunge(event)
+        if step is not None and checked % _VERIFY_BATCH == 0:
+            step(_VERIFY_BATCH)
     head = session.execute(sa.select(LedgerHead).where(LedgerHead.id == 1)).scalar_one()
     if head.last_hash != last_hash:
         problems.append(VerifyProblem(_("sự kiện cuối cùng đã bị xóa"), _("sổ sự kiện")))
@@ -442,4 +487,6 @@ def verify_chain(session: Session) -> list[VerifyProblem]:
                 for what in _dossier_problems(dossier, sections, last)
             )
         session.expunge_all()  # read only: keep memory flat on a large database
+        if step is not None:
+            step(len(batch))
     return problems

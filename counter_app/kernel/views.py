@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from counter_app.domain.calendar import VN_TZ
 from counter_app.store.models import Dossier, DossierDocument, DossierFee, Event
 
@@ -35,7 +37,7 @@ class DocumentView:
     pages: int
 
     @classmethod
-    def from_row(cls, row: DossierDocument, pages: int = 0) -> DocumentView:
+    def from_row(cls, row: DossierDocument | Row[Any], pages: int = 0) -> DocumentView:
         return cls(
             row.id,
             row.position,
@@ -57,7 +59,7 @@ class FeeView:
     paid_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: DossierFee) -> FeeView:
+    def from_row(cls, row: DossierFee | Row[Any]) -> FeeView:
         return cls(row.name, row.amount, row.payment_method, vn_time(row.paid_at))
 
 
@@ -76,7 +78,7 @@ class EventView:
     hash: str
 
     @classmethod
-    def from_row(cls, row: Event) -> EventView:
+    def from_row(cls, row: Event | Row[Any]) -> EventView:
         at = vn_time(row.at)
         assert at is not None
         return cls(
@@ -141,6 +143,7 @@ class DossierView:
     documents: tuple[DocumentView, ...] = ()
     fees: tuple[FeeView, ...] = ()
     events: tuple[EventView, ...] = ()
+    result_delivery: str = "counter"
 
     @property
     def applicant_name(self) -> str:
@@ -193,6 +196,7 @@ class DossierView:
             documents=documents,
             fees=fees,
             events=events,
+            result_delivery=row.result_delivery,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -223,6 +227,7 @@ class DossierView:
             "paper_reason": self.paper_reason,
             "fee_total": self.fee_total,
             "payment_method": self.payment_method,
+            "result_delivery": self.result_delivery,
         }
         if self.documents:
             document["documents"] = [

@@ -3,6 +3,8 @@
 A backup is sealed with a passphrase read from standard input (`--passphrase-stdin`, one
 line; typed unseen at a terminal) or from `$COUNTER_APP_BACKUP_PASSPHRASE`; without one it
 is an open zip that leaves the hub enrolment out (docs/privacy.md says why both exist).
+`backup --auto` is the automatic backup (auto.py): always sealed, into the backup folder,
+old ones rotated; it also takes the passphrase an administrator kept in the program.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ from counter_app.kernel.commands import (
     json_flag,
     print_json,
 )
+from counter_app.maintenance.sealing import PASSPHRASE_ENV
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from counter_app.maintenance.service import verify
+    from counter_app.maintenance.service import repair_search_index, verify
 
     with context_for(args) as ctx:
+        if args.repair_index:
+            repair_search_index(ctx)
+            if not args.json:
+                print(_("Đã dựng lại chỉ mục tìm kiếm từ hồ sơ."))
         report = verify(ctx)
     if args.json:
         print_json(
@@ -53,9 +60,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-PASSPHRASE_ENV = "COUNTER_APP_BACKUP_PASSPHRASE"
-
-
 def passphrase_for(args: argparse.Namespace, *, confirm: bool = False) -> str | None:
     """The backup passphrase: one line of standard input, else the environment, else none.
 
@@ -81,9 +85,18 @@ def passphrase_for(args: argparse.Namespace, *, confirm: bool = False) -> str | 
 def cmd_backup(args: argparse.Namespace) -> int:
     from counter_app.maintenance.service import backup
 
+    if args.auto:
+        if args.file is not None:
+            raise ValidationError(_("--auto ghi vào thư mục sao lưu đã chọn; bỏ tên tệp đi."))
+        return cmd_backup_auto(args)
+    if args.file is None:
+        raise ValidationError(_("Cần tên tệp sao lưu, hoặc --auto."))
     passphrase = passphrase_for(args, confirm=True)
     with context_for(args) as ctx:
         result = backup(ctx, args.file, passphrase=passphrase)
+    if args.json:
+        print_json({"path": str(result.path), "sealed": result.sealed})
+        return 0
     print(_("Đã sao lưu vào {path}").format(path=result.path))
     if not result.sealed:
         print(
@@ -92,6 +105,31 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 "ký của quầy; quầy khôi phục từ bản này phải ghi danh lại với hub."
             )
         )
+    return 0
+
+
+def cmd_backup_auto(args: argparse.Namespace) -> int:
+    """`backup --auto`: what the program does at day close, for a scheduler: a sealed
+    backup into the backup folder, then the rotation."""
+    from counter_app.kernel.run_log import install_run_log
+    from counter_app.maintenance.auto import run_auto_backup
+
+    passphrase = passphrase_for(args) if args.passphrase_stdin else None
+    with context_for(args) as ctx:
+        install_run_log(ctx.data_dir, ctx.config.log_level)
+        result = run_auto_backup(ctx, passphrase=passphrase)
+    if args.json:
+        print_json(
+            {
+                "path": str(result.path),
+                "taken_at": result.taken_at.isoformat(),
+                "removed": [str(path) for path in result.removed],
+            }
+        )
+        return 0
+    print(_("Đã sao lưu vào {path}").format(path=result.path))
+    if result.removed:
+        print(_("Đã xóa {n} bản sao lưu cũ theo lịch giữ.").format(n=len(result.removed)))
     return 0
 
 
@@ -135,11 +173,25 @@ def register(commands: Commands) -> None:
     sub, common = commands.subparsers, commands.common
     verify = sub.add_parser("verify", parents=[common], help=_("kiểm tra toàn vẹn dữ liệu"))
     json_flag(verify)
+    verify.add_argument(
+        "--repair-index",
+        action="store_true",
+        help=_("dựng lại chỉ mục tìm kiếm từ hồ sơ trước khi kiểm tra"),
+    )
     verify.set_defaults(handler=cmd_verify)
 
     backup = sub.add_parser("backup", parents=[common], help=_("sao lưu"))
-    backup.add_argument("file", type=Path, help=_("tệp sao lưu để ghi"))
+    backup.add_argument("file", type=Path, nargs="?", help=_("tệp sao lưu để ghi"))
     _passphrase_flag(backup)
+    backup.add_argument(
+        "--auto",
+        action="store_true",
+        help=_(
+            "sao lưu mã hóa vào thư mục sao lưu đã chọn (backup_folder) và xóa bản cũ theo "
+            "lịch giữ 7 ngày, 4 tuần, 12 tháng (cho bộ lập lịch)"
+        ),
+    )
+    json_flag(backup)
     backup.set_defaults(handler=cmd_backup)
     restore = sub.add_parser("restore", parents=[common], help=_("khôi phục"))
     restore.add_argument("file", type=Path, help=_("tệp sao lưu để khôi phục"))

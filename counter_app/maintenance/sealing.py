@@ -34,6 +34,8 @@ from typing import BinaryIO
 from counter_app.errors import ValidationError
 from counter_app.i18n import _
 
+PASSPHRASE_ENV = "COUNTER_APP_BACKUP_PASSPHRASE"
+"""Where a scheduled backup finds its passphrase (the command line and automatic backups)."""
 MAGIC = b"QMCBAKE1"
 KDF_SCRYPT = 1
 SCRYPT_LOG2_N = 17  # 128 MiB and about half a second per derivation

@@ -9,25 +9,40 @@ import shutil
 import sqlite3
 import stat
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from counter_app import __version__
 from counter_app.documents.ledger import verify_ledger
 from counter_app.documents.receipt_qr import KEY_DIR, KEY_FILE
-from counter_app.errors import StorageError, ValidationError
+from counter_app.domain.lifecycle import Role
+from counter_app.errors import CounterError, StorageError, ValidationError
 from counter_app.files import PRIVATE_FILE_MODE, make_private_dir
 from counter_app.i18n import _
+from counter_app.kernel.admin_log import ENROLMENT, record_change
 from counter_app.kernel.config import CONFIG_FILE_NAME, config_warnings, load_config
 from counter_app.kernel.context import AppContext, open_context
 from counter_app.kernel.events import VerifyProblem, verify_chain
 from counter_app.kernel.page_files import page_path
+from counter_app.kernel.users import SYSTEM_LOGIN
+from counter_app.maintenance.checks import (
+    check_admin_log,
+    check_code_sequences,
+    check_outbox,
+    check_search_index,
+    check_triggers,
+)
 from counter_app.maintenance.scratch import scratch_dir
 from counter_app.maintenance.sealing import SealingWriter, check_passphrase, is_sealed, unseal
 from counter_app.store.engine import SQLITE_FILE_NAME
+from counter_app.store.integrity import rebuild_search_index
 from counter_app.store.models import Dossier, Event, Page
 
 BACKUP_MANIFEST = "backup.json"
@@ -52,20 +67,51 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(ctx: AppContext) -> VerifyReport:
-    """Check the database, the event chain, the tracking book and the page store."""
+class VerifyStopped(CounterError):
+    """The clerk stopped a check before its end: nothing was judged, nothing written."""
+
+
+def verify(
+    ctx: AppContext,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> VerifyReport:
+    """Check the database, the event chain, the tracking book and the page store.
+
+    `progress(done, total)` is told how many events, dossiers and page files were checked
+    of them all; `cancelled()` is asked as often, and when it answers yes the check stops
+    with VerifyStopped. Both are called on the thread that runs the check.
+    """
     problems: list[VerifyProblem] = []
+    counted = {"done": 0, "total": 0}
+
+    def step(n: int) -> None:
+        if cancelled is not None and cancelled():
+            raise VerifyStopped(_("Đã dừng kiểm tra toàn vẹn dữ liệu."))
+        counted["done"] = min(counted["done"] + n, counted["total"])
+        if progress is not None:
+            progress(counted["done"], counted["total"])
+
     with ctx.session() as session:
+        dossiers = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
+        events = int(session.execute(sa.select(sa.func.count(Event.id))).scalar_one())
+        page_rows = session.execute(sa.select(Page.id, Page.sha256)).all()
+        counted["total"] = dossiers + events + len(page_rows)
+        step(0)
         if session.get_bind().dialect.name == "sqlite":
             result = session.execute(sa.text("PRAGMA integrity_check")).scalar()
             if result != "ok":
                 problems.append(VerifyProblem(str(result), _("cơ sở dữ liệu")))
-        problems.extend(verify_chain(session))
+        problems.extend(verify_chain(session, step))
         problems.extend(verify_ledger(session))
-        dossiers = int(session.execute(sa.select(sa.func.count(Dossier.id))).scalar_one())
-        events = int(session.execute(sa.select(sa.func.count(Event.id))).scalar_one())
-        page_rows = session.execute(sa.select(Page.id, Page.sha256)).all()
+        problems.extend(check_admin_log(session, ctx.config))
+        problems.extend(check_outbox(session))
+        problems.extend(check_code_sequences(session))
+        problems.extend(check_search_index(session))
+        problems.extend(check_triggers(session))
     for page_id, sha256 in page_rows:
+        step(1)
         path = page_path(ctx.pages_dir, sha256)
         where = _("trang {id}").format(id=page_id)
         if not path.exists():
@@ -74,6 +120,8 @@ def verify(ctx: AppContext) -> VerifyReport:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != sha256:
             problems.append(VerifyProblem(_("tệp trang đã quét bị thay đổi"), where))
+    if progress is not None:
+        progress(counted["total"], counted["total"])
     return VerifyReport(
         dossiers,
         events,
@@ -81,6 +129,13 @@ def verify(ctx: AppContext) -> VerifyReport:
         tuple(str(p) for p in problems),
         config_warnings(ctx.config),
     )
+
+
+def repair_search_index(ctx: AppContext) -> None:
+    """Rebuild the search index from the dossiers (`verify --repair-index`): a search
+    finds every dossier again. Nothing else is changed."""
+    with ctx.engine.begin() as connection:
+        rebuild_search_index(connection)
 
 
 # --- backup and restore -----------------------------------------------------------------
@@ -198,6 +253,23 @@ def _snapshot(database: Path, snapshot: Path, *, keep_enrolment: bool) -> bool:
         source.close()
 
 
+def _log_enrolment_cut(snapshot: Path, now: datetime) -> None:
+    """Write the cut enrolment into the copy's admin log, so the restored copy verifies."""
+    engine = sa.create_engine(f"sqlite:///{snapshot.as_posix()}")
+    try:
+        with Session(engine) as session, session.begin():
+            record_change(
+                session,
+                kind="enrolment.cut",
+                actor=SYSTEM_LOGIN,
+                actor_role=Role.ADMIN.value,
+                at=now,
+                groups={ENROLMENT},
+            )
+    finally:
+        engine.dispose()
+
+
 class _Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
     def flush(self) -> None: ...
@@ -205,7 +277,13 @@ class _Writable(Protocol):
 
 
 def _write_zip(
-    ctx: AppContext, out: _Writable, snapshot: Path, *, sealed: bool, enrolment_removed: bool
+    ctx: AppContext,
+    out: _Writable,
+    snapshot: Path,
+    *,
+    sealed: bool,
+    enrolment_removed: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     manifest = {
         "app_version": __version__,
@@ -219,18 +297,34 @@ def _write_zip(
         config = ctx.data_dir / CONFIG_FILE_NAME
         if config.exists():
             archive.write(config, CONFIG_FILE_NAME)
+        pages: list[Path] = []
         if ctx.pages_dir.exists():
-            for path in sorted(ctx.pages_dir.rglob("*")):
-                if path.is_file() and not path.name.endswith(".tmp"):
-                    archive.write(path, path.relative_to(ctx.data_dir).as_posix())
+            pages = [
+                path
+                for path in sorted(ctx.pages_dir.rglob("*"))
+                if path.is_file() and not path.name.endswith(".tmp")
+            ]
+        if progress is not None:
+            progress(1, len(pages) + 1)  # the database is the first step
+        for done, path in enumerate(pages, start=2):
+            archive.write(path, path.relative_to(ctx.data_dir).as_posix())
+            if progress is not None:
+                progress(done, len(pages) + 1)
         key = ctx.data_dir / KEY_DIR / KEY_FILE
         if sealed and key.exists():
             archive.write(key, f"{KEY_DIR}/{KEY_FILE}")
 
 
-def backup(ctx: AppContext, target: Path, *, passphrase: str | None = None) -> BackupResult:
+def backup(
+    ctx: AppContext,
+    target: Path,
+    *,
+    passphrase: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BackupResult:
     """A zip of the config, a consistent copy of the SQLite database and the page store,
-    sealed with `passphrase` when given (sealing.py).
+    sealed with `passphrase` when given (sealing.py). `progress(done, total)` counts the
+    database and each page file as they go in.
 
     The zip is written beside the target and renamed onto it only when whole; the database
     copy is made in a working folder inside the data directory. Both go if the backup
@@ -248,15 +342,26 @@ def backup(ctx: AppContext, target: Path, *, passphrase: str | None = None) -> B
         with scratch_dir(ctx.data_dir, BACKUP_SCRATCH_PREFIX) as scratch:
             snapshot = scratch.path / SQLITE_FILE_NAME
             cut = _snapshot(_database_of(ctx), snapshot, keep_enrolment=sealed)
+            if cut:
+                _log_enrolment_cut(snapshot, ctx.clock())
             partial = resolved.with_name(f".{resolved.name}.{scratch.token}.partial")
             scratch.note_leftover(partial)  # removed with the working folder, whatever happens
             with _create_private(partial) as out:
                 if passphrase is not None:
                     sealing = SealingWriter(out, passphrase)
-                    _write_zip(ctx, sealing, snapshot, sealed=True, enrolment_removed=cut)
+                    _write_zip(
+                        ctx,
+                        sealing,
+                        snapshot,
+                        sealed=True,
+                        enrolment_removed=cut,
+                        progress=progress,
+                    )
                     sealing.finish()
                 else:
-                    _write_zip(ctx, out, snapshot, sealed=False, enrolment_removed=cut)
+                    _write_zip(
+                        ctx, out, snapshot, sealed=False, enrolment_removed=cut, progress=progress
+                    )
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, resolved)
@@ -316,7 +421,13 @@ def _extract(archive_path: Path, staged: Path) -> dict[str, object]:
                 with archive.open(info) as source, _create_private(destination) as out:
                     shutil.copyfileobj(source, out)
             return manifest
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        zlib.error,  # a damaged deflate stream inside a member (found by fuzzing)
+    ) as exc:
         raise ValidationError(_("Tệp sao lưu bị hỏng.")) from exc
 
 

@@ -17,16 +17,17 @@ from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.fees import PaymentMethod
 from counter_app.domain.lifecycle import EventKind, Role
 from counter_app.domain.text import BANK_ACCOUNT_NAME, PAYMENT_REFERENCE
-from counter_app.errors import ConfigError, NotFoundError, ValidationError
+from counter_app.errors import ConfigError, ValidationError
 from counter_app.i18n import _
+from counter_app.kernel.admin_log import SETTINGS, record_change
 from counter_app.kernel.config import BankAccount, save_config
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.dossier_store import get_dossier
+from counter_app.kernel.dossier_store import dossier_view, get_dossier, load_dossier
 from counter_app.kernel.events import append_event
 from counter_app.kernel.users import Actor
 from counter_app.kernel.views import DossierView
 from counter_app.payments.vietqr import VietQR, build_payload
-from counter_app.store.models import Dossier, DossierFee
+from counter_app.store.models import DossierFee
 
 MAX_REFERENCE_LENGTH = PAYMENT_REFERENCE.max_length
 
@@ -36,7 +37,8 @@ def bank_account(ctx: AppContext) -> BankAccount:
     bank = ctx.config.vietqr
     if bank is None or not bank.bank_bin or not bank.account:
         raise ConfigError(
-            _("Chưa cấu hình tài khoản nhận phí VietQR: chạy “counter-app guidance bank”.")
+            _("Chưa cấu hình tài khoản nhận phí VietQR: quản trị viên đặt trong Cài đặt."),
+            command="counter-app guidance bank",
         )
     return bank
 
@@ -47,8 +49,19 @@ def set_bank_account(
     actor.require(Role.ADMIN)
     bank = BankAccount(bank_bin.strip(), account.strip(), BANK_ACCOUNT_NAME.clean(account_name))
     build_payload(VietQR(bank.bank_bin, bank.account, None, "", dynamic=False))  # validates
-    ctx.config = replace(ctx.config, vietqr=bank)
-    save_config(ctx.data_dir, ctx.config)
+    with ctx.session() as session:
+        ctx.config = replace(ctx.config, vietqr=bank)
+        save_config(ctx.data_dir, ctx.config)
+        record_change(
+            session,
+            kind="settings.vietqr",
+            actor=actor.login,
+            actor_role=actor.role.value,
+            at=ctx.clock(),
+            groups={SETTINGS},
+            config=ctx.config,
+            data={"bank_bin": bank.bank_bin},
+        )
     return bank
 
 
@@ -66,6 +79,13 @@ def fee_qr_payload(ctx: AppContext, code: str) -> str:
     return build_payload(VietQR(bank.bank_bin, bank.account, amount, dossier.code))
 
 
+_UNPAID = sa.select(DossierFee).where(
+    DossierFee.dossier_id == sa.bindparam("dossier_id"),
+    DossierFee.payment_method.is_(None),
+    DossierFee.amount > 0,
+)
+
+
 def record_payment(
     ctx: AppContext,
     code: str,
@@ -79,22 +99,8 @@ def record_payment(
     reference = PAYMENT_REFERENCE.optional(reference)
     now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
-        dossier = session.execute(
-            sa.select(Dossier).where(Dossier.code == code.strip()).with_for_update()
-        ).scalar()
-        if dossier is None:
-            raise NotFoundError(_("Không có hồ sơ mã {code}.").format(code=code))
-        unpaid = (
-            session.execute(
-                sa.select(DossierFee).where(
-                    DossierFee.dossier_id == dossier.id,
-                    DossierFee.payment_method.is_(None),
-                    DossierFee.amount > 0,
-                )
-            )
-            .scalars()
-            .all()
-        )
+        dossier = load_dossier(session, code, for_update=True)
+        unpaid = session.execute(_UNPAID, {"dossier_id": dossier.id}).scalars().all()
         if not unpaid:
             raise ValidationError(
                 _("Hồ sơ {code} không còn khoản phí nào phải nộp.").format(code=dossier.code)
@@ -119,4 +125,4 @@ def record_payment(
             at=now,
             data=data,
         )
-    return get_dossier(ctx, code)
+        return dossier_view(session, dossier, with_details=True)

@@ -17,8 +17,7 @@ from counter_app.kernel.commands import (
     print_json,
     whole_number,
 )
-from counter_app.scanning.devices import MAX_DPI, MAX_SCAN_PAGES, MIN_DPI
-from counter_app.scanning.images import ColourMode
+from counter_app.scanning.options import MAX_DPI, MAX_SCAN_PAGES, MIN_DPI, ColourMode
 
 
 def _set_folder(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from PIL import Image
 
 from counter_app.errors import CounterError, ValidationError
 from counter_app.i18n import _
-from counter_app.scanning.images import ColourMode
+from counter_app.scanning.options import MAX_DPI, MAX_SCAN_PAGES, MIN_DPI, ColourMode
 
 
 class ScannerError(CounterError):
@@ -135,13 +135,6 @@ class DeviceInfo:
             "resolutions": list(self.resolutions),
             "modes": [mode.value for mode in self.modes],
         }
-
-
-MIN_DPI, MAX_DPI = 75, 600
-"""Resolutions a scan may ask for: every office scanner offers 75-600 dpi, and above 600 an
-A4 page passes the pipeline's pixel limit (images.MAX_PIXELS); below 75 nothing is legible."""
-MAX_SCAN_PAGES = 500
-"""The most pages one scan may ask for (a feeder batch; the same as a PDF's import limit)."""
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,8 @@ def scan_folder(ctx: AppContext, override: Path | None = None) -> Path:
     folder = override or configured_folder(ctx.config)
     if folder is None:
         raise ConfigError(
-            _(
-                "Chưa cấu hình thư mục quét: đặt trong Cài đặt"
-                " hoặc chạy “counter-app scanners --set-folder THƯ_MỤC”."
-            )
+            _("Chưa cấu hình thư mục quét: đặt trong Cài đặt."),
+            command="counter-app scanners --set-folder THƯ_MỤC",
         )
     return check_folder(folder)
 

@@ -12,7 +12,6 @@ import io
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps, ImageSequence, ImageStat, UnidentifiedImageError
@@ -20,6 +19,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageSequence, ImageStat, Unidenti
 from counter_app.errors import ValidationError
 from counter_app.files import read_input_file
 from counter_app.i18n import _
+from counter_app.scanning.options import ColourMode as ColourMode  # its home before
 
 MAX_PIXELS = 80_000_000
 """An A3 page at 600 dpi is about 70 megapixels; anything larger is refused."""
@@ -38,12 +38,6 @@ MEDIA_TIFF = "image/tiff"
 MEDIA_JPEG = "image/jpeg"
 MEDIA_PNG = "image/png"
 IMAGE_MEDIA_TYPES = (MEDIA_TIFF, MEDIA_JPEG, MEDIA_PNG)
-
-
-class ColourMode(StrEnum):
-    BW = "bw"
-    GRAY = "gray"
-    COLOR = "color"
 
 
 @dataclass(frozen=True)

@@ -141,16 +141,28 @@ def _document_numbers(session: Session, dossier_id: int) -> dict[int, int]:
     return {int(row_id): number for number, (row_id, _position) in enumerate(rows, start=1)}
 
 
-def _document_row(session: Session, dossier: Dossier, number: int | None) -> DossierDocument | None:
+_CHECKLIST = (
+    sa.select(DossierDocument)
+    .where(DossierDocument.dossier_id == sa.bindparam("dossier_id"))
+    .order_by(DossierDocument.position)
+)
+
+
+def _checklist(session: Session, dossier: Dossier) -> list[DossierDocument]:
+    return list(session.execute(_CHECKLIST, {"dossier_id": dossier.id}).scalars())
+
+
+def _document_row(
+    session: Session,
+    dossier: Dossier,
+    number: int | None,
+    rows: list[DossierDocument] | None = None,
+) -> DossierDocument | None:
+    """Checklist line `number` (1-based) of the dossier; `rows`: its checklist, if read."""
     if number is None:
         return None
-    rows = list(
-        session.execute(
-            sa.select(DossierDocument)
-            .where(DossierDocument.dossier_id == dossier.id)
-            .order_by(DossierDocument.position)
-        ).scalars()
-    )
+    if rows is None:
+        rows = _checklist(session, dossier)
     if not 1 <= number <= len(rows):
         raise ValidationError(
             _("Hồ sơ {code} không có thành phần số {number} (có {count}).").format(
@@ -204,15 +216,23 @@ def list_pages(ctx: AppContext, code: str) -> list[PageView]:
 # --- changing pages ----------------------------------------------------------------------
 
 
+_PAGES_OF = sa.select(Page).where(
+    Page.dossier_id == sa.bindparam("dossier_id"), Page.is_result == sa.bindparam("is_result")
+)
+_UNSORTED_GROUP = _PAGES_OF.where(Page.document_id.is_(None)).order_by(Page.position, Page.id)
+_DOCUMENT_GROUP = _PAGES_OF.where(Page.document_id == sa.bindparam("document_id")).order_by(
+    Page.position, Page.id
+)
+
+
 def _group(
     session: Session, dossier_id: int, document_id: int | None, is_result: bool
 ) -> list[Page]:
-    statement = sa.select(Page).where(Page.dossier_id == dossier_id, Page.is_result == is_result)
+    params: dict[str, Any] = {"dossier_id": dossier_id, "is_result": is_result}
     if document_id is None:
-        statement = statement.where(Page.document_id.is_(None))
-    else:
-        statement = statement.where(Page.document_id == document_id)
-    return list(session.execute(statement.order_by(Page.position, Page.id)).scalars())
+        return list(session.execute(_UNSORTED_GROUP, params).scalars())
+    params["document_id"] = document_id
+    return list(session.execute(_DOCUMENT_GROUP, params).scalars())
 
 
 def _renumber(pages: list[Page]) -> None:
@@ -236,7 +256,6 @@ def _refresh_digitised(session: Session, document_id: int | None) -> None:
 def _record(
     ctx: AppContext, session: Session, dossier: Dossier, actor: Actor, data: dict[str, Any]
 ) -> None:
-    session.flush()
     append_event(
         session,
         dossier,
@@ -269,18 +288,20 @@ def attach_pages(
         raise ValidationError(_("Kết quả giải quyết không thuộc thành phần hồ sơ nào."))
     # A refused attach leaves no file behind: what the transaction checks is checked first,
     # and a file this call added is removed again when the transaction fails after all.
-    _check_target(ctx, code, document, is_result)
     added_files = {
         page_path(ctx.pages_dir, hashlib.sha256(page.data).hexdigest()) for page in pages
     }
     added_files = {path for path in added_files if not path.exists()}
+    if added_files:  # with every file already in the store, the transaction checks alone
+        _check_target(ctx, code, document, is_result)
     try:
         hashes = [store_file(ctx.pages_dir, page.data) for page in pages]  # files, then rows
         now = ctx.clock()
         with ctx.session() as session:
             dossier = load_dossier(session, code, for_update=True)
             _check_result_status(dossier, is_result)
-            row = _document_row(session, dossier, document)
+            checklist = _checklist(session, dossier)
+            row = _document_row(session, dossier, document, checklist)
             document_id = row.id if row is not None else None
             group = _group(session, dossier.id, document_id, is_result)
             at = len(group) if position is None else max(0, min(position - 1, len(group)))
@@ -321,7 +342,7 @@ def attach_pages(
                     "pages": hashes,
                 },
             )
-            numbers = _document_numbers(session, dossier.id)
+            numbers = {line.id: number for number, line in enumerate(checklist, start=1)}
             return [_page_view(page, dossier.code, numbers) for page in added]
     except BaseException:
         _remove_unreferenced(ctx, added_files)

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from counter_app.cli.main import main
 from counter_app.documents.receipt_qr import KEY_DIR, KEY_FILE, load_or_create_key
+from counter_app.kernel.admin_log import ENROLMENT, record_change
 from counter_app.kernel.context import AppContext, open_context
 from counter_app.maintenance import sealing
 from counter_app.maintenance.service import (
@@ -98,6 +99,15 @@ def enrol(ctx: AppContext) -> None:
                 enrolled_at=datetime(2026, 3, 2, tzinfo=UTC),
                 clock_offset_seconds=0.0,
             )
+        )
+        # What enrolment writes beside the device (sync.service.enroll): its admin log row.
+        record_change(
+            session,
+            kind="enrolment.add",
+            actor="system",
+            actor_role="admin",
+            at=datetime(2026, 3, 2, tzinfo=UTC),
+            groups={ENROLMENT},
         )
 
 

@@ -27,6 +27,7 @@ from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.maintenance.service import verify
 from counter_app.store.models import Dossier, Event, LedgerHead, OutboxItem
 from counter_app.sync.client import HubRefusedError, enroll_request
+from counter_app.sync.models import SyncDossierState
 from counter_app.sync.outbox import build_pending, pending_dossier_ids
 from counter_app.sync.service import (
     conflict_line,
@@ -219,9 +220,11 @@ def test_enrolment_binds_the_device_to_its_offices_electronic_id(stack, hub):
 
 def _reseal(ctx: AppContext) -> None:
     """What a tamperer does after editing a row so that `verify` passes: the cached columns
-    recomputed, the digest of each dossier's last event and every hash from there on."""
+    recomputed, the digest of each dossier's last event, every hash from there on, and the
+    heads the hub acknowledged moved to the new hashes."""
     with ctx.session() as session:
         events = list(session.execute(sa.select(Event).order_by(Event.id)).scalars())
+        old_hashes = {event.id: event.hash for event in events}
         last = {event.dossier_id: event for event in events}
         previous = GENESIS_HASH
         for event in events:
@@ -239,6 +242,13 @@ def _reseal(ctx: AppContext) -> None:
                 dossier.head_hash = event.hash
             previous = event.hash
         session.get_one(LedgerHead, 1).last_hash = previous
+        for event in events:
+            if old_hashes[event.id] != event.hash:
+                session.execute(
+                    sa.update(SyncDossierState)
+                    .where(SyncDossierState.synced_head_hash == old_hashes[event.id])
+                    .values(synced_head_hash=event.hash)
+                )
 
 
 def test_a_rewritten_history_is_kept_as_a_conflict_and_the_day_does_not_match(stack, hub, capsys):

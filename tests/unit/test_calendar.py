@@ -27,8 +27,10 @@ THREE_DAYS = TimeLimit(3, LimitUnit.WORKING_DAYS)
 SAME_DAY_15H = TimeLimit(1, LimitUnit.WORKING_DAYS, same_day_cutoff=time(15, 0))
 
 
-def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=VN_TZ)
+def vn(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=VN_TZ)
 
 
 def closing(day: date) -> datetime:
@@ -123,7 +125,9 @@ def test_shipped_overrides_alone_give_the_2026_swap() -> None:
     ("received", "due_day"),
     [
         (vn(2026, 3, 3, 14, 59), date(2026, 3, 3)),
-        (vn(2026, 3, 3, 15, 0), date(2026, 3, 4)),
+        (vn(2026, 3, 3, 15, 0), date(2026, 3, 3)),  # "sau 15 giờ": 15:00:00 is not after
+        (vn(2026, 3, 3, 15, 0, 1), date(2026, 3, 4)),
+        (vn(2026, 3, 3, 15, 0, 0, 1), date(2026, 3, 4)),
         (vn(2026, 3, 6, 15, 30), date(2026, 3, 9)),  # Friday -> Monday
         (vn(2026, 3, 3, 6, 0), date(2026, 3, 3)),  # before opening
         (vn(2026, 3, 3, 17, 30), date(2026, 3, 4)),  # after closing

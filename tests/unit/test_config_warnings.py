@@ -43,7 +43,7 @@ def test_the_old_online_target_and_typos_are_named(data_dir: Path, caplog) -> No
     assert [record.getMessage() for record in caplog.records] == list(warnings)
     assert len(warnings) == 3
     assert warnings[0].startswith("config.json: “reports.online_target_percent” (50) không còn")
-    assert "counter-app guidance target" in warnings[0]
+    assert "Chỉ tiêu nộp trực tuyến" in warnings[0]  # where Cài đặt sets it now
     assert (
         "“sync_interval_second” không được dùng (có phải “sync_interval_seconds”?)" in (warnings[1])
     )
@@ -90,7 +90,10 @@ def test_every_key_the_code_reads_is_known() -> None:
 
 
 def test_verify_lists_the_warnings_but_stays_ok(ctx) -> None:
-    write_config(ctx.data_dir, **STALE)
+    # The VietQR account is guarded by the admin log: edited by hand it is a problem, not a
+    # warning, so this test leaves it out.
+    stale = {key: value for key, value in STALE.items() if key != "vietqr"}
+    write_config(ctx.data_dir, **stale)
     ctx.config = load_config(ctx.data_dir)
     report = verify(ctx)
     assert report.ok and len(report.warnings) == 3

@@ -37,8 +37,9 @@ def at(text: str) -> datetime:
 
 def test_fee_qr_encodes_the_office_account_amount_and_dossier_code(any_ctx) -> None:
     dossier = intake(any_ctx, IntakeRequest(TRICH_LUC, AN), CLERK)
-    with pytest.raises(ConfigError, match="guidance bank"):
+    with pytest.raises(ConfigError, match="Cài đặt") as missing:  # where, in the GUI
         fee_qr_payload(any_ctx, dossier.code)
+    assert missing.value.command == "counter-app guidance bank"  # the command line's way
     with pytest.raises(PermissionDeniedError):
         set_bank_account(any_ctx, CLERK, "970436", "0011001800879", "UBND phường")
     set_bank_account(any_ctx, ADMIN, "970436", "0011001800879", "UBND phường Bắc Nha Trang")
