@@ -19,8 +19,9 @@ Conventions chosen (docs/rules.md §4 says which are law and which are practice)
   receipt; a fractional N is rounded up. A limit of N calendar days is due at closing on
   the receipt date + N, moved to the next working day when that is not a working day.
 - A limit in working hours walks office time only (8 hours a working day by default).
-- Same-day procedures with a cut-off (the 15:00 rule for certification): received before
-  the cut-off, due at closing that day; at or after it, at closing of the next working day.
+- Same-day procedures with a cut-off (the 15:00 rule for certification): received up to
+  the cut-off itself (15:00:00 included), due at closing that day; after it ("sau 15 giờ"),
+  at closing of the next working day.
 - While a supplement is awaited the clock stops: the due moment moves on by the office
   time that elapsed during the pause (Decision 766 indicator 2.1; docs/rules.md §4.5).
 """
@@ -59,7 +60,8 @@ class TimeLimit:
     """A procedure's processing time (`DonViTinh` gives the unit).
 
     With `same_day_cutoff` set (e.g. `time(15, 0)`) the procedure is done the same day, or
-    the next working day when received at or after the cut-off; `value` is then ignored.
+    the next working day when received after the cut-off (15:00:00 still counts that day);
+    `value` is then ignored.
     """
 
     value: float
@@ -338,7 +340,7 @@ class WorkCalendar:
         start = self.next_opening(received_at)
         receipt_day = start.date()
         if limit.same_day_cutoff is not None:
-            if start.timetz().replace(tzinfo=None) < limit.same_day_cutoff:
+            if start.timetz().replace(tzinfo=None) <= limit.same_day_cutoff:
                 return self._closing(receipt_day)
             return self._closing(self.next_working_day(receipt_day))
         if limit.unit is LimitUnit.WORKING_DAYS:

@@ -9,8 +9,9 @@ notes) travels with each procedure so the clerk can see how sure a fact is.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 
@@ -44,6 +45,9 @@ CATALOG_FIELDS: Mapping[str, TextField] = {
     "result": TextField(N_("kết quả"), 2000, multiline=True),
     "time_limit_note": TextField(N_("ghi chú về thời hạn"), 2000, multiline=True),
     "notes": TextField(N_("ghi chú"), 4000, multiline=True),
+    "field_code": TextField(N_("mã lĩnh vực"), 40),
+    "result_codes": TextField(N_("mã giấy tờ kết quả"), 60),
+    "document_code": TextField(N_("mã thành phần hồ sơ"), 60),
 }
 _OTHER_TEXT = TextField(N_("nội dung"), 200)
 """Short codes read elsewhere: the unit of a time limit, the online level, a cut-off hour."""
@@ -60,6 +64,8 @@ class RequiredDocument:
     conditional: bool = False
     copies: int = 1
     original_or_copy: str = ""
+    code: str = ""
+    """The national code of the component (`MaThanhPhanHoSo`); empty while unknown."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,10 @@ class Procedure:
     sources: tuple[str, ...]
     notes: str
     time_limit_note: str = ""
+    field_code: str = ""
+    """The national field code (`MaLinhVuc`, e.g. G15-TP07); empty while unknown."""
+    result_codes: tuple[str, ...] = ()
+    """The national codes of the results (`MaGiayToKetQua`), the main result first."""
 
 
 @dataclass(frozen=True)
@@ -257,10 +267,18 @@ def _document(obj: object, where: str) -> RequiredDocument:
         conditional=reader.flag("conditional", default=False),
         copies=1 if copies is None else copies,
         original_or_copy=reader.text("original_or_copy", default=""),
+        code=reader.checked("document_code", _optional_str(reader, "code")),
     )
     if not document.name or document.copies < 1:
         raise _bad(where)
     return document
+
+
+def _optional_str(reader: _Reader, key: str) -> str:
+    value = reader.obj.get(key, "")
+    if not isinstance(value, str):
+        raise reader.fail(key)
+    return value
 
 
 def _procedure(obj: object, index: int) -> Procedure:
@@ -300,6 +318,8 @@ def _procedure(obj: object, index: int) -> Procedure:
         sources=reader.texts("sources"),
         notes=reader.text("notes", default=""),
         time_limit_note=reader.text("time_limit_note", default=""),
+        field_code=reader.text("field_code", default=""),
+        result_codes=reader.texts("result_codes"),
     )
     if not procedure.name:
         raise reader.fail("name")
@@ -352,6 +372,7 @@ def catalog_to_json(catalog: Catalog) -> dict[str, object]:
                         "conditional": document.conditional,
                         "copies": document.copies,
                         "original_or_copy": document.original_or_copy,
+                        "code": document.code,
                     }
                     for document in procedure.documents
                 ],
@@ -363,6 +384,8 @@ def catalog_to_json(catalog: Catalog) -> dict[str, object]:
                 "confidence": procedure.confidence,
                 "sources": list(procedure.sources),
                 "notes": procedure.notes,
+                "field_code": procedure.field_code,
+                "result_codes": list(procedure.result_codes),
             }
             for procedure in catalog.procedures
         ],
@@ -370,7 +393,166 @@ def catalog_to_json(catalog: Catalog) -> dict[str, object]:
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
-    """The bundled catalog (or the one in the file at `path`)."""
-    source = path if path is not None else resource_path("catalog", "procedures.json")
-    data = read_json(source, _bad)
-    return catalog_from_json(data)
+    """The bundled catalog with the bundled national codes (or the catalog in the file at
+    `path`, as it is)."""
+    if path is not None:
+        return catalog_from_json(read_json(path, _bad))
+    catalog = catalog_from_json(read_json(resource_path("catalog", "procedures.json"), _bad))
+    return with_codes(catalog, read_json(resource_path("catalog", CODES_FILE), _bad))
+
+
+# --- national codes ---------------------------------------------------------------------
+# The field, component and result codes the national portal publishes for each procedure
+# (resources/catalog/procedure-codes.json; docs/sync-protocol.md, "Where each value comes
+# from"). The catalog's checklist lines are our own wording of the components, so each line
+# takes the code of the published component that shares most of its words.
+
+CODES_FILE = "procedure-codes.json"
+MATCH_SHARE = 0.5
+"""A checklist line takes a component's code when at least this share of its words are in
+the component's published name."""
+_MATCH_IGNORED = frozenset(
+    [
+        "va",
+        "cua",
+        "cho",
+        "cac",
+        "trong",
+        "truong",
+        "hop",
+        "theo",
+        "quy",
+        "dinh",
+        "co",
+        "khong",
+        "thi",
+        "neu",
+        "la",
+        "mot",
+        "nhung",
+        "duoc",
+        "hoac",
+        "do",
+        "voi",
+        "ve",
+        "tai",
+        "nguoi",
+        "khi",
+        "phai",
+        "ban",
+        "giay",
+        "to",
+        "so",
+    ]
+)
+
+
+def is_codes_document(data: object) -> bool:
+    """Is `data` a list of national codes (rather than a catalog)?"""
+    return isinstance(data, dict) and "fields" in data and "catalog_version" not in data
+
+
+def _ascii(text: str) -> str:
+    """Lower case without marks, đ as d: a quick fold for comparing words."""
+    plain = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return plain.encode("ascii", "ignore").decode()
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(
+        word
+        for word in re.findall(r"[a-z0-9]+", _ascii(text))
+        if len(word) > 1 and word not in _MATCH_IGNORED
+    )
+
+
+def _component_code(name: str, components: Sequence[tuple[str, frozenset[str]]]) -> str:
+    words = _words(name)
+    if not words:
+        return ""
+    best_share, best_code = 0.0, ""
+    for code, published in components:
+        share = len(words & published) / len(words)
+        if share > best_share:
+            best_share, best_code = share, code
+    return best_code if best_share >= MATCH_SHARE else ""
+
+
+def _code_text(reader: _Reader, key: str, limit_key: str) -> str:
+    value = reader.obj.get(key)
+    return reader.checked(limit_key, value) if isinstance(value, str) else ""
+
+
+def with_codes(catalog: Catalog, data: object, version: str | None = None) -> Catalog:
+    """`catalog` with the national codes of `data` (the layout of procedure-codes.json);
+    a procedure it does not list keeps its codes. `version` names the result (default:
+    the catalog's own)."""
+    reader = _Reader(data, "JSON")
+    by_code: dict[str, _Reader] = {}
+    for index, item in enumerate(reader.items("procedures")):
+        listed = _Reader(item, _("thủ tục thứ {number}").format(number=index + 1))
+        by_code[_code_text(listed, "code", "code")] = listed
+    procedures = []
+    for procedure in catalog.procedures:
+        entry = by_code.get(procedure.code)
+        if entry is None or not entry.obj.get("field_code"):
+            procedures.append(procedure)
+            continue
+        components: list[tuple[str, frozenset[str]]] = []
+        for item in entry.items("documents"):
+            component = _Reader(item, entry.where)
+            name = component.obj.get("name")
+            code = _code_text(component, "code", "document_code")
+            components.append((code, _words(name if isinstance(name, str) else "")))
+        results = tuple(
+            _code_text(_Reader(item, entry.where), "code", "result_codes")
+            for item in entry.items("results")
+        )
+        documents = tuple(
+            replace(document, code=document.code or _component_code(document.name, components))
+            for document in procedure.documents
+        )
+        procedures.append(
+            replace(
+                procedure,
+                field_code=_code_text(entry, "field_code", "field_code"),
+                result_codes=tuple(code for code in results if code),
+                documents=documents,
+            )
+        )
+    return Catalog(
+        version=catalog.version if version is None else version,
+        published=catalog.published,
+        procedures=tuple(procedures),
+    )
+
+
+@dataclass(frozen=True)
+class MissingCodes:
+    """What the catalog does not know of one procedure's national codes."""
+
+    code: str
+    name: str
+    field_code: bool
+    result_code: bool
+    documents: tuple[str, ...]
+    """Checklist lines without a component code."""
+
+
+def missing_codes(catalog: Catalog) -> list[MissingCodes]:
+    """The procedures whose field code, result code or some component code is unknown."""
+    missing = []
+    for procedure in catalog.procedures:
+        documents = tuple(d.name for d in procedure.documents if not d.code)
+        if procedure.field_code and procedure.result_codes and not documents:
+            continue
+        missing.append(
+            MissingCodes(
+                procedure.code,
+                procedure.name,
+                not procedure.field_code,
+                not procedure.result_codes,
+                documents,
+            )
+        )
+    return missing

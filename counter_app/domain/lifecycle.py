@@ -171,6 +171,42 @@ _CHANNEL_LABELS = {
 }
 
 
+class Delivery(StrEnum):
+    """How the citizen takes the result, chosen at intake (the portal's `HinhThuc`)."""
+
+    COUNTER = "counter"
+    POST = "post"
+    ONLINE = "online"
+
+    @property
+    def portal_code(self) -> str:
+        """`HinhThuc`: "1" when the result goes by public postal service, else "0"."""
+        return "1" if self is Delivery.POST else "0"
+
+    @property
+    def label(self) -> str:
+        return _(_DELIVERY_LABELS[self])
+
+    @classmethod
+    def parse(cls, text: str) -> Delivery:
+        cleaned = text.strip().lower()
+        for delivery in cls:
+            if cleaned == delivery.value:
+                return delivery
+        raise ValidationError(
+            _("Cách nhận kết quả không hợp lệ: {value}. Dùng một trong: {names}.").format(
+                value=text, names=", ".join(d.value for d in cls)
+            )
+        )
+
+
+_DELIVERY_LABELS = {
+    Delivery.COUNTER: N_("Nhận tại Bộ phận Một cửa"),
+    Delivery.POST: N_("Nhận qua bưu chính công ích"),
+    Delivery.ONLINE: N_("Nhận trực tuyến"),
+}
+
+
 class Role(StrEnum):
     CLERK = "clerk"
     LEADER = "leader"

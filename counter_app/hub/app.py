@@ -13,8 +13,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from counter_app import __version__
 from counter_app.hub.limits import LimitExceeded, RequestLimits, body_limit, parse_json_body
@@ -22,6 +24,7 @@ from counter_app.hub.service import DeviceView, Hub, HubRefusal
 from counter_app.i18n import _
 from counter_app.sync.protocol import (
     API_PREFIX,
+    FILES_PATH,
     HEADER_DEVICE,
     HEADER_HUB_TIME,
     HEADER_NONCE,
@@ -30,10 +33,51 @@ from counter_app.sync.protocol import (
     PROTOCOL_VERSION,
     BatchAnswer,
     DayCloseAnswer,
+    DayCloseRequest,
+    SyncBatch,
     wire_json,
 )
 
 SIGNATURE_HEADERS = (HEADER_DEVICE, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+
+WIRE_ROUTES: dict[str, tuple[type[Any], type[Any]]] = {
+    f"{API_PREFIX}/batches": (SyncBatch, BatchAnswer),
+    f"{API_PREFIX}/day-close": (DayCloseRequest, DayCloseAnswer),
+}
+"""The signed POST routes and their wire records (request, answer), for the OpenAPI only:
+the routes read the raw body (the signature covers its bytes) and the hub checks every
+field itself (service.py), so these schemas document and never validate."""
+
+
+class HubAPI(FastAPI):
+    """FastAPI whose OpenAPI carries the wire records of `WIRE_ROUTES`."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is not None:
+            return self.openapi_schema
+        schema = super().openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        ref = "#/components/schemas/{model}"
+        for path, records in WIRE_ROUTES.items():
+            operation = schema["paths"][path]["post"]
+            request, answer = (
+                TypeAdapter(record).json_schema(ref_template=ref) for record in records
+            )
+            for record, record_schema in zip(records, (request, answer), strict=True):
+                components.update(record_schema.pop("$defs", {}))
+                components[record.__name__] = record_schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": ref.format(model=records[0].__name__)}}
+                },
+            }
+            ok = operation.setdefault("responses", {}).setdefault("200", {})
+            ok["content"] = {
+                "application/json": {"schema": {"$ref": ref.format(model=records[1].__name__)}}
+            }
+        self.openapi_schema = schema
+        return schema
 
 
 class WireJSONResponse(JSONResponse):
@@ -45,7 +89,7 @@ class WireJSONResponse(JSONResponse):
 
 def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> FastAPI:
     """The hub's routes over `hub`; `portal_accounts` opens the adapter interface."""
-    app = FastAPI(
+    app = HubAPI(
         title="Quầy Một Cửa hub",
         version=__version__,
         description="Reference provincial receiver of the counter sync protocol "
@@ -57,6 +101,12 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
     @app.exception_handler(HubRefusal)
     async def _refusal(request: Request, exc: HubRefusal) -> JSONResponse:
         return WireJSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _hung_up(request: Request, exc: ClientDisconnect) -> Response:
+        """The client hung up in the middle of its body: nothing was taken from it and
+        nobody is left to answer (without this, each cut upload logged a traceback)."""
+        return Response(status_code=400)
 
     def refuse(status: int, reason: str, message: str) -> JSONResponse:
         """A refusal sent before the routes (RequestLimits), in the hub's JSON."""
@@ -118,7 +168,8 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
             "block_last": device.block_last,
         }
 
-    # Typed answers, not response models: pydantic takes no `typing.TypedDict` before 3.12.
+    # Typed answers, not response models (the answer is not validated again); their OpenAPI
+    # comes from WIRE_ROUTES.
     @app.post(f"{API_PREFIX}/batches", response_model=None)
     async def batches(request: Request) -> BatchAnswer:
         device, body = await signed(request)
@@ -138,6 +189,12 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
     async def page_chunk(sha256: str, offset: int, total: int, request: Request) -> dict[str, Any]:
         _device, body = await signed(request)
         return await run_in_threadpool(hub.put_chunk, sha256, offset, total, body)
+
+    @app.get(FILES_PATH + "/{sha256}", response_model=None)
+    async def linked_page(sha256: str, d: str = "", e: str = "", s: str = "") -> Response:
+        """A page through the signed, expiring link of a record (`DuongDanTaiTepTin`)."""
+        path = await run_in_threadpool(hub.linked_page, sha256, d, e, s)
+        return FileResponse(path, media_type="application/octet-stream", filename=sha256)
 
     @app.get(API_PREFIX + "/public/dossiers/{code}")
     async def public_dossier(code: str) -> dict[str, Any]:

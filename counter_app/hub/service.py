@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.codes import MAX_SEQUENCE, parse_code
-from counter_app.domain.lifecycle import Status
+from counter_app.domain.lifecycle import Channel, Status
 from counter_app.errors import CounterError, NotFoundError, ValidationError
 from counter_app.files import PRIVATE_FILE_MODE, make_private_dir
 from counter_app.hub.models import (
@@ -50,13 +50,13 @@ from counter_app.kernel.events import GENESIS_HASH, event_hash
 from counter_app.kernel.page_files import page_path
 from counter_app.store.engine import make_engine, make_session_factory
 from counter_app.store.models import Event
+from counter_app.sync.portal_check import progress_problem, record_problem
 from counter_app.sync.protocol import (
     HEADER_DEVICE,
     HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
     NONCE_RE,
-    PORTAL_TIME_FORMAT,
     PROTOCOL_VERSION,
     SHA256_RE,
     SIGNATURE_WINDOW_SECONDS,
@@ -69,6 +69,7 @@ from counter_app.sync.protocol import (
     DossierResult,
     EventRecord,
     PortalRecord,
+    file_link_signature,
     manifest_difference,
     manifest_of,
     parse_day_manifest,
@@ -722,6 +723,29 @@ class Hub:
                 return {"sha256": sha256, "size": None, "received": 0, "complete": False}
             return _page_json(row)
 
+    def linked_page(self, sha256: str, device_id: str, expires: str, signature: str) -> Path:
+        """The file of a page through a link a device signed (`sync.protocol.file_link`):
+        what the portal downloads a record's page from, until the link expires."""
+        _check_sha(sha256)
+        refused = HubRefusal("bad_link", _("Liên kết tải trang không hợp lệ."), 403)
+        try:
+            until = int(expires)
+        except ValueError:
+            raise refused from None
+        if until < self.clock().timestamp():
+            raise HubRefusal("link_expired", _("Liên kết tải trang đã hết hạn."), 410)
+        with self.session() as session:
+            device = session.get(HubDevice, device_id)
+            if device is None or device.revoked:
+                raise refused
+            expected = file_link_signature(device.secret, sha256, device_id, until)
+            if not secrets.compare_digest(expected, signature):
+                raise refused
+            row = session.get(HubPage, sha256)
+            if row is None or not row.complete:
+                raise HubRefusal("not_found", _("Hub chưa có trang này."), 404)
+        return page_path(self.blobs_dir, sha256)
+
     def put_chunk(self, sha256: str, offset: int, total: int, data: bytes) -> dict[str, Any]:
         """Append one chunk at `offset`; the page is verified and stored when whole."""
         _check_sha(sha256)
@@ -913,10 +937,17 @@ class Hub:
     ) -> dict[str, Any]:
         now = self.clock()
         for record in data:
-            problem = _portal_record_problem(record)
+            problem = record_problem(record)
             if problem:
+                session.rollback()
                 return {"error_code": "-1", "message": problem}
             row = session.get(HubPortalRecord, record["MaHoSo"])
+            if row is None and updating:
+                session.rollback()
+                return {
+                    "error_code": "-1",
+                    "message": _("Hồ sơ {code} chưa có để cập nhật.").format(code=record["MaHoSo"]),
+                }
             if row is not None and not updating:
                 session.rollback()
                 return {
@@ -939,8 +970,10 @@ class Hub:
 
     def _portal_progress(self, session: Session, data: list[Any]) -> dict[str, Any]:
         for entry in data:
-            if not isinstance(entry, dict):
-                return {"error_code": "-1", "message": _("Tiến độ không đúng cấu trúc.")}
+            problem = progress_problem(entry)
+            if problem:
+                session.rollback()
+                return {"error_code": "-1", "message": problem}
             row = session.get(HubPortalRecord, str(entry.get("MaHoSo", "")))
             if row is None:
                 session.rollback()
@@ -1055,8 +1088,12 @@ def _check_code_is_the_devices(
             ),
             403,
         )
-    if payload["record"].get("MaHoSo") != code or any(
-        entry.get("MaHoSo") != code for entry in payload["progress"].values()
+    # An online or assisted filing goes out under the portal's code (counted once by the
+    # province); every other dossier under its own. Its progress under the same code.
+    sent_as = payload["record"].get("MaHoSo")
+    online = Channel(payload["local"]["channel"]).is_online
+    if not (sent_as == code or (online and isinstance(sent_as, str) and sent_as)) or any(
+        entry.get("MaHoSo") != sent_as for entry in payload["progress"].values()
     ):
         raise HubRefusal(
             "bad_request",
@@ -1277,24 +1314,6 @@ def _recomputed_hash(event: EventRecord, code: str) -> str:
 
 def _vn_date(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(VN_TZ).date().isoformat()
-
-
-def _portal_record_problem(record: Any) -> str | None:
-    """Why a `DongBoHoSoMC` record is not acceptable, or None."""
-    if not isinstance(record, dict):
-        return _("Hồ sơ không đúng cấu trúc.")
-    for key in ("MaHoSo", "MaTTHC", "KenhThucHien", "TrangThaiHoSo", "NgayTiepNhan"):
-        if record.get(key) in (None, ""):
-            return _("Thiếu trường {field}.").format(field=key)
-    if record["KenhThucHien"] not in (1, 2, 3):
-        return _("KenhThucHien không hợp lệ.")
-    if record["TrangThaiHoSo"] not in range(1, 11):
-        return _("TrangThaiHoSo không hợp lệ.")
-    try:
-        datetime.strptime(str(record["NgayTiepNhan"]), PORTAL_TIME_FORMAT)
-    except ValueError:
-        return _("NgayTiepNhan phải có dạng yyyyMMddHHmmss.")
-    return None
 
 
 def _office_day(office_unit: str, day: date) -> sa.Select[HubDossier]:

@@ -69,6 +69,51 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal_records(args: argparse.Namespace) -> int:
+    from counter_app.errors import ConfigError
+    from counter_app.sync.records import day_records, record_settings
+
+    with context_for(args) as ctx:
+        catalog = ctx.catalog
+        with ctx.session() as session:
+            settings = record_settings(
+                session, catalog, ctx.config.portal_subject_kinds, ctx.config.portal, ctx.clock()
+            )
+            if settings.links is None:
+                raise ConfigError(
+                    _("Quầy chưa ghi danh với hub: Cổng tải trang quét từ hub, hãy ghi danh trước.")
+                )
+            records = day_records(session, settings, args.date)
+    if args.json:
+        print_json([{"record": r.record, "progress": list(r.progress)} for r in records])
+    else:
+        for item in records:
+            record = item.record
+            print(
+                f"{record['MaHoSo']}\t{record['MaTTHC']}\t{record['TrangThaiHoSo']}\t"
+                f"{len(record['TaiLieuNop'])}\t{len(item.progress)}"
+            )
+        print(
+            _("{n} hồ sơ gửi Cổng cho ngày {day}.").format(
+                n=len(records), day=args.date.strftime("%d/%m/%Y")
+            )
+        )
+    return 0
+
+
+def register_portal(commands: Commands) -> None:
+    """`counter-app portal …`: what goes out to the province's one-stop system."""
+    portal = commands.group("portal", _("hồ sơ gửi Cổng dịch vụ công của tỉnh"))
+    records = commands.subcommand(
+        portal, "records", _("các bản ghi DongBoHoSoMC và tiến độ gửi đi cho một ngày")
+    )
+    records.add_argument(
+        "--date", type=parse_date, required=True, help=_("ngày tiếp nhận YYYY-MM-DD")
+    )
+    json_flag(records)
+    records.set_defaults(handler=cmd_portal_records)
+
+
 def register(commands: Commands) -> None:
     sub, common = commands.subparsers, commands.common
     enroll = sub.add_parser("enroll", parents=[common], help=_("ghi danh quầy với hub"))

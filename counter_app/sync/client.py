@@ -9,9 +9,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from counter_app.errors import CounterError
 from counter_app.i18n import _
@@ -34,6 +32,9 @@ from counter_app.sync.protocol import (
     sign,
     wire_json,
 )
+
+if TYPE_CHECKING:  # httpx (and what it pulls in) loads at the first request, not at start
+    import httpx
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 GZIP_MIN_BYTES = 1024
@@ -93,6 +94,8 @@ class HubClient:
         self.clock_offset = clock_offset
         """Seconds to add to the local clock to get the hub's (learned from its answers)."""
         self.stats = WireStats()
+        import httpx
+
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
         )
@@ -118,6 +121,8 @@ class HubClient:
         headers: dict[str, str] | None = None,
         signed: bool = True,
     ) -> httpx.Response:
+        import httpx
+
         all_headers = {HEADER_PROTOCOL: str(PROTOCOL_VERSION), **(headers or {})}
         if signed:
             timestamp = str(int(self._clock().timestamp() + self.clock_offset))

@@ -9,14 +9,13 @@ refuses waits for its own retry; the others go on.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from counter_app.domain.lifecycle import Status
 from counter_app.store.models import (
     Dossier,
     DossierDocument,
@@ -27,23 +26,8 @@ from counter_app.store.models import (
     Page,
 )
 from counter_app.sync.models import SyncDossierState, SyncPageSent
-from counter_app.sync.protocol import (
-    MAX_SUMMARY,
-    RESULT_DOCUMENT,
-    UNSORTED_PAGES,
-    DossierPayload,
-    EventRecord,
-    IdentityNumber,
-    PortalDossier,
-    ResultDocument,
-    SubmittedFile,
-    channel_code,
-    id_kind,
-    portal_time,
-    progress_entry,
-    status_code,
-    utc_text,
-)
+from counter_app.sync.protocol import DossierPayload, EventRecord, progress_entry, utc_text
+from counter_app.sync.records import RecordSettings, dossier_record, event_json
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 6 * 3600.0
@@ -102,9 +86,13 @@ def pending_dossier_ids(
 
 
 def build_pending(
-    session: Session, dossier_id: int, subject_kinds: dict[str, int]
+    session: Session, dossier_id: int, settings: RecordSettings | Mapping[str, int]
 ) -> PendingDossier:
-    """The payload of one dossier: its record, unsent events and page references."""
+    """The payload of one dossier: its record, unsent events and page references.
+
+    `settings` may be just the `LoaiDoiTuong` codes (no catalog codes, names or links)."""
+    if not isinstance(settings, RecordSettings):
+        settings = RecordSettings(subject_kinds=dict(settings))
     dossier = session.get_one(Dossier, dossier_id)
     office = session.get_one(Office, dossier.office_id)
     events = session.execute(
@@ -139,12 +127,18 @@ def build_pending(
     )
     links = chain_links(session, [e.id for e in all_events if e.id in unsent])
     sent_events = [event_record(e, links[e.id]) for e in all_events if e.id in unsent]
+    record = dossier_record(dossier, office, documents, list(fees), pages, all_events, settings)
     progress = {
-        e["uuid"]: progress_entry(dossier.code, e, dossier.status, dossier.due_at)
+        e["uuid"]: progress_entry(
+            record["MaHoSo"],
+            e,
+            dossier.status,
+            dossier.due_at,
+            settings.names.get(e["actor"]),
+            settings.profile.status_codes,
+        )
         for e in sent_events
     }
-    subject_kind = subject_kinds.get(dossier.applicant_kind, 1)
-    record = dossier_record(dossier, office, documents, list(fees), pages, all_events, subject_kind)
     payload: DossierPayload = {
         "local": {
             "code": dossier.code,
@@ -189,143 +183,9 @@ def chain_links(session: Session, event_ids: list[int]) -> dict[int, int]:
 def event_record(event: Event, prev_seq: int | None = None) -> EventRecord:
     """An event with every field its hash covers, so the hub can check it, and where its
     link points (`prev_seq`: the id of the event before it in the chain)."""
-    record: EventRecord = {
-        "uuid": event.uuid,
-        "seq": event.id,
-        "kind": event.kind,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "actor": event.actor,
-        "actor_role": event.actor_role,
-        "at": utc_text(event.at),
-        "reason": event.reason,
-        "data": event.data,
-        "state_digest": event.state_digest,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
+    record = event_json(event)
     if prev_seq is not None:
         record["prev_seq"] = prev_seq
-    return record
-
-
-def _first_time(events: list[Event], status: Status) -> datetime | None:
-    return next((e.at for e in events if e.to_status == status.value), None)
-
-
-def _last_time(events: list[Event], status: Status) -> datetime | None:
-    return next((e.at for e in reversed(events) if e.to_status == status.value), None)
-
-
-def _identity_numbers(applicant: dict[str, Any]) -> list[IdentityNumber]:
-    number = _applicant_number(applicant)
-    if applicant.get("kind") != "person" or not number:
-        return []
-    return [{"LoaiDinhDanh": id_kind(number), "SoDinhDanh": number}]
-
-
-def _applicant_number(applicant: dict[str, Any]) -> str:
-    return str(applicant.get("id_number") or applicant.get("tax_code") or "")
-
-
-def dossier_record(
-    dossier: Dossier,
-    office: Office,
-    documents: list[DossierDocument] | tuple[DossierDocument, ...] | Any,
-    fees: list[DossierFee],
-    pages: list[Page] | Any,
-    events: list[Event],
-    subject_kind: int,
-) -> PortalDossier:
-    """The dossier in the national portal's `DongBoHoSoMC` layout (docs/rules.md §14)."""
-    pages_by_document: dict[int | None, list[Page]] = {}
-    for page in pages:
-        if not page.is_result:
-            pages_by_document.setdefault(page.document_id, []).append(page)
-    components: list[tuple[str, str, bool, int | None]] = [
-        (d.name, str(d.position), d.reused, d.id) for d in documents
-    ]
-    components.append((UNSORTED_PAGES, "", False, None))
-    documents_sent: list[SubmittedFile] = [
-        {
-            "TepDinhKemId": page.sha256,
-            "TenTepDinhKem": name,
-            "IsDeleted": False,
-            "MaThanhPhanHoSo": position,
-            "DuongDanTaiTepTin": f"pages/{page.sha256}",
-            "DuocSoHoa": 1,
-            "DuocTaiSuDung": 1 if reused else 0,
-            "DuocLayTuKhoDMQG": 0,
-            "MaKetQuaThayThe": "",
-        }
-        for name, position, reused, document_id in components
-        for page in pages_by_document.get(document_id, [])
-    ]
-    results: list[ResultDocument] = [
-        {
-            "TenGiayTo": RESULT_DOCUMENT,
-            "MaThanhPhanHoSo": "",
-            "GiayToId": page.sha256,
-            "DuongDanTepTinKetQua": f"pages/{page.sha256}",
-            "MaGiayToKetQua": "",
-        }
-        for page in pages
-        if page.is_result
-    ]
-    ended = dossier.resolved_at or _first_time(events, Status.STOPPED)
-    ended = ended or _first_time(events, Status.REFUSED)
-    applicant = dict(dossier.applicant)
-    record: PortalDossier = {
-        "MaHoSo": dossier.code,
-        "MaHoSoKhac": dossier.portal_code or "",
-        "MaTTHC": dossier.procedure_code,
-        "TenTTHC": dossier.procedure_name,
-        "MaLinhVuc": "",
-        "TenLinhVuc": dossier.procedure_field,
-        "KenhThucHien": channel_code(dossier.channel),
-        "ChuHoSo": applicant.get("name", ""),
-        "SoGiayToChuHoSo": _applicant_number(applicant),
-        "Email": applicant.get("email") or "",
-        "SoDienThoai": applicant.get("phone") or "",
-        "Fax": "",
-        "DiaChiChuHoSo": applicant.get("address") or "",
-        "DinhDanhCHS": _identity_numbers(applicant),
-        "LoaiDoiTuong": subject_kind,
-        "MaDoiTuong": "",
-        "ThongTinKhac": "",
-        "TrichYeuHoSo": dossier.procedure_name[:MAX_SUMMARY],
-        "NgayNopHoSo": portal_time(dossier.submitted_at),
-        "NgayTiepNhan": portal_time(dossier.received_at),
-        "NgayHenTra": portal_time(dossier.due_at),
-        "NgayYeuCauBoSung": portal_time(_last_time(events, Status.SUPPLEMENT)),
-        "NgayTuChoi": portal_time(_first_time(events, Status.REFUSED)),
-        "NgayKetThucXuLy": portal_time(ended),
-        "NgayTra": portal_time(dossier.returned_at),
-        "TrangThaiHoSo": status_code(dossier.status),
-        "ThongTinTra": "",
-        "HinhThuc": 1 if dossier.channel == "postal" else 0,
-        "DonViXuLy": dossier.competent_body or office.parent_body,
-        "NoiNopHoSo": office.name,
-        "GhiChu": "",
-        "HoSoCoThanhPhanSoHoa": 1 if documents_sent else 0,
-        "TaiKhoanDuocXacThucVoiVNeID": 0,
-        "DuocThanhToanTrucTuyen": 3,
-        "DSKetNoiCSDL": [],
-        "TaiLieuNop": documents_sent,
-        "DanhSachLePhi": [
-            {
-                "TenPhiLePhi": fee.name,
-                "MaPhiLePhi": "",
-                "HinhThucThu": 1,
-                "Gia": fee.amount,
-                "LoaiPhiLePhi": 1,
-            }
-            for fee in fees
-        ],
-        "DanhSachTepDinhKemKhac": [],
-        "DanhSachHoSoBoSung": [],
-        "DanhSachGiayToKetQua": results,
-    }
     return record
 
 

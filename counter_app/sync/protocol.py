@@ -19,7 +19,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NotRequired, TypedDict, cast, overload
+from typing import Any, NotRequired, cast, overload
+
+from typing_extensions import TypedDict
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, EventKind, Role, Status
@@ -90,13 +92,15 @@ ROLE_TITLES: Mapping[str, str] = {
 
 # --- wire records -----------------------------------------------------------------------
 # The JSON documents as they travel. TypedDicts are plain dicts at run time, so a record is
-# its JSON; mypy checks every field where one is built.
+# its JSON; mypy checks every field where one is built. They are typing_extensions'
+# TypedDicts: pydantic reads those on Python 3.11 (not typing's, before 3.12), which is how
+# the hub's OpenAPI describes the batch and day-close bodies.
 
 
 class IdentityNumber(TypedDict):
-    """One `DinhDanhCHS` entry: `LoaiDinhDanh` 1 for the 12-digit ID, 2 for the 9-digit card."""
+    """The one `DinhDanhCHS` entry: `LoaiDinhDanh` "1" for a 12-character ID, "2" otherwise."""
 
-    LoaiDinhDanh: int
+    LoaiDinhDanh: str
     SoDinhDanh: str
 
 
@@ -105,23 +109,23 @@ class SubmittedFile(TypedDict):
 
     TepDinhKemId: str
     TenTepDinhKem: str
-    IsDeleted: bool
+    IsDeleted: str
     MaThanhPhanHoSo: str
     DuongDanTaiTepTin: str
-    DuocSoHoa: int
-    DuocTaiSuDung: int
-    DuocLayTuKhoDMQG: int
+    DuocSoHoa: str
+    DuocTaiSuDung: str
+    DuocLayTuKhoDMQG: str
     MaKetQuaThayThe: str
 
 
 class FeeLine(TypedDict):
-    """One `DanhSachLePhi` entry."""
+    """One `DanhSachLePhi` entry: a fee paid, more than 0 đồng."""
 
     TenPhiLePhi: str
     MaPhiLePhi: str
-    HinhThucThu: int
-    Gia: int
-    LoaiPhiLePhi: int
+    HinhThucThu: str
+    Gia: str
+    LoaiPhiLePhi: str
 
 
 class ResultDocument(TypedDict):
@@ -134,50 +138,54 @@ class ResultDocument(TypedDict):
     MaGiayToKetQua: str
 
 
+class DatabaseLink(TypedDict):
+    """One `DSKetNoiCSDL` entry (none is sent: see docs/sync-protocol.md)."""
+
+    MaCSDL: str
+
+
 class PortalDossier(TypedDict):
-    """A dossier in the national portal's `DongBoHoSoMC` layout; dates are `yyyyMMddHHmmss`
-    in Vietnam time, empty when unknown."""
+    """A dossier in the national portal's `DongBoHoSoMC` layout, field by field as the
+    production clients send it (docs/sync-protocol.md, "The portal record"): every value a
+    string; dates `yyyyMMddHHmmss` in Vietnam time, empty when unknown."""
 
     MaHoSo: str
-    MaHoSoKhac: str
     MaTTHC: str
     TenTTHC: str
     MaLinhVuc: str
     TenLinhVuc: str
-    KenhThucHien: int
+    KenhThucHien: str
     ChuHoSo: str
     SoGiayToChuHoSo: str
-    Email: str
-    SoDienThoai: str
-    Fax: str
-    DiaChiChuHoSo: str
-    DinhDanhCHS: list[IdentityNumber]
-    LoaiDoiTuong: int
+    LoaiDoiTuong: str
     MaDoiTuong: str
     ThongTinKhac: str
+    Email: str
+    Fax: str
+    SoDienThoai: str
     TrichYeuHoSo: str
-    NgayNopHoSo: str
     NgayTiepNhan: str
     NgayHenTra: str
-    NgayYeuCauBoSung: str
-    NgayTuChoi: str
-    NgayKetThucXuLy: str
+    TrangThaiHoSo: str
     NgayTra: str
-    TrangThaiHoSo: int
     ThongTinTra: str
-    HinhThuc: int
+    HinhThuc: str
+    NgayKetThucXuLy: str
     DonViXuLy: str
-    NoiNopHoSo: str
     GhiChu: str
-    HoSoCoThanhPhanSoHoa: int
-    TaiKhoanDuocXacThucVoiVNeID: int
-    DuocThanhToanTrucTuyen: int
-    DSKetNoiCSDL: list[dict[str, Any]]  # sent empty, like the next two lists
+    NgayTuChoi: str
+    NgayNopHoSo: str
+    NoiNopHoSo: str
+    HoSoCoThanhPhanSoHoa: str
+    TaiKhoanDuocXacThucVoiVNeID: str
+    DuocThanhToanTrucTuyen: str
+    DinhDanhCHS: list[IdentityNumber]
+    DSKetNoiCSDL: list[DatabaseLink]
     TaiLieuNop: list[SubmittedFile]
-    DanhSachLePhi: list[FeeLine]
-    DanhSachTepDinhKemKhac: list[dict[str, Any]]
-    DanhSachHoSoBoSung: list[dict[str, Any]]
     DanhSachGiayToKetQua: list[ResultDocument]
+    DanhSachLePhi: list[FeeLine]
+    DanhSachTepDinhKemKhac: list[dict[str, str]]
+    DanhSachHoSoBoSung: list[dict[str, str]]
 
 
 class ProgressEntry(TypedDict):
@@ -189,7 +197,7 @@ class ProgressEntry(TypedDict):
     ThoiDiemXuLy: str
     PhongBanXuLy: str
     NoiDungXuLy: str
-    TrangThai: int
+    TrangThai: str
     NgayBatDau: str
     NgayKetThucTheoQuyDinh: str
 
@@ -404,9 +412,16 @@ def _kind_words(kind: str) -> str:
 
 
 def progress_entry(
-    code: str, event: EventRecord, status_now: str, due_at: datetime | None
+    code: str,
+    event: EventRecord,
+    status_now: str,
+    due_at: datetime | None,
+    actor_name: str | None = None,
+    status_codes: Mapping[str, str] | None = None,
 ) -> ProgressEntry:
-    """One `CapNhatTienDoHoSoMC` entry for an event (docs/rules.md §14), in official words."""
+    """One `CapNhatTienDoHoSoMC` entry for an event (docs/sync-protocol.md), in official
+    words: `code` is the record's `MaHoSo`, `actor_name` the officer's full name (the
+    login when unknown), `status_codes` the province's rewrites of `TrangThai`."""
     at = parse_utc_text(event["at"])
     to_status = event["to_status"]
     status = Status(to_status or status_now)
@@ -417,28 +432,52 @@ def progress_entry(
         text = f"{text} — {event['reason']}"
     return {
         "MaHoSo": code,
-        "NguoiXuLy": event["actor"][:MAX_PROGRESS_ACTOR],
+        "NguoiXuLy": (actor_name or event["actor"])[:MAX_PROGRESS_ACTOR],
         "ChucDanh": ROLE_TITLES.get(event["actor_role"], event["actor_role"]),
         "ThoiDiemXuLy": portal_time(at),
         "PhongBanXuLy": ONE_STOP_DEPARTMENT,
         "NoiDungXuLy": text,
-        "TrangThai": status.portal_code,
+        "TrangThai": status_code(status.value, status_codes),
         "NgayBatDau": portal_time(at),
         "NgayKetThucTheoQuyDinh": portal_time(due_at),
     }
 
 
-def id_kind(number: str) -> int:
-    """`LoaiDinhDanh`: 1 for the 12-digit personal ID, 2 for the old 9-digit card."""
-    return 2 if len(number) == 9 else 1
+def id_kind(number: str) -> str:
+    """`LoaiDinhDanh`: "1" for a 12-character ID (the personal ID), "2" otherwise."""
+    return "1" if len(number) == 12 else "2"
 
 
-def channel_code(channel: str) -> int:
-    return Channel(channel).portal_code
+def channel_code(channel: str) -> str:
+    return str(Channel(channel).portal_code)
 
 
-def status_code(status: str) -> int:
-    return Status(status).portal_code
+def status_code(status: str, rewrites: Mapping[str, str] | None = None) -> str:
+    """`TrangThaiHoSo` of a status, after the province's rewrites (code -> code)."""
+    code = str(Status(status).portal_code)
+    return (rewrites or {}).get(code, code)
+
+
+# --- page links -------------------------------------------------------------------------
+# The portal downloads a record's pages from the hub through a link the counter signs with
+# its device secret; the hub serves the page while the link has not expired.
+
+FILES_PATH = f"{API_PREFIX}/files"
+
+
+def _link_message(sha256: str, device: str, expires: int) -> bytes:
+    return f"v{PROTOCOL_VERSION}\nfile\n{sha256}\n{device}\n{expires}".encode()
+
+
+def file_link_signature(secret: str, sha256: str, device: str, expires: int) -> str:
+    message = _link_message(sha256, device, expires)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def file_link(base_url: str, secret: str, sha256: str, device: str, expires: int) -> str:
+    """The absolute, signed URL of a page on the hub, valid until `expires` (Unix time)."""
+    signature = file_link_signature(secret, sha256, device, expires)
+    return f"{base_url.rstrip('/')}{FILES_PATH}/{sha256}?d={device}&e={expires}&s={signature}"
 
 
 def stored_portal_record(

@@ -16,24 +16,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
 from counter_app.errors import ConfigError, CounterError, ValidationError
 from counter_app.i18n import _
+from counter_app.kernel.admin_log import ENROLMENT, SETTINGS, record_change
 from counter_app.kernel.config import save_config
 from counter_app.kernel.context import AppContext, DatabaseCall, run_here
 from counter_app.kernel.day import day_counts
 from counter_app.kernel.dossier_store import ensure_office
 from counter_app.kernel.page_files import page_path
-from counter_app.kernel.users import Actor
-from counter_app.store.models import Dossier, Event, LedgerHead, OutboxItem
+from counter_app.kernel.users import SYSTEM_LOGIN, Actor
+from counter_app.store.models import Dossier, Event, LedgerHead, OutboxItem, Page
 from counter_app.sync.client import HubClient, HubRefusedError, HubUnavailableError, enroll_request
-from counter_app.sync.models import SyncDayClose, SyncDevice, SyncDossierState
+from counter_app.sync.models import SyncDayClose, SyncDevice, SyncDossierState, SyncPageSent
 from counter_app.sync.outbox import (
     PageRef,
     PendingDossier,
@@ -54,6 +55,10 @@ from counter_app.sync.protocol import (
     ManifestDifference,
     manifest_of,
 )
+from counter_app.sync.records import record_settings
+
+if TYPE_CHECKING:  # httpx loads with the first request (sync.client)
+    import httpx
 
 _log = logging.getLogger(__name__)
 
@@ -165,23 +170,32 @@ class Cancellable(Protocol):
 
 
 def enroll(
-    ctx: AppContext, hub_url: str, code: str, *, transport: httpx.BaseTransport | None = None
+    ctx: AppContext,
+    hub_url: str,
+    code: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    run_db: DatabaseCall = run_here,
 ) -> SyncDevice:
     """Enrol this data directory at the hub with a one-time code.
 
     The counter states its office's electronic ID (the prefix of its dossier codes); the
     hub binds the device to it and answers with a device id, its secret and this
     counter's block of the daily code sequence, which is written to the configuration.
+    The request goes out on the calling thread, the database work through `run_db`.
     """
     office_config = ctx.config.office
     if office_config is None:
         raise ConfigError(
-            _("Chưa cấu hình đơn vị tiếp nhận: chạy “counter-app office set” hoặc “demo”.")
+            _(
+                "Chưa cấu hình đơn vị tiếp nhận: quản trị viên mở chương trình và làm các "
+                "bước cài đặt lần đầu."
+            ),
+            command="counter-app office set --unit … --electronic-id …",
         )
     hub_url = _check_url(hub_url)
-    with ctx.session() as session:
-        if session.get(SyncDevice, 1) is not None:
-            raise ValidationError(_("Quầy này đã ghi danh với hub; không ghi danh lại."))
+    if run_db(lambda: enrolled(ctx)):
+        raise ValidationError(_("Quầy này đã ghi danh với hub; không ghi danh lại."))
     try:
         answer = enroll_request(
             hub_url,
@@ -219,13 +233,35 @@ def enroll(
         enrolled_at=ctx.clock(),
         clock_offset_seconds=0.0,
     )
-    with ctx.session() as session:
-        session.add(device)
-    ctx.config = replace(
-        ctx.config, sequence_first=device.block_first, sequence_last=device.block_last
-    )
-    save_config(ctx.data_dir, ctx.config)
+
+    def store() -> None:
+        with ctx.session() as session:
+            session.add(device)
+            session.flush()
+            session.expunge(device)
+            ctx.config = replace(
+                ctx.config, sequence_first=device.block_first, sequence_last=device.block_last
+            )
+            save_config(ctx.data_dir, ctx.config)
+            record_change(
+                session,
+                kind="enrolment.add",
+                actor=SYSTEM_LOGIN,
+                actor_role=Role.ADMIN.value,
+                at=ctx.clock(),
+                groups={ENROLMENT, SETTINGS},
+                config=ctx.config,
+                data={"hub_url": device.hub_url, "device_id": device.device_id},
+            )
+
+    run_db(store)
     return device
+
+
+def enrolled(ctx: AppContext) -> bool:
+    """Whether this data directory is enrolled at a hub."""
+    with ctx.session() as session:
+        return session.get(SyncDevice, 1) is not None
 
 
 def _check_url(url: str) -> str:
@@ -241,7 +277,10 @@ def _device(ctx: AppContext) -> SyncDevice:
     with ctx.session() as session:
         device = session.get(SyncDevice, 1)
         if device is None:
-            raise ConfigError(_("Quầy chưa ghi danh với hub: chạy “counter-app enroll”."))
+            raise ConfigError(
+                _("Máy này chưa đăng ký với tỉnh: đăng ký trong trang “Gửi lên tỉnh”."),
+                command="counter-app enroll --hub … --code …",
+            )
         session.expunge(device)
         return device
 
@@ -379,8 +418,10 @@ def _pending_ids(ctx: AppContext, force: bool) -> list[int]:
 def _build_batch(
     ctx: AppContext, dossier_ids: list[int], subject_kinds: dict[str, int]
 ) -> list[PendingDossier]:
+    catalog = ctx.catalog
     with ctx.session() as session:
-        return [build_pending(session, i, subject_kinds) for i in dossier_ids]
+        settings = record_settings(session, catalog, subject_kinds, ctx.config.portal, ctx.clock())
+        return [build_pending(session, i, settings) for i in dossier_ids]
 
 
 @dataclass(frozen=True)
@@ -604,6 +645,33 @@ class SyncOverview:
     oldest_pending_at: datetime | None
     unsynced: tuple[UnsyncedDossier, ...]
     warning: str | None
+    pending_dossiers: int = 0
+    """Dossiers with at least one change not yet sent."""
+    pending_pages: int = 0
+    """Scanned pages whose file the hub does not hold yet."""
+    overdue_days: int | None = None
+    """Days since the last success (or the enrolment), once changes have waited longer
+    than `sync_warn_days`; None otherwise."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What is waiting to be sent, as a clerk counts it."""
+
+    dossiers: int
+    pages: int
+
+
+def waiting_to_send(session: Session) -> Waiting:
+    """Dossiers with unsent changes, and scanned pages not uploaded yet."""
+    dossiers = session.execute(
+        sa.select(sa.func.count(sa.distinct(Event.dossier_id)))
+        .join(OutboxItem, OutboxItem.event_id == Event.id)
+        .where(OutboxItem.sent_at.is_(None))
+    ).scalar_one()
+    sent = sa.select(SyncPageSent.sha256).where(SyncPageSent.sha256 == Page.sha256)
+    pages = session.execute(sa.select(sa.func.count(Page.id)).where(~sa.exists(sent))).scalar_one()
+    return Waiting(int(dossiers), int(pages))
 
 
 def sync_overview(ctx: AppContext, *, limit: int = 500) -> SyncOverview:
@@ -639,6 +707,7 @@ def sync_overview(ctx: AppContext, *, limit: int = 500) -> SyncOverview:
             .order_by(Dossier.code)
             .limit(limit)
         ).all()
+        waiting = waiting_to_send(session)
     unsynced = tuple(
         UnsyncedDossier(
             code=row.code,
@@ -651,8 +720,10 @@ def sync_overview(ctx: AppContext, *, limit: int = 500) -> SyncOverview:
     )
     last_success = device.last_success_at if device else None
     warning = None
+    overdue_days = None
     since = last_success or (device.enrolled_at if device else None) or oldest
     if pending and since is not None and now - since > timedelta(days=settings.warn_days):
+        overdue_days = (now - since).days
         warning = _("Đã {n} ngày chưa đồng bộ được với hub; {m} sự kiện đang chờ gửi.").format(
             n=(now - since).days, m=pending
         )
@@ -667,6 +738,9 @@ def sync_overview(ctx: AppContext, *, limit: int = 500) -> SyncOverview:
         oldest_pending_at=oldest,
         unsynced=unsynced,
         warning=warning,
+        pending_dossiers=waiting.dossiers,
+        pending_pages=waiting.pages,
+        overdue_days=overdue_days,
     )
 
 
@@ -728,7 +802,8 @@ class BackgroundSync:
 
 
 def describe_difference(difference: dict[str, Any]) -> list[str]:
-    """The day-close difference as Vietnamese lines for the day-close screen."""
+    """The day-close difference as Vietnamese lines for the day-close screen, in the
+    clerk's words: the hub is "tỉnh" (the province's server)."""
     lines = []
     names = {
         "received": _("Số hồ sơ tiếp nhận"),
@@ -742,21 +817,21 @@ def describe_difference(difference: dict[str, Any]) -> list[str]:
             continue
         if "counter" in value:
             lines.append(
-                _("{label}: quầy {mine}, hub {hub}").format(
+                _("{label}: quầy {mine}, tỉnh {hub}").format(
                     label=label, mine=value["counter"], hub=value["hub"]
                 )
             )
             continue
         for item, pair in value.items():
             lines.append(
-                _("{label} “{item}”: quầy {mine}, hub {hub}").format(
+                _("{label} “{item}”: quầy {mine}, tỉnh {hub}").format(
                     label=label, item=item, mine=pair["counter"], hub=pair["hub"]
                 )
             )
     lists = {
-        "missing_on_hub": _("Hub chưa có hồ sơ: {codes}"),
-        "unknown_to_counter": _("Hub có hồ sơ quầy không có: {codes}"),
-        "head_mismatch": _("Lịch sử hồ sơ khác với hub: {codes}"),
+        "missing_on_hub": _("Tỉnh chưa có hồ sơ: {codes}"),
+        "unknown_to_counter": _("Tỉnh có hồ sơ mà quầy không có: {codes}"),
+        "head_mismatch": _("Lịch sử hồ sơ khác với bản của tỉnh: {codes}"),
     }
     for key, text in lists.items():
         if difference.get(key):
@@ -764,13 +839,13 @@ def describe_difference(difference: dict[str, Any]) -> list[str]:
     chain = difference.get("chain_head")
     if chain:
         lines.append(
-            _(
-                "Chuỗi sự kiện của quầy kết thúc ở sự kiện {mine}, bản trên hub ở sự kiện {hub}"
-            ).format(mine=chain["counter"]["seq"], hub=chain["hub"]["seq"])
+            _("Nhật ký của quầy kết thúc ở mục {mine}, bản của tỉnh ở mục {hub}").format(
+                mine=chain["counter"]["seq"], hub=chain["hub"]["seq"]
+            )
         )
     if difference.get("chain_unlinked"):
         lines.append(
-            _("Hub thiếu sự kiện đứng trước các sự kiện: {seqs}").format(
+            _("Tỉnh thiếu mục nhật ký đứng trước các mục: {seqs}").format(
                 seqs=", ".join(str(seq) for seq in difference["chain_unlinked"])
             )
         )
@@ -782,6 +857,6 @@ def describe_difference(difference: dict[str, Any]) -> list[str]:
 def conflict_line(conflict: ConflictInfo) -> str:
     """One line for a conflict the hub keeps, for the sync screen and the CLI."""
     return _(
-        "Hub giữ xung đột lịch sử số {id} ({reason}) của hồ sơ {code}: lịch sử trên quầy "
-        "khác với lịch sử hub đã nhận; cần tỉnh kiểm tra."
+        "Máy chủ của tỉnh giữ xung đột lịch sử số {id} ({reason}) của hồ sơ {code}: lịch sử "
+        "trên quầy khác với lịch sử tỉnh đã nhận; cần tỉnh kiểm tra."
     ).format(id=conflict["id"], reason=conflict["reason"], code=conflict["code"])

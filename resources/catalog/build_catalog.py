@@ -10,7 +10,8 @@ happens here, once, so the app's loader does no guessing:
 - processing time -> an explicit `time_limit` (see `time_limit_of`), with
   `time_limit_assumed` true when the source gave no unit or no value and a stated default
   was applied, and `time_limit_note` saying why;
-- documents -> `{name, conditional, copies, original_or_copy}`, the name text kept intact;
+- documents -> `{name, conditional, copies, original_or_copy}`, the name text kept intact,
+  the kind read from the name (`counter_app.domain.papers.kind_from_name`);
 - fee -> `fee_vnd` (the national amount or null) and `fee_note`.
 
 The provenance fields (sources, confidence, decision, notes) are copied unchanged, and the
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.domain.calendar import LimitUnit
+from counter_app.domain.papers import kind_from_name
 from counter_app.domain.text import fold
 
 SAME_DAY_CUTOFF = "15:00"
@@ -137,23 +139,13 @@ def document_of(name: str) -> dict[str, Any]:
     """One required document, read from its text as far as the text says."""
     folded = fold(name)
     copies = _COPIES_RE.match(folded)
-    if folded.startswith(("ban sao chung thuc", "ban sao co chung thuc")):
-        kind = "bản sao chứng thực"
-    elif folded.startswith("ban chinh/ban sao"):
-        kind = "bản chính hoặc bản sao"
-    elif folded.startswith("ban sao"):
-        kind = "bản sao"
-    elif folded.startswith(("ban chinh", "ban goc")):
-        kind = "bản chính"
-    elif "xuat trinh" in folded:
-        kind = "xuất trình"
-    else:
-        kind = ""
     return {
         "name": name,
         "conditional": bool(_CONDITIONAL_RE.search(folded)),
         "copies": int(copies.group(1)) if copies else 1,
-        "original_or_copy": kind,
+        # Original, copy, certified copy...: what the name says, else the kind of paper it
+        # names (docs/rules.md §7.1); "" only where the name does not tell.
+        "original_or_copy": kind_from_name(name),
     }
 
 

@@ -38,7 +38,7 @@ def _synced_counter(tmp_path: Path, hub_url: str, code: str, clock, count: int =
 
 
 def test_exporter_creates_then_updates_when_the_portal_says_it_exists(tmp_path, clock):
-    with running_hub(tmp_path / "hub") as hub:
+    with running_hub(tmp_path / "hub", clock=clock) as hub:
         ctx, codes = _synced_counter(tmp_path, hub.url, hub.hub.create_enroll_code("22333"), clock)
         settings = PortalSettings(
             hub.url, USER, PASSWORD, "000.00.22.H56", "/portal/auth", "/portal/integration"
@@ -59,14 +59,20 @@ def test_exporter_creates_then_updates_when_the_portal_says_it_exists(tmp_path, 
         assert second.updated == codes and not second.created
 
         record = looked_up["data"]
-        assert record["TrangThaiHoSo"] == Status.PROCESSING.portal_code
-        assert record["KenhThucHien"] == 1 and record["ChuHoSo"] == "Nguyễn Văn An"
-        assert record["DinhDanhCHS"] == [{"LoaiDinhDanh": 1, "SoDinhDanh": "056090012345"}]
+        assert record["TrangThaiHoSo"] == str(Status.PROCESSING.portal_code)
+        assert record["KenhThucHien"] == "1" and record["ChuHoSo"] == "Nguyễn Văn An"
+        assert record["DinhDanhCHS"] == [{"LoaiDinhDanh": "1", "SoDinhDanh": "056090012345"}]
+        assert record["MaLinhVuc"] == "G15-TP07" and record["NoiNopHoSo"] == "2"
         assert parse_portal_time(record["NgayTiepNhan"]) == DAY
-        assert len(record["TaiLieuNop"]) == 1 and record["HoSoCoThanhPhanSoHoa"] == 1
+        assert len(record["TaiLieuNop"]) == 1 and record["HoSoCoThanhPhanSoHoa"] == "1"
+        # the portal downloads the page from the hub through the signed, expiring link
+        link = record["TaiLieuNop"][0]["DuongDanTaiTepTin"]
+        assert link.startswith(f"{hub.url}/v1/files/")
+        assert httpx.get(link).content == random_bytes(5000, 3)
+        assert httpx.get(link.replace("&s=", "&s=0")).status_code == 403
         progress = looked_up["progress"]
-        assert progress[0]["TrangThai"] == 2 and progress[0]["MaHoSo"] == codes[0]
-        assert [p["TrangThai"] for p in progress] == [2, 4]  # no entry pushed twice
+        assert progress[0]["TrangThai"] == "2" and progress[0]["MaHoSo"] == codes[0]
+        assert [p["TrangThai"] for p in progress] == ["2", "4"]  # no entry pushed twice
         with hub.hub.session() as session:
             assert session.get_one(HubPortalRecord, codes[0]).updates == 1
         ctx.close()

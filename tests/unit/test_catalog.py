@@ -272,8 +272,8 @@ def test_converter_maps_each_kind_of_processing_time(builder: ModuleType, tmp_pa
     assert first.fee_vnd == 2000
     assert "trang" in first.fee_note and "Ghi chú phí." in first.fee_note
     assert [(d.copies, d.conditional, d.original_or_copy) for d in first.documents] == [
-        (2, False, ""),
-        (1, True, ""),
+        (2, False, "bản chính"),
+        (1, True, "bản chính"),
         (1, False, "bản sao chứng thực"),
     ]
     assert first.sources == ("nguồn A",)

@@ -20,6 +20,7 @@ from counter_app.domain.lifecycle import Channel, Status
 from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.errors import ConfigError
 from counter_app.hub.service import Hub, HubRefusal, open_hub_database
+from counter_app.kernel.config import PortalProfile
 from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.store.models import Page
 from counter_app.sync.models import SyncDevice
@@ -46,6 +47,7 @@ from counter_app.sync.protocol import (
     signature_matches,
     wire_json,
 )
+from counter_app.sync.records import RecordSettings
 from counter_app.sync.service import (
     BackgroundSync,
     SyncSettings,
@@ -143,16 +145,20 @@ def test_record_in_dongbohosomc_layout(ctx, clock):
         (dossier_id,) = pending_dossier_ids(session, clock(), force=True)
         item = build_pending(session, dossier_id, {"person": 1, "organisation": 2})
     record = item.payload["record"]
-    assert record["MaHoSo"] == view.code and record["MaHoSoKhac"] == "G22.99-1"
-    assert record["KenhThucHien"] == 2  # assisted is online for the portal
+    # filed online with the clerk's help: it goes out under the portal's code, counted once
+    assert record["MaHoSo"] == "G22.99-1" and item.payload["local"]["code"] == view.code
+    assert record["KenhThucHien"] == "2"  # assisted is online for the portal
     assert item.payload["local"]["channel"] == "assisted"
-    assert record["LoaiDoiTuong"] == 2 and record["DinhDanhCHS"] == []
-    assert record["TrangThaiHoSo"] == 5
+    # an organisation: TD-DVC's rule, one entry, the placeholder for a 10-digit tax code
+    assert record["LoaiDoiTuong"] == "2"
+    assert record["DinhDanhCHS"] == [{"LoaiDinhDanh": "2", "SoDinhDanh": "000000001"}]
+    assert record["TrangThaiHoSo"] == "5" and record["HinhThuc"] == "0"
     assert record["NgayTiepNhan"] == "20260302090000"
-    assert record["NgayYeuCauBoSung"] == "20260302100000"
     assert record["NgayHenTra"] == portal_time(view.due_at)
+    assert all(isinstance(value, str) for value in record.values() if not isinstance(value, list))
     progress = list(item.payload["progress"].values())
-    assert [p["TrangThai"] for p in progress] == [2, 5]
+    assert [p["TrangThai"] for p in progress] == ["2", "5"]
+    assert {p["MaHoSo"] for p in progress} == {"G22.99-1"}
     assert "Thiếu giấy tờ" in progress[1]["NoiDungXuLy"]
     assert len(item.outbox_ids) == 2 and item.head_hash == item.payload["local"]["head_hash"]
 
@@ -202,8 +208,9 @@ def _wire_documents(ctx, clock) -> bytes:
     """What the counter sends for its pending dossiers and its day close, as bytes."""
     with ctx.session() as session:
         ids = pending_dossier_ids(session, clock(), force=True)
-        kinds = {"person": 1, "organisation": 2}
-        dossiers = [build_pending(session, i, kinds).payload for i in ids]
+        # the profile that names files by their component: the official words go out
+        settings = RecordSettings(profile=PortalProfile(file_name="component"))
+        dossiers = [build_pending(session, i, settings).payload for i in ids]
     batch: SyncBatch = {"protocol": PROTOCOL_VERSION, "device": "d-1", "dossiers": dossiers}
     day_close: DayCloseRequest = {
         "protocol": PROTOCOL_VERSION,
