@@ -55,9 +55,16 @@ def recount(
     first: date,
     last: date,
     finished_of: Callable[[dict[str, Any]], datetime | None] = finished_from_events,
+    now: datetime | None = None,
 ) -> Rows:
+    """The rows of the period `first`..`last`; when `now` falls inside it (the period is
+    still running), open dossiers are read as of `now`, against today's date."""
     rows: Rows = defaultdict(Counter)
     end = datetime.combine(last + timedelta(days=1), time(0), VN_TZ)
+    start = datetime.combine(first, time(0), VN_TZ)
+    in_time_from = last  # an open dossier due on or after this day is in time
+    if now is not None and start <= now < end:
+        in_time_from = now.astimezone(VN_TZ).date()
     for d in dossiers:
         received = local(d["received_at"])
         assert received is not None
@@ -92,7 +99,7 @@ def recount(
             requests, waiting, due = as_it_stood(d, end)
             if requests >= 2:
                 kind = "overdue"
-            elif waiting or due is None or due.date() >= last:
+            elif waiting or due is None or due.date() >= in_time_from:
                 kind = "in_time"
             else:
                 kind = "overdue"

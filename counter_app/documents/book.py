@@ -10,48 +10,17 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from counter_app.documents.scope import BookScope as BookScope  # its home before
 from counter_app.domain.lifecycle import EventKind
 from counter_app.domain.text import nfc
-from counter_app.i18n import N_, _
 from counter_app.kernel.day import day_bounds
 from counter_app.kernel.views import vn_time
 from counter_app.store.models import Dossier, Event, Office
-
-
-class BookScope(StrEnum):
-    """Which book: all dossiers, those this office decides, or those it routes elsewhere.
-
-    Since 1/7/2025 a commune centre receives regardless of administrative boundary and
-    keeps the dossiers it routes to another competent body in a book of their own
-    (Decree 118/2025; docs/rules.md §8).
-    """
-
-    ALL = "all"
-    OWN = "own"
-    ROUTED = "routed"
-
-    @property
-    def subtitle(self) -> str:
-        return _(_SCOPE_SUBTITLES[self]) if self in _SCOPE_SUBTITLES else ""
-
-    @property
-    def printed_subtitle(self) -> str:
-        """The subtitle on the printed book: form text, Vietnamese whatever the language."""
-        return _SCOPE_SUBTITLES.get(self, "")
-
-
-_SCOPE_SUBTITLES = {
-    BookScope.OWN: N_("Hồ sơ thuộc thẩm quyền giải quyết của đơn vị"),
-    BookScope.ROUTED: N_(
-        "Hồ sơ tiếp nhận không phụ thuộc địa giới hành chính, chuyển cơ quan khác"
-    ),
-}
 
 
 @dataclass(frozen=True)

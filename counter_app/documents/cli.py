@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from counter_app.documents.book import BookScope
+from counter_app.documents.scope import BookScope
 from counter_app.errors import StorageError, ValidationError
 from counter_app.files import write_atomically
 from counter_app.i18n import _

@@ -47,9 +47,10 @@ from counter_app.documents.templates import (
 )
 from counter_app.domain.calendar import VN_TZ, LimitUnit, TimeLimit
 from counter_app.domain.fees import PaymentMethod
-from counter_app.domain.lifecycle import EventKind, Status
+from counter_app.domain.lifecycle import Delivery, EventKind, Status
+from counter_app.domain.papers import kind_from_name
 from counter_app.domain.periods import check_range
-from counter_app.domain.text import fold, nfc
+from counter_app.domain.text import nfc
 from counter_app.errors import NotFoundError, ValidationError
 from counter_app.i18n import _
 from counter_app.kernel.config import OfficeConfig
@@ -319,6 +320,7 @@ def dossier_fields(
         "new_due_time": format_moment(new_due),
         "today_time": format_moment(gathered.now),
         "return_place": return_place,
+        "result_place": _result_place(dossier.result_delivery, return_place),
         "fees": _fees_text(dossier),
         "book": gathered.ledger.book if gathered.ledger else "",
         "entry": str(gathered.ledger.entry) if gathered.ledger else "",
@@ -330,6 +332,17 @@ def dossier_fields(
         "signer": options.signer or settings.signer,
         "lookup_url": ctx.config.public_status_url,
     }
+
+
+RESULT_PLACES = {
+    Delivery.POST.value: "Qua dịch vụ bưu chính công ích, gửi về địa chỉ của người nộp",
+    Delivery.ONLINE.value: "Trên Cổng Dịch vụ công (kết quả điện tử)",
+}
+"""The receipt's "nhận kết quả tại" for a result not taken at the counter (official words)."""
+
+
+def _result_place(delivery: str, return_place: str) -> str:
+    return RESULT_PLACES.get(delivery, return_place)
 
 
 def _page_setup(
@@ -365,40 +378,12 @@ def _style(st: Styles, name: str | None) -> Any:
     }.get(name or "", st.body)
 
 
-_FILLED_IN_FORMS = (
-    "to khai",
-    "don ",
-    "giay de nghi",
-    "van ban de nghi",
-    "de nghi ",
-    "ban khai",
-    "phieu ",
-    "thong bao",
-    "du thao",
-    "bien ban hop",
-)
-"""How the names of papers the applicant fills in and signs begin (folded): an original."""
-
-
 def document_kind(name: str, stated: str, catalog_kinds: Mapping[str, str]) -> str:
     """What a checklist line's "Loại giấy tờ" prints: what the checklist says, else what the
     catalog says of the same document, else what the name itself says (the catalog builder's
-    reading, and a declaration, application or draft the applicant signs is an original),
-    else "" (the clerk writes it in)."""
-    kind = stated.strip() or catalog_kinds.get(nfc(name), "")
-    if not kind:
-        folded = fold(name)
-        if folded.startswith(("ban sao chung thuc", "ban sao co chung thuc")):
-            kind = "bản sao chứng thực"
-        elif folded.startswith("ban chinh/ban sao"):
-            kind = "bản chính hoặc bản sao"
-        elif folded.startswith("ban sao"):
-            kind = "bản sao"
-        elif folded.startswith(("ban chinh", "ban goc")) or folded.startswith(_FILLED_IN_FORMS):
-            kind = "bản chính"
-        elif "xuat trinh" in folded:
-            kind = "xuất trình"
-    kind = nfc(kind)
+    reading, `kind_from_name`: for a dossier received under an older catalog), else "" (the
+    clerk writes it in)."""
+    kind = nfc(stated.strip() or catalog_kinds.get(nfc(name), "") or kind_from_name(name))
     return kind[:1].upper() + kind[1:]
 
 
@@ -724,7 +709,7 @@ def fit_to_page(build: Callable[[PageSetup], list[Any]], setup: PageSetup) -> Pa
     ]
 
     def fits(index: int) -> bool:
-        return layout.page_count(build(candidates[index]), candidates[index]) == 1
+        return layout.fits_one_page(build(candidates[index]), candidates[index])
 
     if fits(0):
         return candidates[0]  # most forms: the first try

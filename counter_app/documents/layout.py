@@ -119,7 +119,10 @@ class Styles:
     """A dossier code to read at a glance (the thermal slip)."""
 
 
+@lru_cache(maxsize=64)
 def make_styles(setup: PageSetup) -> Styles:
+    """The paragraph styles of `setup` (made once per setup: every page of every document
+    on that paper shares them, and nothing changes a style once made)."""
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
 
@@ -188,8 +191,10 @@ def make_styles(setup: PageSetup) -> Styles:
     )
 
 
+@lru_cache(maxsize=4096)
 def text_markup(text: str | None) -> str:
-    """Plain text as paragraph markup: NFC, escaped, line breaks kept as breaks."""
+    """Plain text as paragraph markup: NFC, escaped, line breaks kept as breaks (cached: a
+    form fills the same office and applicant texts into many lines)."""
     if text is None or not nfc(text):
         return BLANK
     lines = [_SPACES.sub(" ", line).strip(" ") for line in nfc(text).splitlines()]
@@ -197,21 +202,23 @@ def text_markup(text: str | None) -> str:
 
 
 class _BlankingFormatter(string.Formatter):
-    """`str.format` where a missing or empty field prints the blank `…`."""
+    """`str.format` where a missing or empty field prints the blank `…`, and a text field is
+    escaped as it is used (only the fields a template names)."""
 
     def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         value = kwargs.get(str(key)) if isinstance(key, str) else None
+        if isinstance(value, str):
+            value = text_markup(value)  # "" for blank text: printed as the blank too
         return BLANK if value is None or value == "" else value
+
+
+_FORMATTER = _BlankingFormatter()
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:
     """Fill `{name}` fields of template markup with escaped plain-text values."""
-    escaped = {
-        key: text_markup(value) if isinstance(value, str) else value
-        for key, value in fields.items()
-    }
     try:
-        return _BlankingFormatter().format(nfc(template), **escaped)
+        return _FORMATTER.vformat(nfc(template), (), fields)
     except (ValueError, IndexError, AttributeError) as exc:
         raise ConfigError(
             _("Mẫu biểu có trường không hợp lệ: {text}").format(text=template[:80])
@@ -494,6 +501,61 @@ def _document(buffer: Any, setup: PageSetup, on_page: Any, **info: str) -> Any:
     )
 
 
+FIT_MARGIN = 2.0
+"""Points a story must leave free in `fits_one_page`'s estimate to be taken as fitting
+without laying it out; closer than that, it is laid out for real."""
+
+
+def fits_one_page(story: Sequence[Any], setup: PageSetup) -> bool:
+    """Whether `story` fits one page of `setup`'s paper, as `build_pdf` would lay it out.
+
+    First without laying out or drawing: each flowable wrapped at the frame's width and
+    placed as a frame places it (the first one's space before dropped, a space before
+    overlapping the space after the one above). A story that leaves `FIT_MARGIN` free is
+    taken as fitting and is left as it was (wrapped only); any other is laid out for real
+    (`page_count`, which uses it up).
+    """
+    from reportlab import rl_config
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus.doctemplate import ActionFlowable
+
+    def acts(flowable: Any) -> bool:  # a page or frame break, a template change...
+        return isinstance(flowable, ActionFlowable) or bool(getattr(flowable, "frameAction", None))
+
+    register_fonts()
+    _x, _y, width, height = setup.frame
+    inner = width - 2 * FRAME_PADDING
+    room = height - 2 * setup.padding_y
+    canvas = Canvas(io.BytesIO(), pagesize=setup.size)  # measures text; never drawn on
+    used, space_after, at_top = 0.0, 0.0, True
+    pending = list(story)
+    pending.reverse()
+    while pending:
+        flowable = pending.pop()
+        if acts(flowable):
+            return page_count(story, setup) == 1  # the layout decides
+        space = 0.0
+        if not at_top:
+            space = flowable.getSpaceBefore()
+            if rl_config.overlapAttachedSpace:
+                space = max(space - space_after, 0.0)
+        free = max(room - used - space, 0.0)
+        _w, h = flowable.wrapOn(canvas, inner, free)
+        if h > room:  # "split me" (KeepTogether): place its parts, as the layout would
+            parts = flowable.splitOn(canvas, inner, free)
+            if not parts or any(acts(part) for part in parts):
+                return page_count(story, setup) == 1
+            pending.extend(reversed(parts))
+            continue
+        used += h + space
+        if used > room - FIT_MARGIN:
+            return page_count(story, setup) == 1
+        space_after = flowable.getSpaceAfter()
+        used += space_after
+        at_top = at_top and used == 0
+    return True
+
+
 def page_count(story: Sequence[Any], setup: PageSetup) -> int:
     """How many pages `story` takes on `setup`'s paper, laid out as `build_pdf` would (the
     flowables are used up: build a fresh story to print)."""
@@ -529,34 +591,46 @@ def _qr_matrix(data: str, error: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(module) for module in row) for row in code.matrix)
 
 
+@lru_cache(maxsize=16)
+def _qr_path(data: str, error: str, size: float, quiet_modules: int) -> str:
+    """The PDF path operators of a QR code's dark modules, one rectangle per run of a row
+    (cached: a receipt draws the same code on each copy, and each try at fitting its page)."""
+    from reportlab.lib.rl_accel import fp_str
+
+    rows = _qr_matrix(data, error)
+    step = size / (len(rows) + 2 * quiet_modules)
+    operators = []
+    for r, row in enumerate(rows):
+        y = size - (r + quiet_modules + 1) * step
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            operators.append(
+                f"{fp_str((start + quiet_modules) * step, y, (c - start) * step, step)} re"
+            )
+    return "\n".join(operators)
+
+
 def qr_flowable(data: str, size: float, *, error: str = "m", quiet_modules: int = 2) -> Any:
     """A QR code drawn as vector squares (segno), `size` points wide including the margin."""
     from reportlab.platypus import Flowable
 
-    rows = _qr_matrix(nfc(data), error)
+    data = nfc(data)
 
     class _Qr(Flowable):  # type: ignore[misc]
         def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
             return size, size
 
         def draw(self) -> None:
-            modules = len(rows) + 2 * quiet_modules
-            step = size / modules
             canvas = self.canv
             canvas.setFillColorRGB(0, 0, 0)
-            path = canvas.beginPath()
-            for r, row in enumerate(rows):
-                y = size - (r + quiet_modules + 1) * step
-                c = 0
-                while c < len(row):
-                    if not row[c]:
-                        c += 1
-                        continue
-                    start = c
-                    while c < len(row) and row[c]:
-                        c += 1
-                    path.rect((start + quiet_modules) * step, y, (c - start) * step, step)
-            canvas.drawPath(path, stroke=0, fill=1)
+            # Filled as one path, as `drawPath(..., fill=1)` would write it.
+            canvas.addLiteral(_qr_path(data, error, size, quiet_modules) + "\nf*")
 
     flowable = _Qr()
     flowable.hAlign = "CENTER"

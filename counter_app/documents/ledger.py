@@ -72,21 +72,36 @@ def book_label(book_format: str, counter_id: str, year: int) -> str:
 def _next_entry(session: Session, counter_id: str, year: int) -> int:
     """Take the next entry number atomically (an upsert that returns the new value)."""
     table = cast(sa.Table, LedgerSequence.__table__)
-    insert: Any
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(table)
-        .values(counter_id=counter_id, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.counter_id, table.c.year],
-            set_={"last_value": table.c.last_value + 1},
+    dialect = session.get_bind().dialect.name
+    statement = _TAKE_ENTRY.get(dialect)
+    if statement is None:  # built once per dialect
+        insert: Any
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = _TAKE_ENTRY[dialect] = (
+            insert(table)
+            .values(
+                counter_id=sa.bindparam("counter"), year=sa.bindparam("book_year"), last_value=1
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.counter_id, table.c.year],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
         )
-        .returning(table.c.last_value)
-    )
-    return int(session.execute(statement).scalar_one())
+    params = {"counter": counter_id, "book_year": year}
+    return int(session.execute(statement, params).scalar_one())
+
+
+_TAKE_ENTRY: dict[str, Any] = {}
+_ADD_ENTRY = sa.insert(LedgerEntry)
+_PREVIOUS_ENTRY = sa.select(LedgerEntry.assigned_at).where(
+    LedgerEntry.counter_id == sa.bindparam("counter_id"),
+    LedgerEntry.year == sa.bindparam("year"),
+    LedgerEntry.entry == sa.bindparam("entry"),
+)
 
 
 def ensure_entries(
@@ -109,21 +124,18 @@ def ensure_entries(
         # Never earlier than the entry before it (read under the sequence's lock): two
         # machines of one counter whose clocks differ by a second do not look out of order.
         previous = session.execute(
-            sa.select(LedgerEntry.assigned_at).where(
-                LedgerEntry.counter_id == counter_id,
-                LedgerEntry.year == year,
-                LedgerEntry.entry == entry - 1,
-            )
+            _PREVIOUS_ENTRY, {"counter_id": counter_id, "year": year, "entry": entry - 1}
         ).scalar()
-        session.add(
-            LedgerEntry(
-                dossier_id=dossier.id,
-                counter_id=counter_id,
-                year=year,
-                book=book,
-                entry=entry,
-                assigned_at=max(now, previous) if previous is not None else now,
-            )
+        session.execute(
+            _ADD_ENTRY,
+            {
+                "dossier_id": dossier.id,
+                "counter_id": counter_id,
+                "year": year,
+                "book": book,
+                "entry": entry,
+                "assigned_at": max(now, previous) if previous is not None else now,
+            },
         )
         numbers[dossier.id] = LedgerNumber(book, entry)
     session.flush()
@@ -148,14 +160,15 @@ def enter_in_book(
     )[dossier.id]
 
 
+_ENTRIES_FOR = sa.select(LedgerEntry.dossier_id, LedgerEntry.book, LedgerEntry.entry).where(
+    LedgerEntry.dossier_id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
 def entries_for(session: Session, dossier_ids: list[int]) -> dict[int, LedgerNumber]:
     if not dossier_ids:
         return {}
-    rows = session.execute(
-        sa.select(LedgerEntry.dossier_id, LedgerEntry.book, LedgerEntry.entry).where(
-            LedgerEntry.dossier_id.in_(dossier_ids)
-        )
-    )
+    rows = session.execute(_ENTRIES_FOR, {"ids": dossier_ids})
     return {int(d): LedgerNumber(str(b), int(e)) for d, b, e in rows}
 
 

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from counter_app.documents.book import BookScope
+from counter_app.documents.scope import BookScope
 from counter_app.domain.periods import MAX_YEAR, MIN_YEAR
 from counter_app.domain.text import visible
 from counter_app.guidance.cli import guidance_group
@@ -218,22 +218,24 @@ def _run_periodic(args: argparse.Namespace, kind: Any, year: int, number: int) -
     if args.json:
         print_json(report.to_json())
     else:
+        from counter_app.reports.forms import as_of_text
+
         totals = report.totals
-        print(
-            _(
-                "{label} ({start} – {end}): nhận {received}, đã giải quyết {resolved} "
-                "(quá hạn {late}), đang giải quyết {open} (quá hạn {overdue})"
-            ).format(
-                label=report.period.label,
-                start=report.period.date_from.strftime("%d/%m/%Y"),
-                end=report.period.date_to.strftime("%d/%m/%Y"),
-                received=totals["received"],
-                resolved=totals["resolved"],
-                late=totals["resolved_late"],
-                open=totals["in_progress"],
-                overdue=totals["in_progress_overdue"],
-            )
+        line = _(
+            "{label} ({start} – {end}): nhận {received}, đã giải quyết {resolved} "
+            "(quá hạn {late}), đang giải quyết {open} (quá hạn {overdue})"
+        ).format(
+            label=report.period.label,
+            start=report.period.date_from.strftime("%d/%m/%Y"),
+            end=report.period.date_to.strftime("%d/%m/%Y"),
+            received=totals["received"],
+            resolved=totals["resolved"],
+            late=totals["resolved_late"],
+            open=totals["in_progress"],
+            overdue=totals["in_progress_overdue"],
         )
+        as_of = as_of_text(report)  # a period still running: its figures as of now
+        print(line if as_of is None else f"{line}, {as_of}")
     return 0
 
 

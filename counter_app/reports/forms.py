@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.text import nfc
 from counter_app.i18n import N_, _
 from counter_app.reports.periodic import COLUMNS, PeriodicReport
@@ -135,10 +136,22 @@ def _roman(n: int) -> str:
     return out
 
 
-def period_line(report: PeriodicReport) -> str:
+def as_of_text(report: PeriodicReport) -> str | None:
+    """ "tính đến HH:MM dd/MM/yyyy" for a period still running (its figures are as of that
+    moment, not of the period's end); None for a closed period."""
+    if report.as_of is None:
+        return None
+    moment = report.as_of.astimezone(VN_TZ)
+    return _("tính đến {time}").format(time=moment.strftime("%H:%M %d/%m/%Y"))
+
+
+def period_line(report: PeriodicReport, *, with_as_of: bool = True) -> str:
+    """The period under the title, with "tính đến …" while it runs (not in the footer)."""
     period = report.period
     start, end = f"{period.date_from:%d/%m/%Y}", f"{period.date_to:%d/%m/%Y}"
-    return f"Kỳ báo cáo: {period.label} (Từ ngày {start} đến ngày {end})"
+    line = f"Kỳ báo cáo: {period.label} (Từ ngày {start} đến ngày {end})"
+    as_of = as_of_text(report) if with_as_of else None
+    return line if as_of is None else f"{line}, {as_of}"
 
 
 def report_pdf(
@@ -239,7 +252,7 @@ def report_pdf(
         setup,
         title=f"{text.code} — {report.period.label}",
         author=report.office_name,
-        footer=f"{text.code} · {report.office_name} · {period_line(report)}",
+        footer=f"{text.code} · {report.office_name} · {period_line(report, with_as_of=False)}",
     )
 
 

@@ -24,6 +24,13 @@ evaluated in SQL so a month over a million dossiers stays fast:
   or today's when there has been none since. An extension (form 04) also records both
   dates, but does not cure lateness: an extended dossier is measured, finished or not,
   against the due date before its first extension (dossiers/deadlines.py).
+- A period still running (it includes now, e.g. the December report on 7 December) is read
+  as of now, not as of its last day: the same rules with today for the last day (nothing
+  has happened after now), so a dossier still in progress is overdue only when the due date
+  then in force is already past (before today, date only, as a result handed back today
+  would still be on time), never for a due date later in the period. The report carries that moment
+  (`as_of`, printed "tính đến HH:MM dd/MM/yyyy"). Closed periods are unchanged, and a
+  report run on a period's last day gives the figures it keeps once closed.
 
 A finished dossier is read from today's row: its result or close is final, and nothing the
 outcome depends on (requests, due date) changes after it.
@@ -45,7 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.calendar import WorkCalendar
+from counter_app.domain.calendar import VN_TZ, WorkCalendar
 from counter_app.domain.lifecycle import Channel, EventKind, Status
 from counter_app.domain.periods import ReportPeriod
 from counter_app.kernel.day import day_bounds
@@ -109,15 +116,20 @@ class PeriodicReport:
     rows: tuple[ReportRow, ...]
     late_entries: tuple[LateEntry, ...] = ()
     """Dossiers received in the period and logged after the fact (issue 2)."""
+    as_of: datetime | None = None
+    """For a period still running, the moment its open dossiers were read at (now);
+    None for a closed period, read as it stood at its end."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `report monthly --json` document scripts rely on, plus the late-entry count."""
+        """The `report monthly --json` document scripts rely on, plus the late-entry count
+        and, for a period still running, the moment it was read at (`as_of`)."""
         return {
             "period": self.period.to_json(),
             "office": self.office_code,
             "totals": dict(self.totals),
             "rows": [row.to_json() for row in self.rows],
             "late_entries": len(self.late_entries),
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
         }
 
     def fields(self) -> list[tuple[str, dict[str, int], list[ReportRow]]]:
@@ -232,8 +244,9 @@ def due_before_extension(ends: Any | None = None) -> sa.ColumnElement[Any]:
 
 
 def _outcome(ends: Any, last_day: Any) -> sa.ColumnElement[int]:
-    """A dossier's `Outcome` for a period ending at `ends` (a moment) on `last_day`, once
-    per row, so the aggregate only tallies small numbers.
+    """A dossier's `Outcome` for a period ending at `ends` (a moment) on `last_day` (its
+    last day, or today while it runs), once per row, so the aggregate only tallies small
+    numbers.
 
     A dossier finished before `ends` is read from today's row: nothing that the outcome
     depends on changes after a result or a close. One still in progress at `ends` is read
@@ -277,13 +290,31 @@ def _literal_table(name: str, rows: list[dict[str, Any]], types: dict[str, Any])
     return table.subquery(name)
 
 
-def periods_table(periods: Sequence[ReportPeriod]) -> sa.Subquery:
-    """The periods as rows (idx, starts, ends, last_day): one query counts them all."""
+def running_as_of(period: ReportPeriod, now: datetime) -> datetime | None:
+    """`now` when `period` is still running (it has begun and not ended), else None."""
+    start, _ = day_bounds(period.date_from)
+    _, end = day_bounds(period.date_to)
+    return now if start <= now < end else None
+
+
+def periods_table(periods: Sequence[ReportPeriod], now: datetime) -> sa.Subquery:
+    """The periods as rows (idx, starts, ends, last_day): one query counts them all. Open
+    dossiers are read at the end against `last_day`: the period's last day or, while it
+    runs, today (Vietnam time). Nothing has happened after now, so a running period read
+    at its end is read as it stands now."""
     rows = []
     for index, period in enumerate(periods):
         start, _ = day_bounds(period.date_from)
         _, end = day_bounds(period.date_to)
-        rows.append({"idx": index, "starts": start, "ends": end, "last_day": period.date_to})
+        running = running_as_of(period, now)
+        rows.append(
+            {
+                "idx": index,
+                "starts": start,
+                "ends": end,
+                "last_day": period.date_to if running is None else running.astimezone(VN_TZ).date(),
+            }
+        )
     types = {"idx": sa.Integer(), "starts": UtcDateTime(), "ends": UtcDateTime()}
     return _literal_table("periods", rows, {**types, "last_day": sa.Date()})
 
@@ -298,10 +329,11 @@ def _start_buckets(periods: Sequence[ReportPeriod]) -> sa.Subquery:
     return _literal_table("buckets", rows, {"lo": UtcDateTime(), "hi": UtcDateTime()})
 
 
-def period_dossiers(office: Office, periods: Sequence[ReportPeriod]) -> sa.Subquery:
+def period_dossiers(office: Office, periods: Sequence[ReportPeriod], now: datetime) -> sa.Subquery:
     """The dossiers each period counts, one row per dossier and period, from four
-    index-driven parts; each row carries its period's idx and bounds."""
-    table = periods_table(periods)
+    index-driven parts; each row carries its period's idx and bounds. A period still
+    running at `now` has its open dossiers read as of `now`."""
+    table = periods_table(periods, now)
     p = table.c
     columns = (
         Dossier.procedure_field,
@@ -384,11 +416,17 @@ def _count_expressions(dossiers: sa.Subquery) -> list[sa.ColumnElement[Any]]:
 
 
 def periodic_report(
-    session: Session, office: Office, period: ReportPeriod, calendar: WorkCalendar
+    session: Session,
+    office: Office,
+    period: ReportPeriod,
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
 ) -> PeriodicReport:
     """Biểu 06 for `office` over `period`: rows by field and procedure, the totals, and the
-    late entries among the dossiers received in the period (their delay on `calendar`)."""
-    dossiers = period_dossiers(office, [period])
+    late entries among the dossiers received in the period (their delay on `calendar`).
+    A period still running at `now` is read as of `now` (the report's `as_of`)."""
+    dossiers = period_dossiers(office, [period], now)
     statement = (
         sa.select(
             dossiers.c.procedure_field,
@@ -419,17 +457,19 @@ def periodic_report(
         late_entries=tuple(
             late_entries(session, office, period.date_from, period.date_to, calendar)
         ),
+        as_of=running_as_of(period, now),
     )
 
 
 def period_totals(
-    session: Session, office: Office, periods: Sequence[ReportPeriod]
+    session: Session, office: Office, periods: Sequence[ReportPeriod], *, now: datetime
 ) -> list[dict[str, int]]:
     """The report's totals for each of `periods`, in one query grouped by period: the same
-    rows and rules as `periodic_report` (the dashboard's 12-month trend)."""
+    rows and rules as `periodic_report` (the dashboard's 12-month trend), the one still
+    running at `now` read as of `now`."""
     if not periods:
         return []
-    dossiers = period_dossiers(office, periods)
+    dossiers = period_dossiers(office, periods, now)
     statement = sa.select(dossiers.c.idx, *_count_expressions(dossiers)).group_by(dossiers.c.idx)
     found = {int(row[0]): row[1:] for row in session.execute(statement)}
     return [

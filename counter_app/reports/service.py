@@ -58,9 +58,11 @@ def period_for(ctx: AppContext, kind: PeriodKind, year: int, number: int = 1) ->
 
 
 def report_periodic(ctx: AppContext, period: ReportPeriod) -> PeriodicReport:
-    """Biểu 06 over `period` for the configured office."""
+    """Biểu 06 over `period` for the configured office; a period still running is read as
+    of now (the report's `as_of`)."""
+    now = ctx.clock().astimezone(VN_TZ)
     with ctx.session() as session:
-        return periodic_report(session, ensure_office(session, ctx), period, ctx.calendar)
+        return periodic_report(session, ensure_office(session, ctx), period, ctx.calendar, now=now)
 
 
 def report_book(
@@ -246,9 +248,9 @@ def dashboard_summary(ctx: AppContext, months: int = 12) -> DashboardData:
     with ctx.session() as session:
         office = ensure_office(session, ctx)
         today = day_counts(session, office, now.date())
-        month = periodic_report(session, office, current, ctx.calendar)
+        month = periodic_report(session, office, current, ctx.calendar, now=now)
         # One query grouped by period, not a report per month.
-        totals = period_totals(session, office, periods)
+        totals = period_totals(session, office, periods, now=now)
         staff = staff_figures(session, office, current, now)
         late = late_dossiers(session, office, now, ctx.calendar, settings.near_due_working_days)
     return DashboardData(

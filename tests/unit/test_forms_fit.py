@@ -137,7 +137,8 @@ def test_the_receipt_fills_what_the_program_knows(ctx, tmp_path):
         ("Bản sao chứng thực Giấy khai sinh", "", "Bản sao chứng thực"),
         ("Giấy tờ tùy thân – xuất trình", "", "Xuất trình"),
         ("Giấy khai sinh", "bản sao", "Bản sao"),  # what the checklist says comes first
-        ("Giấy tờ chứng minh nơi cư trú", "", ""),  # unknown: the clerk writes it in
+        ("Giấy tờ chứng minh nơi cư trú", "", "Bản sao"),  # a proof the applicant keeps
+        ("Văn bản khác", "", ""),  # unknown: the clerk writes it in
     ],
 )
 def test_the_kind_of_a_document(name, stated, kind):

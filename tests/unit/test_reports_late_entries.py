@@ -102,7 +102,7 @@ def test_the_list_and_the_count_match_a_plain_recount(any_ctx, clock):
     report = report_periodic(any_ctx, period)
     assert report.late_entries == tuple(listed)
     shape = report.to_json()
-    assert list(shape) == ["period", "office", "totals", "rows", "late_entries"]
+    assert list(shape) == ["period", "office", "totals", "rows", "late_entries", "as_of"]
     assert shape["late_entries"] == len(expected) == 4
 
     march = period_for(any_ctx, PeriodKind.MONTHLY, 2026, 3)

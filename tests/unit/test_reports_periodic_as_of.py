@@ -65,8 +65,9 @@ def test_a_closed_period_keeps_its_figures_after_later_activity(any_ctx, clock):
     _move(ctx, clock, at(4, 6, 10), extended, Status.PROCESSING)
     _intake(ctx, clock, at(4, 3), UNTOUCHED)
 
-    clock.now = at(4, 14, 16)  # run on the period's last day
+    clock.now = at(4, 14, 16)  # run on the period's last day, still running: as of now
     on_last_day = _april(ctx)
+    assert on_last_day.pop("as_of") == at(4, 14, 16).isoformat()
     outcomes = _outcomes(on_last_day)
     assert outcomes[WAITING_AT_END] == IN_PROGRESS | {"in_progress_in_time"}
     assert outcomes[SECOND_REQUEST_AFTER] == IN_PROGRESS | {"in_progress_in_time"}
@@ -83,8 +84,10 @@ def test_a_closed_period_keeps_its_figures_after_later_activity(any_ctx, clock):
     assert later.events[-1].data["previous_due_at"] < later.events[-1].data["due_at"]
     _move(ctx, clock, at(5, 5), waiting, Status.RESOLVED)
 
-    clock.now = at(5, 20)  # re-run a month later
-    assert _april(ctx) == on_last_day
+    clock.now = at(5, 20)  # re-run a month later: closed, the same figures
+    rerun = _april(ctx)
+    assert rerun.pop("as_of") is None
+    assert rerun == on_last_day
     # Today's rows of these dossiers would have counted them the other way round.
     assert get_dossier(ctx, twice).supplement_count == 2
     may = _outcomes(report_periodic(ctx, period_for(ctx, PeriodKind.MONTHLY, 2026, 5)).to_json())
@@ -98,13 +101,16 @@ def test_a_pause_spanning_the_end_counts_in_time_in_both_periods(any_ctx, clock)
     _move(any_ctx, clock, at(4, 10), code, Status.SUPPLEMENT)
     clock.now = at(4, 14, 23, 59)
     before = _april(any_ctx)
+    assert before.pop("as_of") is not None  # the last minute of a period still running
     assert _outcomes(before)[WAITING_AT_END] == IN_PROGRESS | {"in_progress_in_time"}
     # The move out of the pause exactly at the end belongs to the next period.
     _move(any_ctx, clock, at(4, 15, 0, 0), code, Status.PROCESSING)
     _move(any_ctx, clock, at(4, 15, 8), code, Status.SUPPLEMENT)
     _move(any_ctx, clock, at(4, 15, 9), code, Status.WITHDRAWN)
     clock.now = at(5, 20)
-    assert _april(any_ctx) == before
+    after = _april(any_ctx)
+    assert after.pop("as_of") is None
+    assert after == before
     may = report_periodic(any_ctx, period_for(any_ctx, PeriodKind.MONTHLY, 2026, 5)).to_json()
     assert _outcomes(may)[WAITING_AT_END] == {"carried_over", "resolved", "resolved_on_time"}
 

@@ -3,20 +3,19 @@ on demo data and on the edge cases of the periodic report's recount."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import pytest
 
-from counter_app.demo.generator import DemoOptions, generate_demo
-from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.periods import PeriodKind
 from counter_app.kernel.dossier_store import ensure_office
 from counter_app.reports.periodic import COLUMNS, period_totals
 from counter_app.reports.service import dashboard_summary, period_for, report_periodic
+from tests.demo_support import POSTGRESQL, REPORTS_DEMO, SQLITE
 from tests.unit.test_reports_periodic import build_cases, raw_dossiers, recount
 
 
-def test_trend_equals_twelve_monthly_reports_on_demo_data(any_ctx, clock):
-    clock.now = datetime(2026, 6, 10, 16, 0, tzinfo=VN_TZ)
-    generate_demo(any_ctx, DemoOptions(days=80, per_day=5))
+@pytest.mark.parametrize("database", [SQLITE, POSTGRESQL])
+def test_trend_equals_twelve_monthly_reports_on_demo_data(demo_copy, database):
+    any_ctx = demo_copy(REPORTS_DEMO, database)  # 80 days, 5 a day, made 10/06/2026 16:00
     data = dashboard_summary(any_ctx)
     assert len(data.trend) == 12
     separate = [report_periodic(any_ctx, point.period) for point in data.trend]
@@ -42,12 +41,13 @@ def test_totals_of_overlapping_periods_match_the_recount(any_ctx, clock):
         period_for(any_ctx, PeriodKind.MONTHLY, 2026, 4),  # twice: counted twice alike
     ]
     with any_ctx.session() as session:
-        totals = period_totals(session, ensure_office(session, any_ctx), periods)
-        assert period_totals(session, ensure_office(session, any_ctx), []) == []
+        office = ensure_office(session, any_ctx)
+        totals = period_totals(session, office, periods, now=any_ctx.clock())
+        assert period_totals(session, office, [], now=any_ctx.clock()) == []
     assert totals[-1] == totals[3]
     for period, figures in zip(periods, totals, strict=True):
         assert figures == report_periodic(any_ctx, period).totals, period.label
-        expected = recount(dossiers, period.date_from, period.date_to)
+        expected = recount(dossiers, period.date_from, period.date_to, now=any_ctx.clock())
         assert figures == {c: sum(row[c] for row in expected.values()) for c in COLUMNS}
     assert any(figures["carried_over"] for figures in totals)
     assert any(figures["resolved_late"] for figures in totals)
