@@ -16,6 +16,8 @@ MODULES: tuple[str, ...] = (
     "benchmarks.bench_reports",
     "benchmarks.bench_sync",
     "benchmarks.bench_forms",
+    "benchmarks.bench_startup",
+    "benchmarks.bench_demo",
 )
 
 

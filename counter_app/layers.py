@@ -82,6 +82,7 @@ HUB_MODULES: frozenset[str] = frozenset(
         "counter_app.kernel.day",
         "counter_app.kernel.page_files",
         "counter_app.sync.protocol",
+        "counter_app.sync.portal_check",
         "counter_app.kernel.commands",
         "counter_app.kernel.context",
     }

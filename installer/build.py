@@ -44,6 +44,8 @@ def build() -> Path:
         "--collect-data", "holidays", "--collect-data", "babel",
         # Commands and GUI pages are imported by name at run time: collect them all.
         "--collect-submodules", "counter_app", "--collect-submodules", "ui",
+        # reportlab loads its C helpers (rl-accel) by a name in a string: name it here.
+        "--hidden-import", "_rl_accel",
         "--exclude-module", "tkinter", "--exclude-module", "numpy",
     ]  # fmt: skip
     for source, target in data_files():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 from counter_app.errors import CounterError
@@ -37,37 +36,38 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     # One line, read no further than a password can be: stdin may be a device or a pipe.
     password = sys.stdin.readline(MAX_PASSWORD_LENGTH + 2).rstrip("\r\n")
     with context_for(args, create=True) as ctx:
-        actor_for(ctx, args).require(parse_role("admin"))
-        actor = add_user(ctx, args.login, password, role, args.name or "")
+        admin = actor_for(ctx, args)
+        admin.require(parse_role("admin"))
+        actor = add_user(ctx, args.login, password, role, args.name or "", by=admin)
     print(
         _("Đã thêm người dùng {login} ({role}).").format(login=actor.login, role=actor.role.value)
     )
     return 0
 
 
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from counter_app.kernel.users import parse_role, set_role
+
+    role = parse_role(args.role)
+    with context_for(args) as ctx:
+        actor = set_role(ctx, args.login, role, actor_for(ctx, args))
+    print(
+        _("Đã đổi vai trò của {login} thành {role}.").format(
+            login=actor.login, role=actor.role.value
+        )
+    )
+    return 0
+
+
 def cmd_office_set(args: argparse.Namespace) -> int:
-    from counter_app.domain.codes import format_code
-    from counter_app.domain.text import OFFICE_NAME, PARENT_BODY
     from counter_app.domain.units import find_unit, load_units
-    from counter_app.kernel.config import OfficeConfig, load_config, save_config
     from counter_app.kernel.context import default_data_dir, prepare_data_dir
+    from counter_app.kernel.office import configure_office, office_for
 
     data_dir = prepare_data_dir(getattr(args, "data_dir", None) or default_data_dir(), create=True)
     unit = find_unit(load_units(), args.unit)
-    format_code(args.electronic_id, date.today(), 1)  # refuses a malformed e-ID now
-    name = OFFICE_NAME.clean(args.name)
-    parent_body = PARENT_BODY.clean(args.parent_body)
-    config = load_config(data_dir)
-    office = OfficeConfig(
-        unit_code=unit.code,
-        electronic_id=args.electronic_id,
-        name=name or f"Trung tâm Phục vụ hành chính công {unit.name}",
-        parent_body=parent_body or f"UBND {unit.name}",
-        province_name=unit.province_name,
-    )
-    from dataclasses import replace
-
-    save_config(data_dir, replace(config, office=office))
+    office = office_for(unit, args.electronic_id, args.name or "", args.parent_body or "")
+    configure_office(data_dir, office)
     print(_("Đã cấu hình đơn vị {name} ({code}).").format(name=unit.name, code=unit.code))
     return 0
 
@@ -112,6 +112,44 @@ def cmd_catalog_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_check(args: argparse.Namespace) -> int:
+    """The procedures of the catalog in use whose national codes are not all known."""
+    from counter_app.domain.catalog import missing_codes
+
+    with context_for(args) as ctx:
+        catalog = ctx.reload_catalog()
+    missing = missing_codes(catalog)
+    if args.json:
+        print_json(
+            [
+                {
+                    "code": item.code,
+                    "name": item.name,
+                    "field_code_missing": item.field_code,
+                    "result_code_missing": item.result_code,
+                    "documents_without_code": list(item.documents),
+                }
+                for item in missing
+            ]
+        )
+        return 0
+    for item in missing:
+        parts = []
+        if item.field_code:
+            parts.append(_("thiếu mã lĩnh vực"))
+        if item.result_code:
+            parts.append(_("thiếu mã kết quả"))
+        if item.documents:
+            parts.append(_("{n} thành phần chưa có mã").format(n=len(item.documents)))
+        print(f"{item.code}\t{'; '.join(parts)}\t{item.name}")
+    print(
+        _("{n}/{total} thủ tục chưa đủ mã của Cổng dịch vụ công (danh mục {version}).").format(
+            n=len(missing), total=len(catalog.procedures), version=catalog.version
+        )
+    )
+    return 0
+
+
 def register_gui(commands: Commands) -> None:
     gui = commands.command("gui", _("mở giao diện"))
     gui.add_argument(
@@ -133,6 +171,12 @@ def register_admin(commands: Commands) -> None:
     user_add.add_argument("--role", required=True, help=_("vai trò: clerk, leader hoặc admin"))
     user_add.add_argument("--name", help=_("họ tên người dùng"))
     user_add.set_defaults(handler=cmd_user_add)
+    user_role = user_sub.add_parser(
+        "role", parents=[common], help=_("đổi vai trò của người dùng (quản trị)")
+    )
+    user_role.add_argument("login", help=_("tên đăng nhập"))
+    user_role.add_argument("--role", required=True, help=_("vai trò: clerk, leader hoặc admin"))
+    user_role.set_defaults(handler=cmd_user_role)
 
     office = sub.add_parser("office", parents=[common], help=_("đơn vị tiếp nhận"))
     office_sub = office.add_subparsers(
@@ -160,3 +204,8 @@ def register_catalog(commands: Commands) -> None:
     catalog_list = catalog_sub.add_parser("list", parents=[common], help=_("các phiên bản"))
     json_flag(catalog_list)
     catalog_list.set_defaults(handler=cmd_catalog_list)
+    catalog_check = catalog_sub.add_parser(
+        "check", parents=[common], help=_("các thủ tục chưa đủ mã của Cổng dịch vụ công")
+    )
+    json_flag(catalog_check)
+    catalog_check.set_defaults(handler=cmd_catalog_check)

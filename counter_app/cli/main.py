@@ -15,47 +15,62 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from counter_app import __version__
-from counter_app.calendar import cli as calendar_cli
-from counter_app.cli import admin
-from counter_app.demo import cli as demo_cli
-from counter_app.documents import cli as documents_cli
-from counter_app.domain.text import visible
-from counter_app.dossiers import cli as dossiers_cli
 from counter_app.errors import CounterError
-from counter_app.guidance import cli as guidance_cli
-from counter_app.hub import cli as hub_cli
 from counter_app.i18n import _, set_language
-from counter_app.kernel.commands import Commands, Handler, OneLineParser, common_options
-from counter_app.maintenance import cli as maintenance_cli
-from counter_app.payments import cli as payments_cli
-from counter_app.reports import cli as reports_cli
-from counter_app.scanning import cli as scanning_cli
-from counter_app.sync import cli as sync_cli
 
-# In the order `counter-app --help` lists them.
-REGISTRATIONS: tuple[Callable[[Commands], None], ...] = (
-    admin.register_gui,
-    demo_cli.register,
-    admin.register_admin,
-    dossiers_cli.register,
-    reports_cli.register,
-    admin.register_catalog,
-    maintenance_cli.register,
-    guidance_cli.register,
-    reports_cli.register_guidance_report,
-    payments_cli.register,
-    reports_cli.register_online,
-    scanning_cli.register,
-    sync_cli.register,
-    hub_cli.register,
-    documents_cli.register,
-    calendar_cli.register,
-)
+if TYPE_CHECKING:
+    from counter_app.kernel.commands import Commands, Handler
+
+VERSION_TEXT = f"counter-app {__version__}"
+
+
+def registrations() -> tuple[Callable[[Commands], None], ...]:
+    """Every slice's `register`, in the order `counter-app --help` lists them.
+
+    Imported here, not at the top: `counter-app --version` needs none of them, and each
+    slice's `cli` module loads its services (and their libraries) only when a command runs.
+    """
+    from counter_app.calendar import cli as calendar_cli
+    from counter_app.cli import admin
+    from counter_app.demo import cli as demo_cli
+    from counter_app.documents import cli as documents_cli
+    from counter_app.dossiers import cli as dossiers_cli
+    from counter_app.guidance import cli as guidance_cli
+    from counter_app.hub import cli as hub_cli
+    from counter_app.maintenance import cli as maintenance_cli
+    from counter_app.payments import cli as payments_cli
+    from counter_app.reports import cli as reports_cli
+    from counter_app.scanning import cli as scanning_cli
+    from counter_app.sync import cli as sync_cli
+
+    return (
+        admin.register_gui,
+        demo_cli.register,
+        admin.register_admin,
+        dossiers_cli.register,
+        reports_cli.register,
+        admin.register_catalog,
+        maintenance_cli.register,
+        guidance_cli.register,
+        reports_cli.register_guidance_report,
+        payments_cli.register,
+        reports_cli.register_online,
+        scanning_cli.register,
+        sync_cli.register,
+        sync_cli.register_portal,
+        hub_cli.register,
+        documents_cli.register,
+        calendar_cli.register,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from counter_app.cli import admin
+    from counter_app.kernel.commands import Commands, OneLineParser, common_options
+
     common = common_options()
     parser = OneLineParser(
         prog="counter-app",
@@ -65,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="version",
-        version=f"counter-app {__version__}",
+        version=VERSION_TEXT,
         help=_("in số phiên bản rồi thoát"),
     )
     parser.add_argument(
@@ -73,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(handler=admin.cmd_gui)
     commands = Commands(parser.add_subparsers(dest="command", parser_class=OneLineParser), common)
-    for register in REGISTRATIONS:
+    for register in registrations():
         register(commands)
     return parser
 
@@ -99,6 +114,11 @@ def unexpected_error_line(exc: BaseException, args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     if lang := os.environ.get("COUNTER_APP_LANG"):
         set_language(lang)
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        sys.stdout.write(VERSION_TEXT + "\n")  # what argparse prints, without building it
+        return 0
+    from counter_app.domain.text import visible
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
@@ -108,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CounterError as exc:
         # One line, and hostile input echoed in the message (an ESC sequence, a bidi
         # override typed into an argument) is shown, not obeyed, by the terminal.
-        sys.stderr.write(f"counter-app: {visible(exc.message)}\n")
+        # The message says what to do in the desktop program; the command line adds its own.
+        hint = " — " + _("lệnh: {command}").format(command=exc.command) if exc.command else ""
+        sys.stderr.write(f"counter-app: {visible(exc.message)}{hint}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("counter-app: " + _("đã hủy") + "\n")

@@ -189,3 +189,19 @@ def successor_of(units: Iterable[AdministrativeUnit], old_code: str) -> list[Adm
         for unit in units
         if any(predecessor.old_code == code for predecessor in unit.merged_from)
     ]
+
+
+def search_units(units: Iterable[AdministrativeUnit], text: str) -> list[AdministrativeUnit]:
+    """The units whose code, name, short name or an alias holds every word of `text`,
+    accents and case aside ("bac nha" finds "Phường Bắc Nha Trang"); all of them when
+    `text` is empty. Those whose name starts with the words come first."""
+    words = fold(text).split()
+    found: list[tuple[int, AdministrativeUnit]] = []
+    for unit in units:
+        names = _names(unit)
+        haystack = " ".join(sorted(names)) + " " + unit.code
+        if all(word in haystack for word in words):
+            wanted = " ".join(words)
+            starts = any(name.startswith(wanted) for name in names)
+            found.append((0 if starts else 1, unit))
+    return [unit for _rank, unit in sorted(found, key=lambda item: item[0])]
