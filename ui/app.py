@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _, current_language
-from counter_app.kernel.context import AppContext, open_context
+from counter_app.kernel.context import AppContext, default_data_dir, open_context
 from counter_app.kernel.users import SYSTEM_ACTOR, Actor, list_users
-from ui.errors import install_excepthook, set_dialogs_enabled, show_error
+from ui.bus import bus
+from ui.errors import install_excepthook, set_data_dir, set_dialogs_enabled, show_error
 from ui.login import IdleWatcher, LoginDialog, SessionLock
-from ui.main_window import MainWindow
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings, apply_appearance
-from ui.tasks import default_runner, wait_for
+from ui.tasks import Op, default_runner, wait_for
 
 # For smoke runs and packaging checks: quit by itself after this many milliseconds.
 QUIT_AFTER_ENV = "COUNTER_APP_GUI_QUIT_AFTER_MS"
@@ -138,8 +139,63 @@ def sign_in(ctx: AppContext) -> Actor | None:
     return dialog.actor
 
 
+def first_start(ctx: AppContext) -> tuple[bool, Actor | None]:
+    """A data directory with no office: the setup wizard. Whether it was finished, and the
+    administrator it made (signed in at once; None for the demo or existing users)."""
+    from ui.setup_wizard import SetupWizard
+
+    has_users = bool(wait_for(lambda: list_users(ctx)))
+    wizard = SetupWizard(ctx, has_users=has_users)
+    if wizard.exec() != SetupWizard.DialogCode.Accepted:
+        return False, None
+    return True, wizard.admin
+
+
+def warm_printing(parent: QObject, ctx: AppContext) -> Op[None]:
+    """Fonts, templates and reportlab loaded on a worker after sign-in (no database), so the
+    first receipt of the session prints as fast as the next. A failure is logged by its type
+    only; the first print then meets it and says what is wrong."""
+    from counter_app.documents.warmup import warm_up
+
+    data_dir = ctx.data_dir
+    return (
+        Op(parent, lambda: warm_up(data_dir), db=False)
+        .on_error(lambda exc: log.warning("printing warm-up failed: %s", type(exc).__name__))
+        .start()
+    )
+
+
+def start_logs(ctx: AppContext) -> None:
+    """The activity log (kernel/run_log.py) and the error log of a bug's dialog, both in
+    the data directory."""
+    from counter_app.kernel.run_log import install_run_log
+
+    set_data_dir(ctx.data_dir)
+    try:
+        install_run_log(ctx.data_dir, ctx.config.log_level)
+    except OSError as exc:
+        log.warning("activity log unavailable: %s", type(exc).__name__)
+
+
 def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
-    """Open the data directory and run the window until it closes; the exit code."""
+    """Open the data directory and run the window until it closes; the exit code. After a
+    restore from Cài đặt (ui/recovery.py) the restored data takes the place of the data
+    directory, and the program opens again on it."""
+    from ui.recovery import finish_reopen, take_reopen
+
+    while True:
+        code = run_window(data_dir, no_error_dialogs)
+        reopen = take_reopen()
+        if reopen is None:
+            return code
+        aside = finish_reopen(*reopen)
+        log.info("restored a backup; the earlier data is kept aside")
+        bus().info(_("Đã khôi phục; dữ liệu trước đó được cất ở {path}").format(path=aside))
+        data_dir = reopen[0]
+
+
+def run_window(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
+    """One opening of the data directory, until the window closes."""
     app = application()
     set_dialogs_enabled(not no_error_dialogs)
     if no_error_dialogs:
@@ -150,13 +206,25 @@ def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
     try:
         ctx = wait_for(lambda: open_context(data_dir, create=True))
     except CounterError as exc:
+        from ui.recovery import recover_damaged_database
+
+        # A damaged database: set aside, and the newest backup offered.
+        if recover_damaged_database(data_dir or default_data_dir()):
+            return run_window(data_dir, no_error_dialogs)
         show_error(None, exc)
         return 1
+    start_logs(ctx)
     try:
         settings = UiSettings(ctx.data_dir)
         apply_appearance(app, settings)  # the sign-in dialog shows in this text size too
         apply_locale()  # in the language just read from the settings
-        actor = sign_in(ctx)
+        actor: Actor | None = None
+        if ctx.config.office is None:
+            finished, actor = first_start(ctx)
+            if not finished:
+                return 1
+        if actor is None:
+            actor = sign_in(ctx)
         if actor is None:
             return 1
         try:
@@ -164,12 +232,19 @@ def run_gui(data_dir: Path | None, no_error_dialogs: bool = False) -> int:
         except CounterError as exc:
             show_error(None, exc)
             return 1
+        from ui.main_window import MainWindow  # the screens load after the sign-in shows
+
         window = MainWindow(ctx, actor)
         watcher = IdleWatcher(settings.get(IDLE_LOCK_MINUTES), window)
         lock = SessionLock(ctx, window, watcher)
         window.lock_requested.connect(lock.lock)
         window.switch_user_requested.connect(lambda: lock.lock(switching=True))
         window.show()
+        warm_printing(window, ctx)
+        # What start-up built lives as long as the window: a full collection that walks it
+        # again stalled the GUI thread for 250 ms at 1,000,000 dossiers.
+        gc.collect()
+        gc.freeze()
         quit_after = os.environ.get(QUIT_AFTER_ENV)
         if quit_after:
             QTimer.singleShot(int(quit_after), app.quit)

@@ -41,6 +41,7 @@ from counter_app.guidance.sessions import GuidanceOutcome
 from counter_app.i18n import N_, _, format_decimal
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, login_label
+from counter_app.reports.forms import as_of_text
 from counter_app.reports.guidance import guided_summary
 from counter_app.reports.online import UNSPECIFIED, format_percent
 from counter_app.reports.service import (
@@ -508,20 +509,22 @@ class DashboardView(QWidget):
         )
         month = data.month
         totals = month.totals
-        self.month_label.setText(
-            _(
-                "{label} ({start} – {end}): nhận {received} (kỳ trước chuyển sang {carried}), "
-                "đã giải quyết {resolved}, đang giải quyết {open}"
-            ).format(
-                label=month.period.label,
-                start=month.period.date_from.strftime("%d/%m/%Y"),
-                end=month.period.date_to.strftime("%d/%m/%Y"),
-                received=totals["received"],
-                carried=totals["carried_over"],
-                resolved=totals["resolved"],
-                open=totals["in_progress"],
-            )
+        figures = _(
+            "{label} ({start} – {end}): nhận {received} (kỳ trước chuyển sang {carried}), "
+            "đã giải quyết {resolved}, đang giải quyết {open} (quá hạn {overdue})"
+        ).format(
+            label=month.period.label,
+            start=month.period.date_from.strftime("%d/%m/%Y"),
+            end=month.period.date_to.strftime("%d/%m/%Y"),
+            received=totals["received"],
+            carried=totals["carried_over"],
+            resolved=totals["resolved"],
+            open=totals["in_progress"],
+            overdue=totals["in_progress_overdue"],
         )
+        # The month still runs: its open dossiers are read as of now, and it says so.
+        as_of = as_of_text(month)
+        self.month_label.setText(figures if as_of is None else f"{figures}, {as_of}")
         self.month_chart.set_data(
             [_(text) for text in MONTH_COLUMN_LABELS.values()],
             [[totals[key]] for key in MONTH_COLUMN_LABELS],

@@ -1,7 +1,7 @@
 """The desk's table model: pages of dossiers fetched in the background, never all rows.
 
-The row count comes from `count_dossiers`; a row's page (PAGE_SIZE rows) is fetched with
-`list_dossiers` on the database worker the first time the view asks for it, and shown as
+The row count comes from `desk_count`; a row's page (PAGE_SIZE rows) is fetched with
+`desk_page` on the database worker the first time the view asks for it, and shown as
 "…" until it arrives. Only MAX_PAGES pages are kept. Changing the filter starts a new
 generation: late answers of the old one are dropped.
 """
@@ -23,7 +23,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from counter_app.dossiers.service import DossierFilter, count_dossiers, list_dossiers
+from counter_app.dossiers.desk import desk_count, desk_page
+from counter_app.dossiers.service import DossierFilter
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.views import DossierView
@@ -82,7 +83,7 @@ class DossierTableModel(QAbstractTableModel):
         generation = self._generation
         flt = self._filter
         ctx = self._ctx
-        Op(self, lambda: count_dossiers(ctx, flt), runner=self._runner).on_success(
+        Op(self, lambda: desk_count(ctx, flt), runner=self._runner).on_success(
             lambda count: self._count_arrived(generation, count)
         ).start()
 
@@ -103,9 +104,10 @@ class DossierTableModel(QAbstractTableModel):
         generation = self._generation
         flt = self._filter
         ctx = self._ctx
+        total = self._rows  # this generation's count: it spares a small search some look-ups
         Op(
             self,
-            lambda: list_dossiers(ctx, flt, limit=PAGE_SIZE, offset=page * PAGE_SIZE),
+            lambda: desk_page(ctx, flt, offset=page * PAGE_SIZE, limit=PAGE_SIZE, total=total),
             runner=self._runner,
         ).on_success(lambda rows: self._page_arrived(generation, page, rows)).start()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Channel, Status
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
@@ -37,6 +39,8 @@ CODE_COLUMN = COLUMNS.index("Mã hồ sơ")
 DUE_COLUMN = COLUMNS.index("Hẹn trả")
 SAMPLE_NAME = "Trần Thị Thu Hà"
 SAMPLE_MOMENT = "20/12/2026 17:00 · "
+SAMPLE_DUE = "20/12 17:00 · "
+"""A due date this year, as the due column shows it (the year left out)."""
 COMMON_STATUSES = (
     Status.RECEIVED,
     Status.PROCESSING,
@@ -47,10 +51,24 @@ COMMON_STATUSES = (
 """The statuses the status column is sized for; a longer, rarer one is cut (tooltip)."""
 
 
+def without_year(text: str, year: int) -> str:
+    """ "08/12/2026 17:00 · Trễ hạn" -> "08/12 17:00 · Trễ hạn" in 2026; another year's date,
+    or any other text, as it is."""
+    marker = f"/{year} "
+    if len(text) >= 11 and text[5:11] == marker and text[:5].replace("/", "").isdigit():
+        return text[:5] + text[10:]
+    return text
+
+
 class DeskDelegate(FullTextDelegate):
     """A cut cell shows its whole text as its tooltip; a cut code keeps its distinguishing
     tail, the day and the number ("…-261207-0012"), not the office's prefix every code
-    shares."""
+    shares; a due date this year is shown without its year (`year`: the current one), so
+    the status beside it reads whole (the whole date is in the tooltip and the detail)."""
+
+    def __init__(self, view: QTableView, year: Callable[[], int]) -> None:
+        super().__init__(view)
+        self._year = year
 
     def initStyleOption(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -58,6 +76,8 @@ class DeskDelegate(FullTextDelegate):
         super().initStyleOption(option, index)
         if index.column() == CODE_COLUMN:
             option.textElideMode = Qt.TextElideMode.ElideLeft
+        elif index.column() == DUE_COLUMN:
+            option.text = without_year(option.text, self._year())
 
 
 class DeskView(QWidget):
@@ -131,9 +151,14 @@ class DeskView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
-        self.table.setItemDelegate(DeskDelegate(self.table))
+        self.table.setItemDelegate(
+            DeskDelegate(self.table, lambda: ctx.clock().astimezone(VN_TZ).year)
+        )
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # No row numbers: on a page of a long list they count nothing, and their room lets
+        # the status read whole beside the dossier's detail.
+        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -176,8 +201,9 @@ class DeskView(QWidget):
     def _size_columns(self) -> None:
         """Widths for the text size in use, so that beside the dossier's detail on a
         1366-pixel screen (11 pt) the code's tail (every code starts with the office's
-        e-ID), a usual name and the whole due date with its "late" mark read without
-        scrolling; the status, the procedure and the rest follow."""
+        e-ID), a usual name, the whole due date with its "late" mark and the usual statuses
+        read without scrolling (a longer, rarer status is cut, whole in its tooltip); the
+        procedure and the rest follow."""
         metrics = self.table.fontMetrics()
 
         def room(*texts: str) -> int:
@@ -188,7 +214,7 @@ class DeskView(QWidget):
             CODE_COLUMN: room("…-261231-0000", _("Mã hồ sơ")),
             COLUMNS.index("Người nộp"): room(SAMPLE_NAME),
             STATUS_COLUMN: room(*(status.label for status in COMMON_STATUSES)),
-            DUE_COLUMN: room(moment + _("Trễ hạn"), moment + _("Sắp đến hạn")),
+            DUE_COLUMN: room(SAMPLE_DUE + _("Trễ hạn"), SAMPLE_DUE + _("Sắp đến hạn")),
             COLUMNS.index("Thủ tục"): metrics.averageCharWidth() * 40,
             COLUMNS.index("Kênh"): room(Channel.DIRECT.label, Channel.ONLINE.label),
             COLUMNS.index("Ngày nhận"): room(moment + _("Nhập muộn")),

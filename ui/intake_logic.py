@@ -15,7 +15,7 @@ from pathlib import Path
 from counter_app.domain.applicants import Applicant, CccdCard, applicant_from_json
 from counter_app.domain.calendar import LimitUnit, TimeLimit
 from counter_app.domain.catalog import Catalog, Procedure
-from counter_app.domain.lifecycle import Channel
+from counter_app.domain.lifecycle import Channel, Delivery
 from counter_app.domain.text import fold
 from counter_app.dossiers.service import DocumentLine, FeeLine, IntakeRequest
 from counter_app.errors import CounterError, ValidationError
@@ -204,6 +204,8 @@ class IntakeDraft:
     override_by: Actor | None = None
     override_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    result_delivery: Delivery | None = None
+    """None: by post for a postal filing, else at the counter."""
 
 
 def parse_form_date(text: str) -> date | None:
@@ -299,4 +301,5 @@ def build_request(draft: IntakeDraft, catalog: Catalog) -> IntakeRequest:
         override_reason=draft.override_reason.strip() or None,
         override_by=draft.override_by,
         extra=dict(draft.extra),
+        result_delivery=draft.result_delivery,
     )

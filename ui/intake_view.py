@@ -3,10 +3,11 @@
 Keyboard path: type the procedure (diacritics optional), ↓/↑ to pick, Enter; scan the CCCD
 QR wherever the focus is in the applicant panel (or type the ID, Tab, the name ...), or read
 it from a photo or scan of the card ("Đọc CCCD từ ảnh"); Tab through the checklist (Space
-ticks), fee, channel and — for a procedure that can be filed online — the reason for paper;
-Ctrl+Enter logs the dossier. An online-only procedure taken on paper asks for a leader's
-sign-in first. When a fee is due the VietQR code is shown and the clerk confirms how it was
-paid; then the receipt. The form clears for the next citizen with the focus on the procedure.
+ticks), fee, channel and — for a procedure that can be filed online — the reason for paper
+(Enter in the phone or e-mail goes straight to it); Ctrl+Enter logs the dossier. An
+online-only procedure taken on paper asks for a leader's sign-in first. When a fee is due
+the VietQR code is shown and the clerk confirms how it was paid; then the receipt. The form
+clears for the next citizen with the focus on the procedure.
 Tab after the confirm button reaches the guidance session (outcome, the link to the assisted
 dossier just taken for the same procedure, the reason it could not, "Đã hướng dẫn", print).
 """
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.applicants import FEMALE, MALE, CccdCard, field_label, parse_cccd_qr
 from counter_app.domain.catalog import Procedure
-from counter_app.domain.lifecycle import Channel, Role
+from counter_app.domain.lifecycle import Channel, Delivery, Role
 from counter_app.dossiers.desk import procedure_usage
 from counter_app.dossiers.service import (
     DossierFilter,
@@ -401,6 +402,14 @@ class IntakeView(QWidget):
         for channel in Channel:
             self.channel.addItem(channel.label, channel)
         elide_combo(self.channel)
+        # How the citizen takes the result: by the channel unless the clerk picks one, so
+        # the usual case costs no keystroke (postal filings get theirs by post).
+        self.delivery = QComboBox()
+        self.delivery.setObjectName("result_delivery")
+        self.delivery.addItem(_("Theo kênh nộp"), None)
+        for delivery in Delivery:
+            self.delivery.addItem(delivery.label, delivery.value)
+        elide_combo(self.delivery)
         self.portal_code = QLineEdit()
         self.portal_code.setPlaceholderText(_("Mã hồ sơ trên Cổng (hỗ trợ nộp trực tuyến)"))
         self.due_label = QLabel()
@@ -443,6 +452,7 @@ class IntakeView(QWidget):
         self.money_form.addRow(_("Phí, lệ phí"), self.fee)
         self.money_form.addRow(_("Kênh nộp"), self.channel)
         self.money_form.addRow(_("Mã trên Cổng"), self.portal_code)
+        self.money_form.addRow(_("Nhận kết quả"), self.delivery)
         self.money_form.addRow(_("Hẹn trả"), self.due_label)
         middle.addLayout(self.money_form)
         middle.addWidget(self.error_label)
@@ -462,6 +472,10 @@ class IntakeView(QWidget):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.submit)
+        # Enter after the phone or the e-mail goes on to the reason for paper when one is
+        # asked for and not chosen yet, past the checklist, fee and channel (their defaults).
+        for contact in (self.applicant.phone, self.applicant.email):
+            contact.returnPressed.connect(self._after_contact)
         self._due_timer = QTimer(self)
         self._due_timer.setInterval(60_000)
         self._due_timer.timeout.connect(self.update_due)
@@ -533,6 +547,16 @@ class IntakeView(QWidget):
 
     def current_channel(self) -> Channel:
         return Channel(self.channel.currentData())  # the combo hands back a plain str
+
+    def _after_contact(self) -> None:
+        reason = self.guidance.reason
+        if reason.isVisibleTo(self) and self.guidance.paper_reason() is None:
+            reason.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def result_delivery(self) -> Delivery | None:
+        """The clerk's choice of how the result is taken; None: by the channel."""
+        value = self.delivery.currentData()
+        return Delivery(value) if value else None
 
     def online_only(self) -> bool:
         guide = self.guidance.guide
@@ -679,6 +703,7 @@ class IntakeView(QWidget):
             paper_reason_required=self.paper_reason_required(),
             override_by=leader,
             override_reason=override_reason,
+            result_delivery=self.result_delivery(),
         )
 
     def submit(self) -> None:
@@ -784,6 +809,7 @@ class IntakeView(QWidget):
         self.documents.clear()
         self.fee.setValue(0)
         self.channel.setCurrentIndex(0)
+        self.delivery.setCurrentIndex(0)
         self.portal_code.clear()
         self.due_label.clear()
         self.guidance.clear()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,15 +27,19 @@ from counter_app.kernel.calendar import RECHECK_INTERVAL
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from counter_app.reports.online import TargetProgress, format_percent, target_progress
+from ui.backup_status import BackupBanner, BackupStatus
 from ui.bus import Changes, bus
 from ui.desk_logic import DeskQuery, TodayCounts, today_counts
-from ui.desk_view import DeskView
-from ui.detail_view import DossierDetailView
 from ui.fit import EllipsisLabel, fit_to_screen, scrollable, wrapping_list
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
 from ui.sync_status import ElidedLabel, SyncStatus
+from ui.sync_words import PAGE_TITLE, SEND_SHORTCUT
 from ui.tasks import Op, Periodic, TaskRunner
+
+if TYPE_CHECKING:  # the desk and the detail load with the first page that shows them
+    from ui.desk_view import DeskView
+    from ui.detail_view import DossierDetailView
 
 COUNTS_REFRESH_MS = 60_000
 # The screens' catalog and calendar (`AppContext.reference`) are read again this often:
@@ -64,8 +71,8 @@ def online_status_tooltip(progress: TargetProgress) -> str:
     )
     if progress.target is not None and not progress.target_confirmed:
         text += " " + _(
-            "Mục tiêu là giá trị mặc định chưa xác nhận; quản trị viên đặt lại bằng "
-            "“counter-app guidance target”."
+            "Mục tiêu là giá trị mặc định chưa xác nhận; quản trị viên đặt lại trong Cài đặt, "
+            "mục “Chỉ tiêu nộp trực tuyến”."
         )
     return text
 
@@ -82,12 +89,17 @@ class PlaceholderPage(QWidget):
 
 def intake_page(ctx: AppContext, actor: Actor) -> QWidget:
     """Intake; each logged dossier opens its receipt's print preview after the fee step."""
-    from ui.detail_view import open_print_preview
     from ui.intake_view import IntakeView
 
     view = IntakeView(ctx, actor)
-    view.intake_finished.connect(lambda code: open_print_preview(view, ctx, actor, code))
+    view.intake_finished.connect(lambda code: _open_print_preview(view, ctx, actor, code))
     return view
+
+
+def _open_print_preview(view: QWidget, ctx: AppContext, actor: Actor, code: str) -> None:
+    from ui.detail_view import open_print_preview
+
+    open_print_preview(view, ctx, actor, code)
 
 
 def register_builtin_pages() -> None:
@@ -104,12 +116,56 @@ def register_builtin_pages() -> None:
     try:
         from ui.sync_view import SyncView
 
-        register_page("sync", N_("Đồng bộ"), lambda c, a: SyncView(c, lambda: a), order=50)
+        register_page("sync", PAGE_TITLE, lambda c, a: SyncView(c, lambda: a), order=50)
     except ImportError:
-        register_page("sync", N_("Đồng bộ"), lambda c, a: PlaceholderPage(_("Đồng bộ")), order=50)
+        register_page("sync", PAGE_TITLE, lambda c, a: PlaceholderPage(_(PAGE_TITLE)), order=50)
     from ui.settings_view import SettingsView
 
     register_page("settings", N_("Cài đặt"), lambda c, a: SettingsView(c, a), order=90)
+
+
+class LazyPages(Mapping[str, QWidget]):
+    """The window's pages by key, each built the first time it is shown or looked up: the
+    window opens with its first page only, and a page never visited costs nothing.
+
+    Each page has a host in the stack from the start; its widget, in a scroll area (it
+    scrolls above 13 pt, never overflows), goes into the host when built."""
+
+    def __init__(self, build: Callable[[Page], QWidget]) -> None:
+        self._build = build
+        self._entries: dict[str, tuple[Page, QWidget]] = {}
+        self._built: dict[str, QWidget] = {}
+
+    def add(self, page: Page) -> QWidget:
+        """A host for `page` (empty until the page is built)."""
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._entries[page.key] = (page, host)
+        return host
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._built.clear()
+
+    def is_built(self, key: str) -> bool:
+        return key in self._built
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._built:
+            page, host = self._entries[key]
+            widget = self._build(page)
+            self._built[key] = widget
+            host_layout = host.layout()
+            assert host_layout is not None  # made in `add`
+            host_layout.addWidget(scrollable(widget))
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class DossierDeskPage(QWidget):
@@ -117,8 +173,11 @@ class DossierDeskPage(QWidget):
 
     def __init__(self, ctx: AppContext, actor: Actor, preset: DeskQuery | None = None) -> None:
         super().__init__()
-        self.desk = DeskView(ctx, actor, preset=preset)
-        self.detail = DossierDetailView(ctx, actor)
+        from ui.desk_view import DeskView
+        from ui.detail_view import DossierDetailView
+
+        self.desk: DeskView = DeskView(ctx, actor, preset=preset)
+        self.detail: DossierDetailView = DossierDetailView(ctx, actor)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.desk)
@@ -152,14 +211,22 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
+        self.pages = LazyPages(self._build)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([160, 1120])
-        self.setCentralWidget(splitter)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        # Above the pages: a banner that says what to do when backups have stopped.
+        self.backup_banner = BackupBanner()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.backup_banner)
+        central_layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self._row_changed)
 
         # One line each: cut with "…" (whole in the tooltip) rather than widen the window.
         self.user_label = EllipsisLabel()
@@ -172,6 +239,9 @@ class MainWindow(QMainWindow):
         self.sync_button.setFlat(True)
         self.sync_status = SyncStatus(ctx, self, runner=runner)
         self.sync_status.state_changed.connect(self._sync_state)
+        self.backup_status = BackupStatus(ctx, self, runner=runner)
+        self.backup_status.state_changed.connect(self.backup_banner.show_state)
+        self.sync_status.reported.connect(self.backup_status.after_sync)  # the day closed
         self.sync_button.clicked.connect(self.sync_now)
         self.statusBar().addPermanentWidget(self.sync_label, 1)  # takes the room that is left
         self.statusBar().addPermanentWidget(self.sync_button)
@@ -192,7 +262,7 @@ class MainWindow(QMainWindow):
         self._switch_action.triggered.connect(self.switch_user_requested)
         self.addAction(self._switch_action)
         self._sync_action = QAction(self)
-        self._sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self._sync_action.setShortcut(QKeySequence(SEND_SHORTCUT))
         self._sync_action.triggered.connect(self.sync_now)
         self.addAction(self._sync_action)
 
@@ -211,6 +281,7 @@ class MainWindow(QMainWindow):
         fit_to_screen(self, 1280, 800)
         self.rebuild()
         self.sync_status.start()
+        self.backup_status.start()
 
     def rebuild(self) -> None:
         """Build every page anew: after sign-in as another user or a language change."""
@@ -225,9 +296,8 @@ class MainWindow(QMainWindow):
         self.nav.clear()
         self.pages.clear()
         for number, page in enumerate(registered_pages(), start=1):
-            widget = self._build(page)
-            self.pages[page.key] = widget
-            self.stack.addWidget(scrollable(widget))  # scrolls above 13 pt, never overflows
+            host = self.pages.add(page)  # the page itself is built when first shown
+            self.stack.addWidget(host)
             item = QListWidgetItem(f"{_(page.title)}")
             item.setData(Qt.ItemDataRole.UserRole, page.key)
             item.setToolTip(f"Ctrl+{number}" if number < 10 else "")
@@ -236,14 +306,14 @@ class MainWindow(QMainWindow):
                 action = QAction(self.stack)
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
                 action.triggered.connect(lambda _c=False, key=page.key: self.show_page(key))
-                widget.addAction(action)
+                host.addAction(action)
                 self.addAction(action)
         self.show_page(current or "intake")
         self.setWindowTitle(_("Quầy Một Cửa"))
         self.user_label.setText(
             _("Người dùng: {name} ({login})").format(name=self.actor.name, login=self.actor.login)
         )
-        self.sync_button.setText(_("Đồng bộ ngay (Ctrl+Shift+S)"))
+        self.sync_button.setText(f"{_(PAGE_TITLE)} ({SEND_SHORTCUT})")
         self.sync_status.refresh()
         self.refresh_counts()
 
@@ -252,6 +322,12 @@ class MainWindow(QMainWindow):
             return page.factory(self.ctx, self.actor)
         except CounterError as exc:
             return PlaceholderPage(exc.message)
+
+    def _row_changed(self, row: int) -> None:
+        item = self.nav.item(row) if row >= 0 else None
+        if item is not None:
+            self.pages.get(str(item.data(Qt.ItemDataRole.UserRole)))  # built on first show
+        self.stack.setCurrentIndex(row)
 
     def current_key(self) -> str | None:
         item = self.nav.currentItem()
@@ -284,6 +360,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync_status.stop()
+        self.backup_status.stop()
         self.reference_refresh.stop()
         super().closeEvent(event)
 
@@ -327,7 +404,9 @@ class MainWindow(QMainWindow):
         if changes.counts:
             self.refresh_counts()
         if changes.outbox and initiator is not self.sync_status:
-            self.sync_status.refresh()  # one more dossier waiting to be sent
+            # One more dossier waiting to be sent; or the counter was just enrolled, and
+            # background sending starts.
+            self.sync_status.refresh(start=True)
 
 
 _builtins_registered = False

@@ -42,6 +42,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from ui.errors import show_error
 from ui.fit import fit_to_screen
+from ui.settings import PRINTER, UiSettings
 from ui.tasks import Op, TaskRunner
 
 PAPERS = ("A5", "A4", "A4-landscape")
@@ -145,6 +146,9 @@ class PrintPreviewDialog(QDialog):
             self.printer_box.addItem(info.printerName())
         if default:
             self.printer_box.setCurrentText(default)
+        chosen = UiSettings(ctx.data_dir).get(PRINTER)  # this counter's, from the first start
+        if chosen and self.printer_box.findText(chosen) >= 0:
+            self.printer_box.setCurrentText(chosen)
         self.paper_box = QComboBox(self)
         self.paper_box.setAccessibleName(_("Khổ giấy"))
         self.paper_box.addItem(_("Theo mẫu"), None)

@@ -44,6 +44,7 @@ from counter_app.scanning.folder import scan_folder, take_from_folder
 from counter_app.scanning.images import ColourMode, clean_page, thumbnail_png
 from counter_app.scanning.pages import PageView
 from ui.fit import elide_combo, flow_of
+from ui.settings import SCANNER, UiSettings
 from ui.tasks import Op, TaskRunner, default_runner
 
 THUMBNAIL_SIDE = 160
@@ -198,6 +199,9 @@ class ScanView(QWidget):
         self.device.clear()
         for info in devices:
             self.device.addItem(f"{info.model or info.name} ({info.name})", info.name)
+        chosen = self.device.findData(UiSettings(self._ctx.data_dir).get(SCANNER))
+        if chosen >= 0:  # this counter's scanner, from the first start
+            self.device.setCurrentIndex(chosen)
         if not devices:
             self.status.setText(_("Không tìm thấy máy quét nào; có thể nhập tệp ảnh hoặc PDF."))
         self._update_buttons()

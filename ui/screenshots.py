@@ -76,6 +76,10 @@ SHOT_NAMES = (
     "21-gia-han-xin-loi.png",
     "22-bo-sung-lan-2.png",
     "23-ngay-nghi-le.png",
+    "24-cai-dat-lan-dau-don-vi.png",
+    "25-cai-dat-lan-dau-quan-tri.png",
+    "26-cai-dat-lan-dau-may-in.png",
+    "27-cai-dat-lan-dau-dang-ky-tinh.png",
 )
 
 
@@ -306,6 +310,44 @@ def _holiday_shot(camera: Camera, ctx: AppContext) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def _setup_shots(camera: Camera, root: Path) -> None:
+    """The first-start setup of a new data directory, one shot a step."""
+    from ui.setup_wizard import DEVICES_PAGE, SetupWizard
+
+    ctx = open_context(root / "moi", create=True)
+    wizard = SetupWizard(
+        ctx,
+        registry_factory=_showcase_registry,
+        printers=lambda: ["Máy in phiếu A5", "Máy in nhiệt 80 mm"],
+    )
+    camera.fit(wizard, 860, 620)
+    wizard.show()
+    office = wizard.office_page
+    office.search.setText("bac nha")
+    office.electronic_id.setText("000.00.15.H34")  # an example: the province gives the real one
+    camera.grab(wizard, "24-cai-dat-lan-dau-don-vi.png")
+    wizard.next()
+    admin = wizard.admin_page
+    admin.login.setText("quantri")
+    admin.name.setText("Trần Quốc Bảo")
+    for box in (admin.password, admin.again):
+        box.setText(DEMO_PASSWORD)
+    camera.grab(wizard, "25-cai-dat-lan-dau-quan-tri.png")
+    wizard.next()  # the account is made on the database thread, then the next step
+    while wizard.currentId() != DEVICES_PAGE:
+        settle(100)
+    camera.grab(wizard, "26-cai-dat-lan-dau-may-in.png")
+    wizard.next()
+    form = wizard.province_page.form
+    form.address.setText("https://tinh.example")
+    form.code.setText("7K2M-9QXD")
+    camera.grab(wizard, "27-cai-dat-lan-dau-dang-ky-tinh.png")
+    wizard.close()
+    wizard.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    ctx.close()
+
+
 def make_demo(data_dir: Path, days: int) -> None:
     subprocess.run(
         [sys.executable, "-m", "counter_app.cli", "demo", "--days", str(days), "--data-dir",
@@ -362,6 +404,7 @@ def main(
         camera.grab(window, name)
     _receipt_check_shot(camera, ctx, window, story.code)
     _holiday_shot(camera, ctx)
+    _setup_shots(camera, data_dir.parent)
 
     lock = SessionLock(ctx, window, IdleWatcher(0, window))
     lock.lock()

@@ -29,6 +29,10 @@ IDLE_LOCK_MINUTES = Setting(
     minimum=0,
     maximum=240,
 )
+# This machine's printer and scanner, chosen at the first start: the print preview and
+# the scan screen start with them ("" = the system's default printer, the first scanner).
+PRINTER = Setting("ui/printer", "", N_("Máy in"), max_length=200)
+SCANNER = Setting("ui/scanner", "", N_("Máy quét"), max_length=200)
 ALL_SETTINGS: tuple[Setting[Any], ...] = (LANGUAGE, TEXT_SIZE, IDLE_LOCK_MINUTES)
 """Every GUI setting, in the order Cài đặt shows them."""
 CHOICE_NAMES = {"vi": "Tiếng Việt", "en": "English"}

@@ -47,6 +47,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.settings import Setting
 from counter_app.kernel.users import Actor, login_label
 from counter_app.scanning.folder import configured_folder, set_scan_folder
+from ui.backup_section import BackupSection
 from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.settings import (
@@ -58,6 +59,7 @@ from ui.settings import (
     UiSettings,
 )
 from ui.tasks import Op
+from ui.verify_section import VerifySection
 
 Editor = QComboBox | QSpinBox | QLineEdit
 
@@ -139,8 +141,23 @@ class SettingsView(QWidget):
         self.config_warnings.setVisible(bool(warnings))
         layout.addWidget(self.config_warnings)
         layout.addLayout(form)
-        layout.addWidget(self.save_button)
+        # What once needed a command (the online target, the VietQR account): admins only.
+        self.office_button = QPushButton(_("Chỉ tiêu trực tuyến, tài khoản VietQR…"))
+        self.office_button.setVisible(actor.role is Role.ADMIN)
+        self.office_button.clicked.connect(self.open_office_settings)
+        self.office_dialog: QDialog | None = None
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.save_button)
+        buttons_row.addWidget(self.office_button)
+        buttons_row.addStretch(1)
+        layout.addLayout(buttons_row)
         layout.addWidget(self.status)
+        self.verify = VerifySection(ctx)
+        self.backup = BackupSection(ctx, actor)
+        checks_row = QHBoxLayout()  # side by side: the page fits without scrolling
+        checks_row.addWidget(self.verify, 1)
+        checks_row.addWidget(self.backup, 3)
+        layout.addLayout(checks_row)
         self.holidays = HolidaySection(ctx, actor)
         layout.addWidget(self.holidays, 1)
         self.load()
@@ -175,6 +192,12 @@ class SettingsView(QWidget):
         )
         if chosen:
             self.scan_folder.setText(chosen)
+
+    def open_office_settings(self) -> None:
+        from ui.office_settings import OfficeSettingsDialog
+
+        self.office_dialog = OfficeSettingsDialog(self._ctx, self._actor, self)
+        self.office_dialog.open()
 
     def initial_focus(self) -> QWidget:
         return self.language

@@ -9,19 +9,17 @@ the database thread; reading the state (`sync_overview`) is a database job too.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from counter_app.domain.calendar import VN_TZ
 from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.scanning.devices import CancelToken
 from counter_app.sync.service import BackgroundSync, SyncOverview, SyncReport, sync_overview
 from ui.bus import Changes, bus
+from ui.sync_words import sync_words
 from ui.tasks import Op, Periodic, TaskRunner, default_runner
 
 
@@ -30,20 +28,13 @@ def sync_interval(ctx: AppContext) -> float:
     return float(ctx.config.sync_interval_seconds)
 
 
-def state_text(overview: SyncOverview) -> str:
-    """The status-bar line: last sync, dossiers waiting, and the warning in words."""
-    if not overview.enrolled:
-        text = _("Đồng bộ: quầy chưa ghi danh")
-    else:
-        when = overview.last_success_at
-        last = (
-            when.astimezone(VN_TZ).strftime("%H:%M %d/%m")
-            if isinstance(when, datetime)
-            else _("chưa lần nào")
-        )
-        text = _("Đồng bộ: {when} · {n} hồ sơ chờ gửi").format(when=last, n=len(overview.unsynced))
-    warning = overview.warning or (overview.last_error if overview.enrolled else None)
-    return f"⚠ {text} — {warning}" if warning else text
+def state_text(overview: SyncOverview, *, demo: bool = False) -> tuple[str, bool]:
+    """The status-bar line in the clerk's words (ui/sync_words.py): when things were last
+    sent, the dossiers and pages waiting, and on a problem what to do next; and whether it
+    is a warning (then it starts with ⚠, not told by colour alone)."""
+    words = sync_words(overview, demo=demo)
+    text = f"{words.line} — {words.advice}" if words.warning and words.advice else words.line
+    return text, words.warning
 
 
 def elide_words(text: str, metrics: QFontMetrics, width: int) -> str:
@@ -135,10 +126,10 @@ class SyncStatus(QObject):
     def _show(self, overview: SyncOverview, start: bool) -> None:
         if start and overview.enrolled and self.background is None:
             self._start_background()
-        text = state_text(overview)
+        text, warning = state_text(overview, demo=self.ctx.config.demo)
         if self.running:
-            text = _("Đang đồng bộ…") + " " + text
-        self.state_changed.emit(text, text.startswith("⚠"))
+            text = _("Đang gửi lên tỉnh…") + " " + text
+        self.state_changed.emit(text, warning)
 
     def _start_background(self) -> None:
         background = BackgroundSync(self.ctx, interval_seconds=self._interval)
@@ -173,7 +164,12 @@ class SyncStatus(QObject):
         """Sync now, or right after the run in progress; False (and a notice) when the
         counter is not enrolled."""
         if self._periodic is None:
-            bus().warning(_("Quầy chưa ghi danh với hub: chạy “counter-app enroll”."))
+            if self.ctx.config.demo:
+                bus().warning(_("Dữ liệu mẫu không gửi lên tỉnh."))
+            else:
+                bus().warning(
+                    _("Máy chưa đăng ký với tỉnh: quản trị viên đăng ký ở trang “Gửi lên tỉnh”.")
+                )
             self.refresh(start=True)
             return False
         self._periodic.run_now()

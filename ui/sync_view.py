@@ -1,5 +1,6 @@
-"""The sync screen: where the counter stands with the hub, why each dossier is not synced
-yet, and the day close that a leader signs off after a match.
+"""Gửi lên tỉnh: where the counter stands with the province's server (the hub), why each
+dossier is not sent yet, registering this machine with the province, and the day close
+that a leader signs off after a match. The clerk reads it in their words (ui/sync_words.py).
 
 A plain QWidget the main window hosts; all work goes through `ui.tasks.Op` and
 `counter_app.sync.service`.
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import Role
+from counter_app.errors import CounterError
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, login_label
+from counter_app.sync.client import HubUnavailableError
 from counter_app.sync.service import (
     DayCloseView,
     SyncOverview,
@@ -39,6 +42,9 @@ from counter_app.sync.service import (
     sign_off_day,
     sync_overview,
 )
+from ui.bus import Changes, bus
+from ui.enrol_form import EnrolForm
+from ui.sync_words import sync_words
 from ui.tasks import Op, default_runner
 
 
@@ -59,18 +65,26 @@ class SyncView(QWidget):
         self._ctx = ctx
         self._actor = actor
         self._close: DayCloseView | None = None
+        self._problem: str | None = None
 
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
         self.warning_label.setObjectName("sync_warning")
-        self.sync_button = QPushButton(_("Đồng bộ ngay"))
+        self.sync_button = QPushButton(_("&Gửi lên tỉnh"))
+        self.sync_button.setObjectName("send_button")
+        self.sync_button.setEnabled(False)  # until the state is read: enrolled, not the demo
         self.sync_button.clicked.connect(self.sync_now)
+        self.enrol_box = QGroupBox(_("Đăng ký máy với tỉnh"))
+        self.enrol_form = EnrolForm(ctx)
+        self.enrol_form.enrolled.connect(self._enrolled)
+        QVBoxLayout(self.enrol_box).addWidget(self.enrol_form)
+        self.enrol_box.setVisible(False)
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(
-            [_("Mã hồ sơ"), _("Tình trạng"), _("Lý do chưa đồng bộ"), _("Lần thử tiếp theo")]
+            [_("Mã hồ sơ"), _("Tình trạng"), _("Lý do chưa gửi"), _("Lần thử tiếp theo")]
         )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -81,7 +95,7 @@ class SyncView(QWidget):
         today = date.today()
         self.day_edit.setDate(QDate(today.year, today.month, today.day))
         self.day_edit.dateChanged.connect(lambda _d: self.refresh())
-        self.close_button = QPushButton(_("Chốt ngày với hub"))
+        self.close_button = QPushButton(_("Đối chiếu ngày với tỉnh"))
         self.close_button.clicked.connect(self.close_day)
         self.sign_button = QPushButton(_("Lãnh đạo ký xác nhận ngày"))
         self.sign_button.clicked.connect(self.sign_off)
@@ -104,7 +118,8 @@ class SyncView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.warning_label)
-        layout.addWidget(QLabel(_("Hồ sơ chưa đồng bộ")))
+        layout.addWidget(self.enrol_box)
+        layout.addWidget(QLabel(_("Hồ sơ chưa gửi lên tỉnh")))
         layout.addWidget(self.table, 1)
         layout.addWidget(day_box)
         self.refresh()
@@ -124,25 +139,29 @@ class SyncView(QWidget):
     def _show(self, loaded: tuple[SyncOverview, DayCloseView | None]) -> None:
         overview, close = loaded
         self._close = close
-        if overview.enrolled:
-            text = _("Hub: {url} · đồng bộ thành công gần nhất: {when} · {n} sự kiện chờ gửi")
-            self.state_label.setText(
-                text.format(
-                    url=overview.hub_url,
-                    when=_when(overview.last_success_at),
-                    n=overview.pending_events,
-                )
-            )
+        demo = self._ctx.config.demo
+        words = sync_words(overview, demo=demo)
+        state = words.detail
+        if overview.enrolled and overview.hub_url:
+            state += "\n" + _("Máy chủ của tỉnh: {url}").format(url=overview.hub_url)
+        self.state_label.setText(state)
+        if self._problem:  # the button's own run just failed: why, and what to do
+            self.warning_label.setText(self._problem)
+        elif words.warning:
+            self.warning_label.setText(f"{words.line}\n{words.advice}".strip())
         else:
-            self.state_label.setText(_("Quầy chưa ghi danh với hub."))
-        warning = overview.warning or overview.last_error or ""
-        self.warning_label.setText(f"⚠ {warning}" if warning else "")
+            self.warning_label.setText(words.line if demo else words.advice)
+        # What went wrong, in the server's own words, for whoever looks after the machine.
+        self.warning_label.setToolTip(overview.last_error or "")
+        self.sync_button.setEnabled(overview.enrolled and not demo)
+        self.close_button.setEnabled(overview.enrolled and not demo)
+        self.enrol_box.setVisible(not overview.enrolled and not demo)
         self.table.setRowCount(len(overview.unsynced))
         for row, item in enumerate(overview.unsynced):
-            state = _("Lỗi, sẽ thử lại") if item.state == "failed" else _("Chờ gửi")
-            for column, text in enumerate(
-                (item.code, state, item.reason, _when(item.next_attempt_at))
-            ):
+            failed = item.state == "failed"
+            state = _("Lỗi, sẽ thử lại") if failed else _("Chờ gửi")
+            reason = item.reason if failed else _("Chờ lần gửi tới")
+            for column, text in enumerate((item.code, state, reason, _when(item.next_attempt_at))):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()  # codes and reasons whole; the last column stretches
         self._show_close(close)
@@ -150,9 +169,9 @@ class SyncView(QWidget):
     def _show_close(self, close: DayCloseView | None) -> None:
         actor = self._actor()
         if close is None:
-            self.close_label.setText(_("Ngày này chưa chốt với hub."))
+            self.close_label.setText(_("Ngày này chưa đối chiếu với tỉnh."))
         elif close.match:
-            text = _("Khớp với hub: {n} hồ sơ.").format(n=close.received)
+            text = _("Khớp với số liệu của tỉnh: {n} hồ sơ.").format(n=close.received)
             if close.signed_off_by:
                 text += " " + _("Đã ký xác nhận: {who}, {when}.").format(
                     who=login_label(close.signed_off_by), when=_when(close.signed_off_at)
@@ -160,7 +179,12 @@ class SyncView(QWidget):
             self.close_label.setText(text)
         else:
             lines = describe_difference(close.difference)
-            self.close_label.setText(_("CHƯA KHỚP với hub:") + "\n" + "\n".join(lines))
+            advice = _(
+                "Bấm “Gửi lên tỉnh” rồi đối chiếu lại; nếu vẫn chưa khớp, báo cán bộ của tỉnh."
+            )
+            self.close_label.setText(
+                _("CHƯA KHỚP với số liệu của tỉnh:") + "\n" + "\n".join(lines) + "\n" + advice
+            )
         self.sign_button.setEnabled(
             close is not None
             and close.match
@@ -193,8 +217,14 @@ class SyncView(QWidget):
         ).start()
 
     def _synced(self, report: SyncReport) -> None:
+        self._problem = None
         self.sync_button.setEnabled(True)
         self.close_button.setEnabled(True)
+        self.refresh()
+
+    def _enrolled(self, _device: object) -> None:
+        """Registered just now: the window starts sending in the background."""
+        bus().changes_applied.emit(Changes(counts=False), self)
         self.refresh()
 
     def _failed(self, exc: BaseException) -> None:
@@ -202,5 +232,13 @@ class SyncView(QWidget):
 
         self.sync_button.setEnabled(True)
         self.close_button.setEnabled(True)
-        show_error(self, exc)
+        if isinstance(exc, HubUnavailableError):
+            self._problem = "⚠ " + _(
+                "Không kết nối được máy chủ của tỉnh. Kiểm tra kết nối mạng rồi bấm “Gửi lên "
+                "tỉnh” lần nữa; hồ sơ vẫn lưu trên máy này."
+            )
+        elif isinstance(exc, CounterError):
+            self._problem = "⚠ " + exc.message
+        else:
+            show_error(self, exc)
         self.refresh()

@@ -48,11 +48,13 @@ from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog, PaymentSlipPr
 from ui.intake_view import IntakeView
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import DossierDeskPage, MainWindow
+from ui.office_settings import OfficeSettingsDialog
 from ui.print_preview import PrintPreviewDialog
 from ui.result_dialog import ResultDialog
 from ui.scan_view import ScanView
 from ui.settings import TEXT_SIZE, UiSettings
 from ui.settings_view import HolidayDialog, HolidaySection
+from ui.setup_wizard import ADMIN_PAGE, DEVICES_PAGE, OFFICE_PAGE, PROVINCE_PAGE, SetupWizard
 from ui.tasks import default_runner
 
 SCREEN = QSize(1280, 720)
@@ -76,6 +78,10 @@ class OneScanner:
 
 def _registry() -> Registry:
     return Registry([OneScanner()])
+
+
+def _printers() -> list[str]:
+    return ["Máy in phiếu A5 quầy 1 (HP LaserJet Pro M404dn)"]
 
 
 @pytest.fixture(params=TEXT_SIZES, ids=[f"{size}pt" for size in TEXT_SIZES])
@@ -218,6 +224,15 @@ def _dialogs(ctx: AppContext, window: QMainWindow) -> Iterator[tuple[str, Callab
         return box
 
     yield "second supplement", second_supplement
+
+    def setup_at(step: int) -> QWidget:  # each step of the first-start setup, as first shown
+        wizard = SetupWizard(ctx, parent=window, registry_factory=_registry, printers=_printers)
+        wizard.setStartId(step)
+        return wizard
+
+    for step in (OFFICE_PAGE, ADMIN_PAGE, DEVICES_PAGE, PROVINCE_PAGE):
+        yield f"setup step {step}", lambda s=step: setup_at(s)
+    yield "office settings", lambda: OfficeSettingsDialog(ctx, actor, window)
 
 
 def test_every_dialog_fits_the_screen(qtbot: QtBot, ctx: AppContext, text_size: int) -> None:

@@ -11,8 +11,8 @@ from ui.main_window import MainWindow
 from ui.sync_status import ElidedLabel, elide_words
 
 LONG = (
-    "⚠ Đồng bộ: quầy chưa ghi danh — Đã 27 ngày chưa đồng bộ được với hub; "
-    "4791 sự kiện đang chờ gửi, hãy kiểm tra kết nối mạng"
+    "⚠ Đã 27 ngày chưa gửi được lên tỉnh · chờ gửi 412 hồ sơ, 1503 trang — Kiểm tra kết "
+    "nối mạng rồi bấm “Gửi lên tỉnh”; nếu vẫn không được, báo cán bộ phụ trách máy tính."
 )
 
 
@@ -44,7 +44,7 @@ def test_the_window_keeps_the_full_text_in_the_tooltip(qtbot: QtBot, ctx: AppCon
     window.show()
     qtbot.wait_exposed(window)
     label = window.sync_label
-    qtbot.wait_until(lambda: "chưa ghi danh" in label.full_text)  # the real state came first
+    qtbot.wait_until(lambda: "chưa đăng ký với tỉnh" in label.full_text)  # the real state first
     window.sync_status.blockSignals(True)  # and no later refresh overwrites the long line
     window._sync_state(LONG, True)
     qtbot.wait_until(lambda: label.toolTip() == LONG)
