@@ -217,3 +217,26 @@ def test_the_command_line_speaks_english(tmp_path: Path) -> None:
     assert lines[0].startswith("counter-app: ")
     assert str(missing) in lines[0]
     assert not _looks_vietnamese(lines[0]), lines[0]
+
+
+def _read_by_clerks(where: str) -> bool:
+    """Strings of the command line itself (`counter_app/cli/`, each slice's `cli.py`, the
+    command helpers) and of the province's hub are for whoever runs those; every other
+    string may reach a clerk in the desktop program."""
+    path = where.rsplit(":", 1)[0]
+    return not (
+        path.startswith(("counter_app/cli/", "counter_app/hub/"))
+        or path.endswith(("/cli.py", "kernel/commands.py"))
+    )
+
+
+def test_no_string_a_clerk_reads_tells_them_to_run_a_command() -> None:
+    """The desktop program says where to click; a command line's way goes in the error's
+    `command`, which only the command line prints."""
+    found = [
+        f"{m.where}: {m.msgid!r}"
+        for m in marked_strings()
+        if _read_by_clerks(m.where) and "counter-app" in m.msgid + (m.plural or "")
+    ]
+    assert found == []
+    assert _read_by_clerks("ui/sync_view.py:1") and not _read_by_clerks("counter_app/sync/cli.py:1")
