@@ -34,6 +34,12 @@ from counter_app.i18n import set_language
 from counter_app.kernel.context import AppContext, open_context
 from counter_app.kernel.users import Actor, authenticate
 from counter_app.kernel.views import DossierView
+from counter_app.maintenance.auto import (
+    BackupState,
+    save_passphrase,
+    set_backup_folder,
+    write_state,
+)
 from counter_app.scanning.devices import DeviceInfo, Registry, Scanner, ScannerError, Source
 from ui.app import application
 from ui.detail_view import ActionDialog
@@ -348,6 +354,16 @@ def _setup_shots(camera: Camera, root: Path) -> None:
     ctx.close()
 
 
+def _backed_up(ctx: AppContext, folder: Path) -> None:
+    """Shoot a counter as set up: a backup folder and passphrase, last backed up now, so
+    the screens show no reminder and start no backup."""
+    admin = authenticate(ctx, "quantri", DEMO_PASSWORD)
+    folder.mkdir(exist_ok=True)
+    set_backup_folder(ctx, admin, folder)
+    save_passphrase(ctx, admin, "sao-luu-anh-chup-2026")
+    write_state(ctx.data_dir, BackupState(last_good_at=ctx.clock()))
+
+
 def make_demo(data_dir: Path, days: int) -> None:
     subprocess.run(
         [sys.executable, "-m", "counter_app.cli", "demo", "--days", str(days), "--data-dir",
@@ -377,6 +393,7 @@ def main(
     ctx = open_context(data_dir)
     actor = authenticate(ctx, "tiepnhan1", DEMO_PASSWORD)
     ctx.refresh_reference()  # the catalog and calendar the screens read
+    _backed_up(ctx, data_dir.parent / "sao-luu")
 
     login = LoginDialog(ctx)
     login.login.setText("tiepnhan1")

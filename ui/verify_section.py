@@ -105,10 +105,11 @@ class VerifySection(QGroupBox):
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.repair_button)
-        buttons.addWidget(self.progress, 1)
-        layout = QVBoxLayout(self)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)  # beside the backups: narrow, one button a row at most two
         layout.addLayout(buttons)
+        layout.addWidget(self.repair_button)
+        layout.addWidget(self.progress)
         layout.addWidget(self.result)
 
     @property
