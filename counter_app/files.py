@@ -8,6 +8,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 from counter_app.errors import StorageError, ValidationError
@@ -17,6 +18,24 @@ PRIVATE_FILE_MODE = 0o600
 """Every file the program writes: config, database, keys, exports, backups, page store."""
 PRIVATE_DIR_MODE = 0o700
 """Every folder it makes (Decree 13/2023: citizens' data is for the app's user only)."""
+
+
+def try_lock(descriptor: int) -> bool:
+    """Take an exclusive lock on an open file without waiting: False when a live process
+    holds it. A lock dies with its process, so a free lock on a working file means the
+    process that wrote it was killed."""
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 def make_private_dir(path: Path) -> Path:

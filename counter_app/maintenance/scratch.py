@@ -14,13 +14,12 @@ import contextlib
 import glob
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_app.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
+from counter_app.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, try_lock
 
 LOCK_SUFFIX = ".lock"
 LEFTOVERS = "leftovers"
@@ -37,21 +36,6 @@ class Scratch:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
         with os.fdopen(os.open(self.path / LEFTOVERS, flags, PRIVATE_FILE_MODE), "a") as out:
             out.write(os.fspath(path) + "\n")
-
-
-def _try_lock(descriptor: int) -> bool:
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
 
 
 def _is_still(descriptor: int, path: Path) -> bool:
@@ -86,7 +70,7 @@ def remove_stale(parent: Path, prefix: str) -> None:
         except OSError:
             continue
         try:
-            stale = _try_lock(descriptor) and _is_still(descriptor, lock)
+            stale = try_lock(descriptor) and _is_still(descriptor, lock)
             if stale:
                 _remove(_folder_of(lock))
         finally:
@@ -107,7 +91,7 @@ def scratch_dir(parent: Path, prefix: str) -> Iterator[Scratch]:
     while True:
         descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=LOCK_SUFFIX, dir=parent)
         lock = Path(name)
-        if _try_lock(descriptor) and _is_still(descriptor, lock):
+        if try_lock(descriptor) and _is_still(descriptor, lock):
             break
         os.close(descriptor)  # a clean-up took it between its making and its locking
     folder = _folder_of(lock)

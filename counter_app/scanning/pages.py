@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.lifecycle import EventKind, Role, Status
 from counter_app.errors import CounterError, NotFoundError, StorageError, ValidationError
-from counter_app.files import PRIVATE_FILE_MODE, make_private_dir
+from counter_app.files import PRIVATE_FILE_MODE, make_private_dir, try_lock
 from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.dossier_store import load_dossier
@@ -88,6 +89,38 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+TEMPORARY_SUFFIX = ".tmp"
+KILLED_WRITE_AGE = 60.0
+"""Seconds after which an unlocked working file in the page store is a killed write's."""
+
+
+def _sweep_killed_writes(folder: Path) -> None:
+    """Remove what killed writes left in this fan-out folder: a half page, citizens' data,
+    that nothing else would ever remove. A file goes only when no live process holds its
+    lock and it is old enough that its writer cannot be between creating and locking it."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        if not (entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX)):
+            continue
+        try:
+            if now - entry.stat().st_mtime < KILLED_WRITE_AGE:
+                continue
+            descriptor = os.open(entry.path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if try_lock(descriptor):
+                Path(entry.path).unlink(missing_ok=True)
+        except OSError:
+            pass  # Windows keeps a file another process has open: its writer lives
+        finally:
+            os.close(descriptor)
+
+
 def store_file(pages_dir: Path, data: bytes) -> str:
     """Put `data` in the page store and return its sha256; an existing copy is kept."""
     sha256 = hashlib.sha256(data).hexdigest()
@@ -96,7 +129,11 @@ def store_file(pages_dir: Path, data: bytes) -> str:
         return sha256
     try:
         make_private_dir(target.parent)  # pages/ too, not only its fan-out folder
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256[:8]}.", suffix=".tmp")
+        _sweep_killed_writes(target.parent)
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{sha256[:8]}.", suffix=TEMPORARY_SUFFIX
+        )
+        try_lock(fd)  # held while writing: a sweep leaves a live writer's file alone
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -228,8 +228,8 @@ def test_kill_during_scanning(forkserver, tmp_path, tmp_path_factory) -> None:
         left = leftovers(h.data_dir)
         tally.leftovers_seen.update(Path(name).suffix for name in left)
         # A kill between a page's temporary file and its link leaves the temporary file (whole
-        # or not, never under a page's name). Nothing removes it yet: counted, and reported
-        # in docs/reliability.md as open.
+        # or not, never under a page's name) until a later write into its folder sweeps it,
+        # a minute on (tests/unit/test_scan_pages.py): counted here.
         assert all(name.startswith("pages") and name.endswith(".tmp") for name in left), left
     tally.reported_done = len(h.done())
     record(tally, tmp_path_factory, show=True)

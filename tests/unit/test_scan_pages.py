@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +52,45 @@ def test_store_is_content_addressed_and_never_overwrites(tmp_path: Path) -> None
     assert store_file(tmp_path, b"page one") == sha
     assert path.stat().st_mtime_ns == mtime
     assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def _same_folder_data(sha: str) -> bytes:
+    """Other page content that the store files in the same fan-out folder as `sha`."""
+    for number in range(100_000):
+        data = f"another page {number}".encode()
+        if hashlib.sha256(data).hexdigest()[:2] == sha[:2]:
+            return data
+    raise AssertionError("no content found for the folder")
+
+
+def test_a_killed_write_is_swept_but_a_live_or_fresh_one_is_kept(tmp_path: Path) -> None:
+    sha = store_file(tmp_path, b"page one")
+    folder = page_path(tmp_path, sha).parent
+    killed, fresh, live = (folder / f".{name}.tmp" for name in ("killed", "fresh", "live"))
+    for leftover in (killed, fresh, live):
+        leftover.write_bytes(b"half a scanned page")
+    old = time.time() - 3600
+    for leftover in (killed, live):
+        os.utime(leftover, (old, old))
+    holder = subprocess.Popen(  # a writer still alive: holds its file's lock
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'rb+'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+            str(live),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        store_file(tmp_path, _same_folder_data(sha))
+        assert not killed.exists()
+        assert fresh.exists() and live.exists()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_attach_records_event_marks_digitised_and_verifies(any_ctx: AppContext) -> None:
