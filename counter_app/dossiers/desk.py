@@ -18,30 +18,28 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from counter_app.domain.text import SEARCH_TEXT
 from counter_app.dossiers.service import (
+    DESK_ORDER,
     MAX_LIST_ROWS,
     DossierFilter,
     count_dossiers,
+    dossier_views,
     filter_statement,
     list_dossiers,
+    ranked_page,
 )
 from counter_app.kernel.context import AppContext
-from counter_app.kernel.dossier_store import page_counts
 from counter_app.kernel.views import DossierView
 from counter_app.store.models import Dossier, DossierDayCount
 from counter_app.store.search import (
     BROAD_SEARCH_MATCHES,
-    SearchTier,
     match_count,
     search_tiers,
 )
 
 EVERY_DOSSIER = DossierFilter()
-DESK_ORDER = (Dossier.received_at.desc(), Dossier.id.desc())
-"""The desk's order, as `list_dossiers` has it: newest receipt first."""
 
 
 def procedure_usage(ctx: AppContext) -> dict[str, int]:
@@ -87,8 +85,10 @@ def desk_page(
             filter_statement(dialect, flt)  # the filter's checks: bad input is refused
             tiers = search_tiers(dialect, SEARCH_TEXT.clean(flt.search))
             if tiers:
-                rows = _narrow_ranked_page(session, tiers, limit, offset)
-                return _views(session, rows)
+                rows = ranked_page(
+                    session, sa.select(Dossier), tiers, limit, offset, known_narrow=True
+                )
+                return dossier_views(session, rows)
     if flt != EVERY_DOSSIER or offset < limit:
         return list_dossiers(ctx, flt, limit=limit, offset=offset)
     with ctx.session() as session:
@@ -110,39 +110,6 @@ def desk_page(
                         .offset(offset - before)
                     ).scalars()
                 )
-                return _views(session, rows)
+                return dossier_views(session, rows)
             before += dossiers
         return []
-
-
-def _views(session: Session, rows: list[Dossier]) -> list[DossierView]:
-    pages = page_counts(session, [row.id for row in rows])
-    return [DossierView.from_row(row, pages=pages.get(row.id, 0)) for row in rows]
-
-
-def _narrow_ranked_page(
-    session: Session, tiers: list[SearchTier], limit: int, offset: int
-) -> list[Dossier]:
-    """The page at `offset` of a search with few matches, rank after rank, each rank's few
-    matches fetched by id and put in the desk's order (as `list_dossiers` reads them)."""
-    rows: list[Dossier] = []
-    skip = offset
-    for position, tier in enumerate(tiers):
-        if skip and position < len(tiers) - 1:
-            counted = sa.select(sa.func.count()).select_from(Dossier).where(tier.condition())
-            found = int(session.execute(counted).scalar_one())
-            if found <= skip:
-                skip -= found
-                continue
-        statement = (
-            sa.select(Dossier)
-            .where(tier.condition())
-            .order_by(*DESK_ORDER)
-            .limit(limit - len(rows))
-            .offset(skip)
-        )
-        rows.extend(session.execute(statement).scalars().all())
-        skip = 0
-        if len(rows) >= limit:
-            break
-    return rows

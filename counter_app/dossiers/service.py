@@ -490,32 +490,46 @@ def list_dossiers(
         dialect = session.get_bind().dialect.name
         tiers = search_tiers(dialect, SEARCH_TEXT.clean(flt.search)) if flt.search else []
         if tiers:
-            rows = _ranked_page(session, flt, tiers, limit, offset)
+            base = filter_statement(dialect, replace(flt, search=""))
+            rows = ranked_page(session, base, tiers, limit, offset)
         else:
             broad = bool(flt.search) and is_broad_search(session, flt.search)
             statement = (
                 filter_statement(dialect, flt, by_receipt_index=broad)
-                .order_by(*_DESK_ORDER)
+                .order_by(*DESK_ORDER)
                 .limit(limit)
                 .offset(offset)
             )
             rows = list(session.execute(statement).scalars().all())
-        pages = page_counts(session, [row.id for row in rows])
-        return [DossierView.from_row(row, pages=pages.get(row.id, 0)) for row in rows]
+        return dossier_views(session, rows)
 
 
-_DESK_ORDER = (Dossier.received_at.desc(), Dossier.id.desc())
+DESK_ORDER = (Dossier.received_at.desc(), Dossier.id.desc())
+"""The desk's order: newest receipt first."""
 
 
-def _ranked_page(
-    session: Session, flt: DossierFilter, tiers: list[SearchTier], limit: int, offset: int
+def dossier_views(session: Session, rows: list[Dossier]) -> list[DossierView]:
+    """The desk's rows of these dossiers, with their page counts."""
+    pages = page_counts(session, [row.id for row in rows])
+    return [DossierView.from_row(row, pages=pages.get(row.id, 0)) for row in rows]
+
+
+def ranked_page(
+    session: Session,
+    base: sa.Select[Dossier],
+    tiers: list[SearchTier],
+    limit: int,
+    offset: int,
+    *,
+    known_narrow: bool = False,
 ) -> list[Dossier]:
-    """The page at `offset` of a search's matches, rank after rank.
+    """The page at `offset` of a search's matches within `base`, rank after rank.
 
     Each rank is one indexed query; a rank before the page is only counted (and only when
     the page starts further on), and a broad one is read along the receipt-time index.
+    `known_narrow`: the caller knows the search has few matches, so no rank is looked up
+    for its breadth.
     """
-    base = filter_statement(session.get_bind().dialect.name, replace(flt, search=""))
     rows: list[Dossier] = []
     skip = offset
     for position, tier in enumerate(tiers):
@@ -527,9 +541,10 @@ def _ranked_page(
             if found <= skip:
                 skip -= found
                 continue
+        broad = not known_narrow and tier.is_broad(session)
         statement = (
-            base.where(tier.condition(by_receipt_index=tier.is_broad(session)))
-            .order_by(*_DESK_ORDER)
+            base.where(tier.condition(by_receipt_index=broad))
+            .order_by(*DESK_ORDER)
             .limit(limit - len(rows))
             .offset(skip)
         )
