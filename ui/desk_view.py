@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,6 +46,10 @@ SEARCH_DELAY_MS = 250
 STATUS_COLUMN = COLUMNS.index("Trạng thái")
 CODE_COLUMN = COLUMNS.index("Mã hồ sơ")
 DUE_COLUMN = COLUMNS.index("Hẹn trả")
+NAME_COLUMN = COLUMNS.index("Người nộp")
+NAME_MIN_CHARS = 7
+"""The applicant's name gives up its room first, down to this many average characters,
+so that the due date and the status beside it read whole on a small screen."""
 SAMPLE_NAME = "Trần Thị Thu Hà"
 SAMPLE_MOMENT = "20/12/2026 17:00 · "
 SAMPLE_DUE = "20/12 17:00 · "
@@ -162,7 +175,9 @@ class DeskView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self._name_width = 0
         self._size_columns()
+        self.table.viewport().installEventFilter(self)
         # The due date, then the status, next to the applicant: further right they were
         # off the visible part of the table beside the dossier's detail.
         header.moveSection(header.visualIndex(DUE_COLUMN), 2)
@@ -212,7 +227,7 @@ class DeskView(QWidget):
         moment = SAMPLE_MOMENT
         widths = {
             CODE_COLUMN: room("…-261231-0000", _("Mã hồ sơ")),
-            COLUMNS.index("Người nộp"): room(SAMPLE_NAME),
+            NAME_COLUMN: room(SAMPLE_NAME),
             STATUS_COLUMN: room(*(status.label for status in COMMON_STATUSES)),
             DUE_COLUMN: room(SAMPLE_DUE + _("Trễ hạn"), SAMPLE_DUE + _("Sắp đến hạn")),
             COLUMNS.index("Thủ tục"): metrics.averageCharWidth() * 40,
@@ -221,6 +236,51 @@ class DeskView(QWidget):
         }
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
+        self._name_width = widths[NAME_COLUMN]
+        self._fit_name_column()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_name_column()
+        return super().eventFilter(watched, event)
+
+    def least_width(self) -> int:
+        """The desk's width for the code, a shortened name, the due date and the status to
+        read whole without scrolling."""
+        header = self.table.horizontalHeader()
+        columns = sum(
+            header.sectionSize(column) for column in (CODE_COLUMN, DUE_COLUMN, STATUS_COLUMN)
+        )
+        table = self.table
+        margins = self.contentsMargins()
+        layout = self.layout()
+        if layout is not None:
+            margins = layout.contentsMargins()
+        chrome = (
+            2 * table.frameWidth()
+            + table.verticalScrollBar().sizeHint().width()
+            + margins.left()
+            + margins.right()
+        )
+        return columns + self._least_name_width() + chrome
+
+    def _least_name_width(self) -> int:
+        return self.table.fontMetrics().averageCharWidth() * NAME_MIN_CHARS + 2 * CELL_MARGINS
+
+    def _fit_name_column(self) -> None:
+        """Narrow the name (whole in its tooltip and in the detail) when the code, the name,
+        the due date and the status would not all fit the visible part of the table: at
+        13 pt on a 1280-pixel screen the status was off to the right."""
+        if not self._name_width:
+            return
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(column) for column in (CODE_COLUMN, DUE_COLUMN, STATUS_COLUMN)
+        )
+        room = self.table.viewport().width() - others
+        self.table.setColumnWidth(
+            NAME_COLUMN, max(self._least_name_width(), min(self._name_width, room))
+        )
 
     def search_now(self) -> None:
         """Search without waiting for the typing to pause; the first row found gets the

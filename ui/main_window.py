@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -186,8 +186,20 @@ class DossierDeskPage(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([620, 480])
+        self.splitter = splitter
         QVBoxLayout(self).addWidget(splitter)
         self.desk.dossier_activated.connect(self.detail.load)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # On a small screen at a large text size, the share the stretch gives the desk left
+        # its status column off to the right: the detail gives up room, down to its least.
+        sizes = self.splitter.sizes()
+        want = self.desk.least_width()
+        detail = self.splitter.widget(1)
+        detail_least = detail.minimumSizeHint().width() if detail is not None else 0
+        if len(sizes) == 2 and sizes[0] < want and sum(sizes) - want >= detail_least:
+            self.splitter.setSizes([want, sum(sizes) - want])
 
     def initial_focus(self) -> QWidget:
         return self.desk.search
@@ -310,7 +322,10 @@ class MainWindow(QMainWindow):
                 self.addAction(action)
         self.show_page(current or "intake")
         self.setWindowTitle(_("Quầy Một Cửa"))
-        self.user_label.setText(
+        # The name alone: the status bar is shared with the counts and the sync state, and
+        # the login is for whoever looks after the machine (in the tooltip).
+        self.user_label.setText(self.actor.name)
+        self.user_label.setToolTip(
             _("Người dùng: {name} ({login})").format(name=self.actor.name, login=self.actor.login)
         )
         self.sync_button.setText(f"{_(PAGE_TITLE)} ({SEND_SHORTCUT})")

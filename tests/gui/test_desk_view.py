@@ -18,7 +18,7 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, add_user
 from ui.desk_logic import DueFilter
 from ui.desk_model import LATE_COLOUR, PAGE_SIZE
-from ui.desk_view import CODE_COLUMN, DUE_COLUMN, DeskView
+from ui.desk_view import CODE_COLUMN, DUE_COLUMN, STATUS_COLUMN, DeskView
 from ui.fit import CELL_MARGINS, maximised_size
 from ui.main_window import DossierDeskPage, MainWindow
 
@@ -172,18 +172,27 @@ def test_enter_searches_at_once_and_goes_to_the_first_row(
     assert desk.search.hasFocus()
 
 
-@pytest.mark.parametrize("point_size", [9, 11])
-def test_code_and_due_date_read_whole_on_a_1366_screen(
-    qtbot: QtBot, ctx: AppContext, clerk: Actor, codes: dict[str, str], point_size: int
+@pytest.mark.parametrize(
+    ("screen", "point_size"),
+    [((1366, 768), 9), ((1366, 768), 11), ((1366, 768), 13), ((1280, 720), 11), ((1280, 720), 13)],
+)
+def test_code_due_date_and_status_read_whole_on_a_counter_screen(
+    qtbot: QtBot,
+    ctx: AppContext,
+    clerk: Actor,
+    codes: dict[str, str],
+    screen: tuple[int, int],
+    point_size: int,
 ) -> None:
-    """Beside the dossier's detail, in the window maximised on a 1366×768 screen, at the
-    default text size (11 pt) and below."""
+    """Beside the dossier's detail, in the window maximised on a 1366×768 screen or a
+    1920×1080 one at 150 % (1280×720), at every text size up to 13 pt: the name gives up
+    its room first."""
     font = QApplication.font()
     font.setPointSize(point_size)
     QApplication.setFont(font)
     window = MainWindow(ctx, clerk)
     qtbot.add_widget(window)
-    window.resize(maximised_size(QSize(1366, 768)))
+    window.resize(maximised_size(QSize(*screen)))
     window.show()
     window.show_page("dossiers")
     qtbot.wait_exposed(window)
@@ -209,6 +218,12 @@ def test_code_and_due_date_read_whole_on_a_1366_screen(
         shown.append(option.text)
     due = max(shown, key=metrics.horizontalAdvance)
     assert header.sectionSize(DUE_COLUMN) >= metrics.horizontalAdvance(due) + 2 * CELL_MARGINS
+    # The status, right of the due date, is inside the visible part too, wide enough for
+    # "Đang xử lý".
+    assert header.visualIndex(STATUS_COLUMN) == 3
+    status_right = header.sectionViewportPosition(STATUS_COLUMN) + header.sectionSize(STATUS_COLUMN)
+    assert 0 < status_right <= table.viewport().width()
+    assert header.sectionSize(STATUS_COLUMN) >= metrics.horizontalAdvance("Đang xử lý")
 
 
 def test_a_narrowed_code_column_keeps_the_codes_tail(qtbot: QtBot, desk: DeskView) -> None:

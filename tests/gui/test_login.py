@@ -89,7 +89,8 @@ def test_switch_user_rebuilds_the_pages_for_the_new_user(
     with qtbot.wait_signal(dialog.accepted, timeout=10000):
         dialog.submit()
     assert window.actor == leader
-    assert "lanhdao" in window.user_label.text()
+    assert "lanhdao" in window.user_label.toolTip()
+    assert window.user_label.text() == leader.name
 
 
 def test_settings_switch_language_and_text_size(
