@@ -119,9 +119,11 @@ class SyncView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.enrol_box)
-        layout.addWidget(QLabel(_("Hồ sơ chưa gửi lên tỉnh")))
+        self.table_title = QLabel(_("Hồ sơ chưa gửi lên tỉnh"))
+        layout.addWidget(self.table_title)
         layout.addWidget(self.table, 1)
         layout.addWidget(day_box)
+        layout.addStretch(0)
         self.refresh()
 
     def selected_day(self) -> date:
@@ -150,7 +152,13 @@ class SyncView(QWidget):
         elif words.warning:
             self.warning_label.setText(f"{words.line}\n{words.advice}".strip())
         else:
-            self.warning_label.setText(words.line if demo else words.advice)
+            # The demo's own line is already the state above: no second line saying it.
+            self.warning_label.setText("" if demo else words.advice)
+        self.warning_label.setVisible(bool(self.warning_label.text()))
+        # The demo sends nothing, so nothing is "waiting": listing its dossiers as "Chờ
+        # gửi" told the clerk they would go to the province.
+        self.table_title.setVisible(not demo)
+        self.table.setVisible(not demo)
         # What went wrong, in the server's own words, for whoever looks after the machine.
         self.warning_label.setToolTip(overview.last_error or "")
         self.sync_button.setEnabled(overview.enrolled and not demo)
@@ -168,7 +176,9 @@ class SyncView(QWidget):
 
     def _show_close(self, close: DayCloseView | None) -> None:
         actor = self._actor()
-        if close is None:
+        if self._ctx.config.demo:
+            self.close_label.setText(_("Dữ liệu mẫu không đối chiếu với tỉnh."))
+        elif close is None:
             self.close_label.setText(_("Ngày này chưa đối chiếu với tỉnh."))
         elif close.match:
             text = _("Khớp với số liệu của tỉnh: {n} hồ sơ.").format(n=close.received)

@@ -101,5 +101,11 @@ def test_the_demo_page_says_nothing_is_sent(qtbot, ctx) -> None:
     ctx.config = replace(ctx.config, demo=True)
     view = SyncView(ctx, lambda: SYSTEM_ACTOR)
     qtbot.addWidget(view)
-    qtbot.waitUntil(lambda: view.warning_label.text() == "Dữ liệu mẫu: không gửi lên tỉnh")
+    qtbot.waitUntil(lambda: "không có gì được gửi lên tỉnh" in view.state_label.text())
     assert not view.sync_button.isEnabled() and not view.enrol_box.isVisibleTo(view)
+    # Nothing listed as waiting (the demo never sends), the line not said twice, and the
+    # day box says the demo is not reconciled.
+    assert not view.table.isVisibleTo(view) and not view.table_title.isVisibleTo(view)
+    assert not view.warning_label.isVisibleTo(view)
+    assert view.close_label.text() == "Dữ liệu mẫu không đối chiếu với tỉnh."
+    assert not view.close_button.isEnabled()
