@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -187,13 +187,19 @@ class DossierDeskPage(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([620, 480])
         self.splitter = splitter
+        splitter.installEventFilter(self)
         QVBoxLayout(self).addWidget(splitter)
         self.desk.dossier_activated.connect(self.detail.load)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        # On a small screen at a large text size, the share the stretch gives the desk left
-        # its status column off to the right: the detail gives up room, down to its least.
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.splitter and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            # After the splitter has shared out its new width among the two sides.
+            QTimer.singleShot(0, self, self._balance)
+        return super().eventFilter(watched, event)
+
+    def _balance(self) -> None:
+        """On a small screen at a large text size, the share the stretch gives the desk left
+        its status column off to the right: the detail gives up room, down to its least."""
         sizes = self.splitter.sizes()
         want = self.desk.least_width()
         detail = self.splitter.widget(1)
