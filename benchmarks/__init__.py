@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "benchmarks.bench_forms",
     "benchmarks.bench_startup",
     "benchmarks.bench_demo",
+    "benchmarks.bench_hub_ingest",
+    "benchmarks.bench_hub_scale",
 )
 
 

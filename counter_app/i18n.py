@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
+from collections.abc import Callable
 from functools import cache
 
 from counter_app.resources import resource_path
@@ -54,6 +55,16 @@ def _(message: str) -> str:
     if _language == DEFAULT_LANGUAGE:
         return message
     return _translations(_language).gettext(message)
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """A `_` for one language, whatever the process's language is: a web page answers each
+    browser in its own language while other requests run (the hub's dashboard)."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language: {language}")
+    if language == DEFAULT_LANGUAGE:
+        return str
+    return _translations(language).gettext
 
 
 def N_(message: str) -> str:

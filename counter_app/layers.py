@@ -85,6 +85,12 @@ HUB_MODULES: frozenset[str] = frozenset(
         "counter_app.sync.portal_check",
         "counter_app.kernel.commands",
         "counter_app.kernel.context",
+        # `hub demo`: the counter demo's names, mixes and office hours, not a second set.
+        "counter_app.demo.generator",
+        # The dashboard's province report: the counter's Biểu 06 code, run on hub data.
+        "counter_app.reports.sql",
+        "counter_app.reports.periodic",
+        "counter_app.reports.forms",
     }
 )
 

@@ -191,6 +191,15 @@ def with_office(config: AppConfig) -> AppConfig:
     return replace(config, office=TEST_OFFICE)
 
 
+@pytest.fixture(scope="session")
+def dashboard_hub(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """A SQLite hub three counters synced to over loopback (tests/hub_dashboard_support.py),
+    built once; a test that writes to it works on `.copy(path)`."""
+    from tests.hub_dashboard_support import build_hub
+
+    return build_hub(tmp_path_factory.mktemp("dashboard-hub"))
+
+
 # --- demo data, built once per session ----------------------------------------------------
 
 

@@ -663,3 +663,10 @@ def _guidance_sessions(
         record_guidance(ctx, procedure_code, outcome, clerk, reason=reason, dossier_code=dossier)
         count += 1
     return count
+
+
+# The same content under public names, for the hub's demo (`counter_app.hub.demo`), which
+# plays the province's counters with this mix rather than a second one.
+random_person = _person
+random_channel = _channel
+office_moment = _office_moment

@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from counter_app import __version__
 from counter_app.hub.limits import LimitExceeded, RequestLimits, body_limit, parse_json_body
 from counter_app.hub.service import DeviceView, Hub, HubRefusal
+from counter_app.hub.web import WebSettings, mount_dashboard
 from counter_app.i18n import _
 from counter_app.sync.protocol import (
     API_PREFIX,
@@ -87,8 +88,13 @@ class WireJSONResponse(JSONResponse):
         return wire_json(content)
 
 
-def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> FastAPI:
-    """The hub's routes over `hub`; `portal_accounts` opens the adapter interface."""
+def create_app(
+    hub: Hub,
+    portal_accounts: Mapping[str, str] | None = None,
+    dashboard: WebSettings | None = None,
+) -> FastAPI:
+    """The hub's routes over `hub`; `portal_accounts` opens the adapter interface. The
+    province's dashboard is served under /dashboard (web.py), with `dashboard`'s settings."""
     app = HubAPI(
         title="Quầy Một Cửa hub",
         version=__version__,
@@ -218,6 +224,7 @@ def create_app(hub: Hub, portal_accounts: Mapping[str, str] | None = None) -> Fa
         document = json_body(request, await request.body())
         return await run_in_threadpool(hub.portal_call, document)
 
+    mount_dashboard(app, hub, dashboard)
     return app
 
 

@@ -1,5 +1,6 @@
 """The hub's commands: `hub serve`, `hub enroll-code`, `hub set-unit-id`, `hub counts`,
-`hub devices`, `hub revoke-device`, `hub conflicts`, `hub resolve-conflict`.
+`hub devices`, `hub revoke-device`, `hub conflicts`, `hub resolve-conflict`, and for the
+province's dashboard `hub user add|list|disable|enable` and `hub target`.
 """
 
 from __future__ import annotations
@@ -88,8 +89,12 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
         raise ConfigError(
             _("Thiếu thành phần hub ({error}): cài counter-app[hub].").format(error=exc)
         ) from exc
+    from counter_app.hub.web import WebSettings
+
     hub = _open_hub(args)
-    app = create_app(hub, portal_accounts_from_env())
+    app = create_app(
+        hub, portal_accounts_from_env(), WebSettings(secure_cookies=args.secure_cookies)
+    )
     limits = ServerLimits(
         max_connections=args.max_connections,
         max_client_connections=args.max_client_connections,
@@ -204,6 +209,114 @@ def cmd_hub_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from counter_app.hub.demo import HubDemoOptions, generate_hub_demo
+
+    started = time.perf_counter()
+    with _opened_hub(args) as hub:
+        summary = generate_hub_demo(
+            hub, HubDemoOptions(communes=args.communes, days=args.days, seed=args.seed)
+        )
+    print(
+        _(
+            "Đã tạo dữ liệu mẫu trên hub: {communes} xã, {days} ngày, {dossiers} hồ sơ, "
+            "{events} sự kiện, {closes} lần chốt ngày ({matched} khớp), trong {seconds} giây."
+        ).format(
+            communes=summary.communes,
+            days=summary.days,
+            dossiers=summary.dossiers,
+            events=summary.events,
+            closes=summary.day_closes,
+            matched=summary.day_closes_matched,
+            seconds=round(time.perf_counter() - started),
+        )
+    )
+    return 0
+
+
+def _read_password() -> str:
+    """One line of standard input: the password (never an argument: it would show in the
+    process list and the shell's history)."""
+    import sys
+
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def cmd_hub_user_add(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from counter_app.hub.staff import add_staff, check_login, check_password
+
+    login = check_login(args.login)  # refused before anything is read or opened
+    password = check_password(_read_password())
+    with _opened_hub(args) as hub, hub.session() as session:
+        user = add_staff(session, login, password, args.role, datetime.now(UTC))
+    print(_("Đã tạo tài khoản {login} ({role}).").format(login=user.login, role=user.role))
+    return 0
+
+
+def cmd_hub_user_list(args: argparse.Namespace) -> int:
+    from counter_app.hub.staff import list_staff
+
+    with _opened_hub(args) as hub, hub.session() as session:
+        users = list_staff(session)
+    if args.json:
+        print_json(
+            [
+                {
+                    "login": u.login,
+                    "role": u.role,
+                    "active": u.active,
+                    "locked_until": u.locked_until.isoformat(timespec="seconds")
+                    if u.locked_until
+                    else None,
+                    "last_login_at": u.last_login_at.isoformat(timespec="seconds")
+                    if u.last_login_at
+                    else None,
+                }
+                for u in users
+            ]
+        )
+    else:
+        for u in users:
+            state = _("hoạt động") if u.active else _("đã khóa")
+            print(f"{u.login}\t{u.role}\t{state}")
+    return 0
+
+
+def cmd_hub_user_active(args: argparse.Namespace) -> int:
+    from counter_app.hub.staff import set_active
+
+    active = args.user_command == "enable"
+    with _opened_hub(args) as hub, hub.session() as session:
+        user = set_active(session, args.login, active)
+    if active:
+        print(_("Đã mở lại tài khoản {login}.").format(login=user.login))
+    else:
+        print(
+            _("Đã khóa tài khoản {login}; các phiên đăng nhập đã kết thúc.").format(
+                login=user.login
+            )
+        )
+    return 0
+
+
+def cmd_hub_target(args: argparse.Namespace) -> int:
+    from counter_app.hub.dashboard import set_online_target
+
+    with _opened_hub(args) as hub, hub.session() as session:
+        target = set_online_target(session, args.percent / 100, args.source)
+    print(
+        _("Chỉ tiêu trực tuyến cấp xã trên hub: {percent} % ({source}).").format(
+            percent=f"{target.share * 100:g}", source=target.source
+        )
+    )
+    return 0
+
+
 def register(commands: Commands) -> None:
     sub, common = commands.subparsers, commands.common
     hub_database = argparse.ArgumentParser(add_help=False)
@@ -244,6 +357,14 @@ def register(commands: Commands) -> None:
         type=whole_number(1, 3600),
         default=10,
         help=_("số giây để máy khách gửi xong phần đầu yêu cầu"),
+    )
+    serve.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help=_(
+            "luôn đặt cookie đăng nhập Secure (hub chỉ được truy cập qua https, sau một "
+            "reverse proxy); mặc định: Secure khi yêu cầu đến qua https"
+        ),
     )
     serve.set_defaults(handler=cmd_hub_serve)
     code = hub_sub.add_parser(
@@ -306,3 +427,48 @@ def register(commands: Commands) -> None:
     resolve.add_argument("conflict", type=whole_number(1, 2**31 - 1), help=_("số xung đột"))
     resolve.add_argument("--note", required=True, help=_("kết quả kiểm tra"))
     resolve.set_defaults(handler=cmd_hub_resolve_conflict)
+    demo = hub_sub.add_parser(
+        "demo",
+        parents=[common, hub_database],
+        help=_("tạo dữ liệu mẫu của các xã qua đúng đường nhận của hub"),
+    )
+    demo.add_argument(
+        "--communes", type=whole_number(1, 65), default=65, help=_("số xã (mặc định: 65)")
+    )
+    demo.add_argument(
+        "--days", type=whole_number(1, 3660), default=30, help=_("số ngày (mặc định: 30)")
+    )
+    demo.add_argument("--seed", type=int, default=2026, help=_("hạt giống ngẫu nhiên"))
+    demo.set_defaults(handler=cmd_hub_demo)
+    user = hub_sub.add_parser(
+        "user", parents=[common], help=_("tài khoản cán bộ tỉnh trên bảng theo dõi")
+    )
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=OneLineParser)
+    user_add = user_sub.add_parser(
+        "add",
+        parents=[common, hub_database],
+        help=_("tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn (một dòng)"),
+    )
+    user_add.add_argument("login", help=_("tên đăng nhập"))
+    user_add.add_argument(
+        "--role", required=True, choices=["viewer", "admin"], help=_("vai trò: viewer hoặc admin")
+    )
+    user_add.set_defaults(handler=cmd_hub_user_add)
+    user_list = user_sub.add_parser("list", parents=[common, hub_database], help=_("các tài khoản"))
+    json_flag(user_list)
+    user_list.set_defaults(handler=cmd_hub_user_list)
+    for name, words in (
+        ("disable", _("khóa một tài khoản và kết thúc các phiên của nó")),
+        ("enable", _("mở lại một tài khoản đã khóa")),
+    ):
+        toggle = user_sub.add_parser(name, parents=[common, hub_database], help=words)
+        toggle.add_argument("login", help=_("tên đăng nhập"))
+        toggle.set_defaults(handler=cmd_hub_user_active)
+    target = hub_sub.add_parser(
+        "target",
+        parents=[common, hub_database],
+        help=_("chỉ tiêu tỷ lệ hồ sơ trực tuyến cấp xã trên bảng theo dõi"),
+    )
+    target.add_argument("percent", type=whole_number(0, 100), help=_("phần trăm (0–100)"))
+    target.add_argument("--source", required=True, help=_("văn bản quy định chỉ tiêu"))
+    target.set_defaults(handler=cmd_hub_target)

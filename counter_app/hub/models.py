@@ -125,6 +125,9 @@ class HubDossier(HubBase):
     __table_args__ = (
         # `hub counts` and the day close select an office's dossiers of one day.
         sa.Index("ix_hub_dossiers_office_received", "office_unit", "received_at"),
+        # The dashboard (h0003): results of a period, open dossiers past due.
+        sa.Index("ix_hub_dossiers_office_updated", "office_unit", "updated_at"),
+        sa.Index("ix_hub_dossiers_office_status_due", "office_unit", "status", "due_at"),
     )
 
     code: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
@@ -212,6 +215,18 @@ class HubConflict(HubBase):
     resolution: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class HubUnlinkedEvent(HubBase):
+    """An event whose predecessor (`prev_hash`) the hub does not hold yet: written by ingest
+    when it accepts such an event, removed when an event with that hash arrives. The day
+    close lists a device's holes from here instead of checking its whole chain."""
+
+    __tablename__ = "hub_unlinked_events"
+
+    device_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+
+
 class HubDayClose(HubBase):
     __tablename__ = "hub_day_closes"
 
@@ -246,3 +261,52 @@ class HubPortalRecord(HubBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updates: Mapped[int] = mapped_column(default=0)
+
+
+class HubStaff(HubBase):
+    """A provincial officer who signs in to the dashboard (`hub user add`).
+
+    Only an argon2 hash of the password is kept. `failed_count` counts sign-ins refused in a
+    row; past the limit the account is locked until `locked_until` (web.py).
+    """
+
+    __tablename__ = "hub_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(8))
+    """"viewer" or "admin"."""
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class HubWebSession(HubBase):
+    """A signed-in browser: the cookie holds a random token, the table only its sha256."""
+
+    __tablename__ = "hub_web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_staff.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    """The idle expiry: pushed forward on each request, never past the absolute limit."""
+
+
+class HubAccessLog(HubBase):
+    """Who opened what on the dashboard, and whether an applicant's data was shown."""
+
+    __tablename__ = "hub_access_log"
+    __table_args__ = (sa.Index("ix_hub_access_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    login: Mapped[str] = mapped_column(sa.String(64))
+    page: Mapped[str] = mapped_column(sa.String(200))
+    object: Mapped[str | None] = mapped_column(sa.String(100))
+    personal_data: Mapped[bool] = mapped_column(default=False)

@@ -7,7 +7,9 @@ Vietnamese message (for people); the HTTP layer only maps it to a status.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -17,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.domain.calendar import VN_TZ
 from counter_app.domain.codes import MAX_SEQUENCE, parse_code
@@ -43,6 +45,7 @@ from counter_app.hub.models import (
     HubPage,
     HubPortalRecord,
     HubPortalSession,
+    HubUnlinkedEvent,
 )
 from counter_app.i18n import _
 from counter_app.kernel.day import day_bounds, summarise_day
@@ -499,7 +502,12 @@ class Hub:
     # --- ingest -------------------------------------------------------------------------
 
     def ingest(self, device: DeviceView, batch: Mapping[str, Any]) -> BatchAnswer:
-        """Store a batch of dossiers and events; each dossier is accepted or refused alone."""
+        """Store a batch of dossiers and events; each dossier is accepted or refused alone.
+
+        The checks are those of one dossier after another, as if each were written before
+        the next is looked at; what they read is fetched for the whole batch with a few
+        queries (`_Batch`), and what is accepted is written at the end in bulk.
+        """
         _check_batch_header(device, batch)
         dossiers = batch.get("dossiers")
         if not isinstance(dossiers, list):
@@ -509,17 +517,25 @@ class Hub:
             # One batch of a device at a time: its chain is checked against what is held.
             session.get(HubDevice, device.id, with_for_update=True)
             unit_id = self._unit_id_of(session, device)
+            # Read each dossier and check its code first: nothing of the database yet.
+            checked: list[DossierPayload | Exception] = []
             for item in dossiers:
-                savepoint = session.begin_nested()
                 try:
                     payload = parse_dossier_payload(item)
-                    result = self._ingest_dossier(session, device, unit_id, payload)
-                    savepoint.commit()
+                    _check_code_is_the_devices(device, unit_id, payload)
+                    checked.append(payload)
+                except (HubRefusal, KeyError, TypeError, ValueError) as exc:
+                    checked.append(exc)
+            state = _Batch(session, device, [p for p in checked if not isinstance(p, Exception)])
+            for item, parsed in zip(dossiers, checked, strict=True):
+                try:
+                    if isinstance(parsed, Exception):
+                        raise parsed
+                    result = self._ingest_dossier(state, device, parsed)
                 except _HistoryConflict as conflict:
-                    savepoint.rollback()
-                    result = self._keep_conflict(session, device, payload, conflict)
+                    assert not isinstance(parsed, Exception)
+                    result = self._keep_conflict(session, device, parsed, conflict)
                 except HubRefusal as refusal:
-                    savepoint.rollback()
                     result = {
                         "code": _claimed_code(item),
                         "ok": False,
@@ -527,7 +543,6 @@ class Hub:
                         "message": refusal.message,
                     }
                 except (KeyError, TypeError, ValueError) as exc:
-                    savepoint.rollback()
                     result = {
                         "code": _claimed_code(item),
                         "ok": False,
@@ -537,6 +552,7 @@ class Hub:
                         ),
                     }
                 results.append(result)
+            state.write()
         return {"protocol": PROTOCOL_VERSION, "results": results}
 
     def _unit_id_of(self, session: Session, device: DeviceView) -> str | None:
@@ -547,33 +563,28 @@ class Hub:
         return office.electronic_id if office is not None else None
 
     def _ingest_dossier(
-        self,
-        session: Session,
-        device: DeviceView,
-        unit_id: str | None,
-        payload: DossierPayload,
+        self, state: _Batch, device: DeviceView, payload: DossierPayload
     ) -> DossierResult:
+        """Check one dossier (its code already checked) against what the hub holds and
+        what the batch accepted before it; accepted, it joins the batch's writes."""
         local = payload["local"]
         code = local["code"]
-        _check_code_is_the_devices(device, unit_id, payload)
         now = self.clock()
-        existing = session.get(HubDossier, code, with_for_update=True)
-        if existing is not None and existing.device_id != device.id:
+        existing = state.dossiers.get(code)
+        if existing is not None and existing["device_id"] != device.id:
             raise HubRefusal(
                 "code_taken",
                 _("Mã hồ sơ {code} đã được thiết bị khác ({other}) sử dụng.").format(
-                    code=code, other=existing.device_id
+                    code=code, other=existing["device_id"]
                 ),
                 409,
             )
         accepted: list[str] = []
         duplicates: list[str] = []
-        new_rows: list[HubEvent] = []
-        uuids = [event["uuid"] for event in payload["events"]]
-        held = session.execute(sa.select(HubEvent).where(HubEvent.uuid.in_(uuids))).scalars()
-        held_by_uuid = {row.uuid: row for row in held}
+        new_rows: list[_HeldEvent] = []
+        new_values: list[tuple[Any, ...]] = []
         for event in sorted(payload["events"], key=lambda e: e["seq"]):
-            known = held_by_uuid.get(event["uuid"])
+            known = state.by_uuid.get(event["uuid"])
             if known is not None:
                 if known.dossier_code != code or known.hash != event["hash"]:
                     raise _HistoryConflict(
@@ -585,46 +596,57 @@ class Hub:
                     )
                 duplicates.append(known.uuid)
                 continue
-            if _recomputed_hash(event, code) != event["hash"]:
+            if recomputed_hash(event, code) != event["hash"]:
                 raise HubRefusal(
                     "hash_mismatch",
                     _("Mã băm của sự kiện {uuid} không khớp nội dung.").format(uuid=event["uuid"]),
                     422,
                 )
-            row = HubEvent(
+            row = _HeldEvent(
                 uuid=event["uuid"],
                 dossier_code=code,
                 device_id=device.id,
                 seq=event["seq"],
                 hash=event["hash"],
                 prev_hash=event["prev_hash"],
-                prev_seq=_chain_link(session, device, event, new_rows),
-                payload=dict(event),
-                progress=_progress_of(payload, event["uuid"]),
-                received_at=now,
+                prev_seq=_chain_link(state, event, new_rows),
             )
-            session.add(row)
             new_rows.append(row)  # written with the dossier; the next event sees it here
+            new_values.append(  # in `_EVENT_COLUMNS` order
+                (
+                    row.uuid,
+                    code,
+                    device.id,
+                    row.seq,
+                    row.hash,
+                    row.prev_hash,
+                    row.prev_seq,
+                    _json(event),
+                    _json(_progress_of(payload, event["uuid"])),
+                    now,
+                )
+            )
             accepted.append(event["uuid"])
         head_seq = local["head_seq"]
-        _check_dossier_head(session, code, head_seq, local["head_hash"], new_rows)
-        if existing is None:
-            existing = HubDossier(code=code, device_id=device.id, head_seq=-1)
-            session.add(existing)
+        _check_dossier_head(state, code, head_seq, local["head_hash"], new_rows)
+        dossier: dict[str, Any] = existing or {"device_id": device.id, "head_seq": -1}
         # Only a later head, which the hub now holds, moves the dossier's state on.
-        if head_seq > existing.head_seq:
-            existing.office_unit = device.office_unit
-            existing.procedure_code = local["procedure"]
-            existing.procedure_name = local["procedure_name"]
-            existing.channel = local["channel"]
-            existing.status = local["status"]
-            existing.received_at = parse_utc_text(local["received_at"])
-            existing.due_at = parse_utc_text(local["due_at"])
-            existing.head_hash = local["head_hash"]
-            existing.head_seq = head_seq
-            existing.record = dict(payload["record"])
-            existing.updated_at = now
-        session.flush()
+        if head_seq > dossier["head_seq"]:
+            dossier = {
+                **dossier,
+                "office_unit": device.office_unit,
+                "procedure_code": local["procedure"],
+                "procedure_name": local["procedure_name"],
+                "channel": local["channel"],
+                "status": local["status"],
+                "received_at": parse_utc_text(local["received_at"]),
+                "due_at": parse_utc_text(local["due_at"]),
+                "head_hash": local["head_hash"],
+                "head_seq": head_seq,
+                "record": dict(payload["record"]),
+                "updated_at": now,
+            }
+        state.accept(code, dossier, existing is None, dossier is not existing, new_rows, new_values)
         return {"code": code, "ok": True, "accepted": accepted, "duplicates": duplicates}
 
     def _keep_conflict(
@@ -1101,12 +1123,329 @@ def _check_code_is_the_devices(
         )
 
 
-def _chain_link(
-    session: Session, device: DeviceView, event: EventRecord, pending: list[HubEvent]
-) -> int | None:
-    """Check a new event's link against the device's chain as the hub holds it, with the
-    dossier's events accepted just before it (`pending`, not written yet); its
-    `prev_seq` (None when neither the counter said nor the hub can tell).
+_IN_CHUNK = 500
+"""Values per `IN (...)` list: well under SQLite's and PostgreSQL's limits on parameters."""
+CHAIN_WINDOW = 1000
+"""A batch reads at most this many of the device's held events from the earliest place
+its new events link to; an event past what was read looks further with its own query."""
+
+
+class _HeldEvent(NamedTuple):
+    """What the checks read of an event the hub holds or the batch accepted."""
+
+    uuid: str
+    dossier_code: str
+    device_id: str
+    seq: int
+    hash: str
+    prev_hash: str
+    prev_seq: int | None
+
+
+_EVENTS = HubEvent.metadata.tables[HubEvent.__tablename__]
+_DOSSIERS = HubDossier.metadata.tables[HubDossier.__tablename__]
+_HELD_COLUMNS = (
+    _EVENTS.c.uuid,
+    _EVENTS.c.dossier_code,
+    _EVENTS.c.device_id,
+    _EVENTS.c.seq,
+    _EVENTS.c.hash,
+    _EVENTS.c.prev_hash,
+    _EVENTS.c.prev_seq,
+)
+_IN: sa.BindParameter[list[str]] = sa.bindparam("values", expanding=True)
+_LOCK_DOSSIERS = (
+    sa.select(_DOSSIERS.c.code, _DOSSIERS.c.device_id, _DOSSIERS.c.head_seq)
+    .where(_DOSSIERS.c.code.in_(_IN))
+    .with_for_update()
+)
+_HELD_BY_UUID = sa.select(*_HELD_COLUMNS).where(_EVENTS.c.uuid.in_(_IN))
+_SEQ_BY_HASH = sa.select(_EVENTS.c.hash, _EVENTS.c.seq).where(
+    _EVENTS.c.device_id == sa.bindparam("device"), _EVENTS.c.hash.in_(_IN)
+)
+_FOLLOWERS = sa.select(*_HELD_COLUMNS).where(_EVENTS.c.prev_hash.in_(_IN))
+_HASHES_HELD = sa.select(_EVENTS.c.hash).where(_EVENTS.c.hash.in_(_IN))
+_UNLINKED = HubUnlinkedEvent.metadata.tables[HubUnlinkedEvent.__tablename__]
+_LINKED_NOW = sa.delete(_UNLINKED).where(_UNLINKED.c.prev_hash.in_(_IN))
+_CHAIN_FROM = (
+    sa.select(*_HELD_COLUMNS)
+    .where(_EVENTS.c.device_id == sa.bindparam("device"), _EVENTS.c.seq >= sa.bindparam("start"))
+    .order_by(_EVENTS.c.seq)
+)
+_CHAIN_WINDOW_FROM = _CHAIN_FROM.limit(CHAIN_WINDOW)
+_CHAIN_NEXT_FROM = _CHAIN_FROM.limit(3)
+_EVENT_AT = sa.select(*_HELD_COLUMNS).where(
+    _EVENTS.c.dossier_code == sa.bindparam("code"), _EVENTS.c.seq == sa.bindparam("seq")
+)
+# The bulk writes go to the driver as plain rows: the values are converted once in Python
+# as the typed columns would (`_json`, `_Writes.time`), without SQLAlchemy's per-value
+# processing, which cost more than the checks themselves.
+_EVENT_COLUMNS = (
+    "uuid",
+    "dossier_code",
+    "device_id",
+    "seq",
+    "hash",
+    "prev_hash",
+    "prev_seq",
+    "payload",
+    "progress",
+    "received_at",
+)
+_DOSSIER_COLUMNS = (
+    "device_id",
+    "office_unit",
+    "procedure_code",
+    "procedure_name",
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "head_hash",
+    "head_seq",
+    "record",
+    "updated_at",
+    "code",
+)
+_DOSSIER_TIMES = ("received_at", "due_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """The bulk statements in the driver's own parameter style, and how a time is stored."""
+
+    insert_events: str
+    insert_dossiers: str
+    update_dossiers: str
+    time: Callable[[datetime | None], Any]
+
+
+_WRITES: dict[str, _Writes] = {}
+
+
+def _writes(dialect: sa.Dialect) -> _Writes:
+    found = _WRITES.get(dialect.name)
+    if found is None:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        stored = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+
+        def time(value: datetime | None) -> Any:
+            """As `UtcDateTime` stores it: naive UTC, in the dialect's form."""
+            if value is None:
+                return None
+            naive = value.astimezone(UTC).replace(tzinfo=None)
+            return naive if stored is None else stored(naive)
+
+        def insert(table: str, columns: tuple[str, ...]) -> str:
+            names, marks = ", ".join(columns), ", ".join(mark for _c in columns)
+            return f"INSERT INTO {table} ({names}) VALUES ({marks})"
+
+        assignments = ", ".join(f"{name} = {mark}" for name in _DOSSIER_COLUMNS[:-1])
+        found = _WRITES[dialect.name] = _Writes(
+            insert(_EVENTS.name, _EVENT_COLUMNS),
+            insert(_DOSSIERS.name, _DOSSIER_COLUMNS),
+            f"UPDATE {_DOSSIERS.name} SET {assignments} WHERE code = {mark}",
+            time,
+        )
+    return found
+
+
+def _json(value: Any) -> str:
+    """A JSON document as the JSON / JSONB columns store it (`sa.JSON`'s `json.dumps`)."""
+    return json.dumps(value)
+
+
+def _held_event(row: Any) -> _HeldEvent:
+    return _HeldEvent._make(row)
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+class _Batch:
+    """One batch's view of the hub: what its checks read, fetched with a few queries at
+    the start, and what it accepted, kept in memory and written once at the end.
+
+    Each dossier is checked against the hub's rows and the dossiers the batch accepted
+    before it, exactly as if those had been written already; a refused dossier leaves
+    nothing here. Held rows are read in bulk: the batch's dossiers (locked), its events by
+    uuid, the events of any device that follow the predecessors its new events name, the
+    seqs of predecessors named by hash only, and the device's chain from the earliest place
+    a new event links to (at most `CHAIN_WINDOW` events). What bulk reading cannot foresee
+    is a single query as before: a head sent without its event, a chain past the window.
+    """
+
+    def __init__(self, session: Session, device: DeviceView, payloads: list[DossierPayload]):
+        self.session = session
+        self.device = device
+        connection = session.connection()
+        codes = sorted({p["local"]["code"] for p in payloads})
+        events = [event for p in payloads for event in p["events"]]
+        self.dossiers: dict[str, dict[str, Any]] = {}
+        """By code: `device_id` and `head_seq` of a held dossier, every column of one the
+        batch accepted."""
+        for chunk in _chunks(codes):
+            locked = connection.execute(_LOCK_DOSSIERS, {"values": chunk})
+            for code, device_id, head_seq in locked:
+                self.dossiers[code] = {"device_id": device_id, "head_seq": head_seq}
+        self.by_uuid: dict[str, _HeldEvent] = {}
+        for chunk in _chunks(sorted({event["uuid"] for event in events})):
+            held = connection.execute(_HELD_BY_UUID, {"values": chunk})
+            self.by_uuid.update((row.uuid, _held_event(row)) for row in held)
+        new = [event for event in events if event["uuid"] not in self.by_uuid]
+        # Links of counters before revision 2 name only the hash: the seq it has here.
+        self.seq_by_hash: dict[str, int] = {}
+        unnamed = sorted(
+            {
+                e["prev_hash"]
+                for e in new
+                if e.get("prev_seq") is None and e["prev_hash"] != GENESIS_HASH
+            }
+        )
+        for chunk in _chunks(unnamed):
+            named = connection.execute(_SEQ_BY_HASH, {"device": device.id, "values": chunk})
+            for hash_, seq in named:
+                self.seq_by_hash.setdefault(hash_, seq)
+        # The device's chain from the earliest place a new event may link to.
+        starts = [event["seq"] for event in new if isinstance(event.get("seq"), int)]
+        starts += [e["prev_seq"] for e in new if isinstance(e.get("prev_seq"), int)]
+        starts += self.seq_by_hash.values()
+        if any(e["prev_hash"] == GENESIS_HASH for e in new):
+            starts.append(0)
+        self.chain: list[_HeldEvent] = []
+        self.window_end: int | None = None
+        """The seq of the last event read when the window was full (events after it were
+        not read); None when the window holds all of the device's events from its start."""
+        if starts:
+            window = connection.execute(
+                _CHAIN_WINDOW_FROM, {"device": device.id, "start": min(starts)}
+            ).all()
+            self.chain = [_held_event(row) for row in window]
+            if len(window) == CHAIN_WINDOW:
+                self.window_end = self.chain[-1].seq
+        self.chain_seqs = [row.seq for row in self.chain]
+        # Events of any device that follow the predecessors the new events name: an event
+        # whose predecessor is not in its device's chain (yet) must have no other follower.
+        self.followers: dict[str, _HeldEvent] = {}
+        links = sorted({e["prev_hash"] for e in new if e["prev_hash"] != GENESIS_HASH})
+        for chunk in _chunks(links):
+            following = connection.execute(_FOLLOWERS, {"values": chunk})
+            for row in following:
+                self.followers.setdefault(row.prev_hash, _held_event(row))
+        # Which of those predecessors the hub holds (of any device): the others make their
+        # events unlinked (`hub_unlinked_events`) until they arrive.
+        self.held_hashes: set[str] = set()
+        for chunk in _chunks(links):
+            self.held_hashes.update(connection.execute(_HASHES_HELD, {"values": chunk}).scalars())
+        self.accepted_by_hash: dict[str, _HeldEvent] = {}
+        self.accepted_by_prev: dict[str, _HeldEvent] = {}
+        self.accepted_by_head: dict[tuple[str, int], _HeldEvent] = {}
+        self.new_dossiers: dict[str, dict[str, Any]] = {}
+        self.changed_dossiers: dict[str, dict[str, Any]] = {}
+        self.event_values: list[tuple[Any, ...]] = []
+
+    def held_from(self, start: int) -> list[_HeldEvent]:
+        """The device's first three held (or accepted) events with a seq of `start` on."""
+        at = bisect.bisect_left(self.chain_seqs, start)
+        found = self.chain[at : at + 3]
+        if self.window_end is not None and (len(found) < 3 or found[-1].seq > self.window_end):
+            # Past the window: what the database holds there, with what the batch accepted.
+            rows = self.session.connection().execute(
+                _CHAIN_NEXT_FROM, {"device": self.device.id, "start": start}
+            )
+            merged = {row.uuid: row for row in [*map(_held_event, rows), *self.chain[at:]]}
+            found = sorted(merged.values(), key=lambda r: r.seq)[:3]
+        return found
+
+    def seq_of(self, prev_hash: str) -> int | None:
+        """The seq of the device's event with this hash, held or accepted."""
+        accepted = self.accepted_by_hash.get(prev_hash)
+        return accepted.seq if accepted is not None else self.seq_by_hash.get(prev_hash)
+
+    def follower_of(self, prev_hash: str) -> _HeldEvent | None:
+        """An event of any device that links to `prev_hash`."""
+        return self.accepted_by_prev.get(prev_hash) or self.followers.get(prev_hash)
+
+    def event_of(self, code: str, seq: int) -> _HeldEvent | None:
+        """The dossier's event at `seq`, held or accepted."""
+        accepted = self.accepted_by_head.get((code, seq))
+        if accepted is not None:
+            return accepted
+        row = self.session.connection().execute(_EVENT_AT, {"code": code, "seq": seq}).first()
+        return None if row is None else _held_event(row)
+
+    def accept(
+        self,
+        code: str,
+        dossier: dict[str, Any],
+        is_new: bool,
+        changed: bool,
+        rows: list[_HeldEvent],
+        values: list[tuple[Any, ...]],
+    ) -> None:
+        """A dossier passed its checks: what later dossiers of the batch see, and write."""
+        self.dossiers[code] = dossier
+        if is_new or code in self.new_dossiers:
+            self.new_dossiers[code] = dossier
+        elif changed:
+            self.changed_dossiers[code] = dossier
+        for row in rows:
+            self.by_uuid[row.uuid] = row
+            self.accepted_by_hash.setdefault(row.hash, row)
+            self.accepted_by_prev.setdefault(row.prev_hash, row)
+            self.accepted_by_head.setdefault((row.dossier_code, row.seq), row)
+            at = bisect.bisect_right(self.chain_seqs, row.seq)
+            self.chain_seqs.insert(at, row.seq)
+            self.chain.insert(at, row)
+        self.event_values += values
+
+    def write(self) -> None:
+        """The accepted events and dossiers, in three statements at most."""
+        connection = self.session.connection()
+        writes = _writes(connection.dialect)
+        if self.event_values:
+            connection.exec_driver_sql(
+                writes.insert_events,
+                [(*row[:-1], writes.time(row[-1])) for row in self.event_values],
+            )
+        if self.new_dossiers:
+            connection.exec_driver_sql(
+                writes.insert_dossiers,
+                [_dossier_row(writes, c, values) for c, values in self.new_dossiers.items()],
+            )
+        if self.changed_dossiers:
+            connection.exec_driver_sql(
+                writes.update_dossiers,
+                [_dossier_row(writes, c, values) for c, values in self.changed_dossiers.items()],
+            )
+        # The events whose predecessor the hub does not hold now, and the holes they fill.
+        accepted = {row[4] for row in self.event_values}
+        linked = self.held_hashes | accepted | {GENESIS_HASH}
+        unlinked = [
+            {"device_id": row[2], "seq": row[3], "prev_hash": row[5]}
+            for row in self.event_values
+            if row[5] not in linked
+        ]
+        for chunk in _chunks(sorted(accepted)):
+            connection.execute(_LINKED_NOW, {"values": chunk})
+        if unlinked:
+            connection.execute(_UNLINKED.insert(), unlinked)
+
+
+def _dossier_row(writes: _Writes, code: str, values: dict[str, Any]) -> tuple[Any, ...]:
+    """A dossier's columns as the database stores them, in `_DOSSIER_COLUMNS` order."""
+    row = {**values, "code": code, "record": _json(values["record"])}
+    for name in _DOSSIER_TIMES:
+        row[name] = writes.time(row[name])
+    return tuple(row[name] for name in _DOSSIER_COLUMNS)
+
+
+def _chain_link(state: _Batch, event: EventRecord, pending: list[_HeldEvent]) -> int | None:
+    """Check a new event's link against the device's chain as the hub holds it (with what
+    the batch accepted before), with the dossier's events accepted just before it
+    (`pending`); its `prev_seq` (None when neither the counter said nor the hub can tell).
 
     The chain is one line: each event names the hash of the one before (`prev_hash`) and,
     from revision 2, its seq (`prev_seq`). The hub refuses, as a conflict, an event that
@@ -1126,7 +1465,7 @@ def _chain_link(
     if genesis:
         prev_seq = 0
 
-    def conflict(reason: str, held: HubEvent | None, at: int | None = None) -> _HistoryConflict:
+    def conflict(reason: str, held: _HeldEvent | None, at: int | None = None) -> _HistoryConflict:
         return _HistoryConflict(
             reason,
             event=event["uuid"],
@@ -1135,73 +1474,54 @@ def _chain_link(
             sent_hash=prev_hash if reason == "chain_break" else event["hash"],
         )
 
-    mine = sa.select(HubEvent).where(HubEvent.device_id == device.id)
-    with session.no_autoflush:  # `pending` is looked at in memory, written once after
-        if prev_seq is None:
-            found = next((row.seq for row in pending if row.hash == prev_hash), None)
-            prev_seq = (
-                found
-                or session.execute(
-                    mine.with_only_columns(HubEvent.seq).where(HubEvent.hash == prev_hash)
-                ).scalar()
+    if prev_seq is None:
+        found = next((row.seq for row in pending if row.hash == prev_hash), None)
+        prev_seq = found or state.seq_of(prev_hash)
+    # The device's held events from the predecessor's place on, in order: held links
+    # never overlap (each was checked like this one), so the first three tell all.
+    start = seq if prev_seq is None else prev_seq
+    nearby = sorted(
+        [*state.held_from(start), *(row for row in pending if row.seq >= start)],
+        key=lambda r: r.seq,
+    )[:3]
+    predecessor_held = genesis
+    for held in nearby:
+        if held.seq == prev_seq and held.hash == prev_hash:
+            predecessor_held = True  # the predecessor, as named
+            continue
+        if held.seq < seq and held.seq != prev_seq and held.prev_hash == prev_hash:
+            raise conflict("chain_fork", held, held.seq)  # both follow one predecessor
+        if held.seq < seq:  # the predecessor held with another hash, or one skipped
+            raise conflict("chain_break", held, held.seq)
+        if held.seq == seq:
+            raise conflict("chain_fork", held)
+        # the next held event: it may link to this one, never over it
+        links_here = held.prev_seq is not None and held.prev_seq <= seq
+        if links_here and (held.prev_seq != seq or held.prev_hash != event["hash"]):
+            raise _HistoryConflict(
+                "chain_break",
+                event=event["uuid"],
+                seq=held.seq,
+                held_hash=held.prev_hash,
+                sent_hash=event["hash"],
             )
-        # The device's held events from the predecessor's place on, in order: held links
-        # never overlap (each was checked like this one), so the first three tell all.
-        start = seq if prev_seq is None else prev_seq
-        held_rows = session.execute(
-            mine.where(HubEvent.seq >= start).order_by(HubEvent.seq).limit(3)
-        ).scalars()
-        nearby = sorted(
-            [*held_rows, *(row for row in pending if row.seq >= start)], key=lambda r: r.seq
-        )[:3]
-        predecessor_held = genesis
-        for held in nearby:
-            if held.seq == prev_seq and held.hash == prev_hash:
-                predecessor_held = True  # the predecessor, as named
-                continue
-            if held.seq < seq and held.seq != prev_seq and held.prev_hash == prev_hash:
-                raise conflict("chain_fork", held, held.seq)  # both follow one predecessor
-            if held.seq < seq:  # the predecessor held with another hash, or one skipped
-                raise conflict("chain_break", held, held.seq)
-            if held.seq == seq:
-                raise conflict("chain_fork", held)
-            # the next held event: it may link to this one, never over it
-            links_here = held.prev_seq is not None and held.prev_seq <= seq
-            if links_here and (held.prev_seq != seq or held.prev_hash != event["hash"]):
-                raise _HistoryConflict(
-                    "chain_break",
-                    event=event["uuid"],
-                    seq=held.seq,
-                    held_hash=held.prev_hash,
-                    sent_hash=event["hash"],
-                )
-            break
-        if not predecessor_held:
-            # A link to an event this device's chain does not show: no other event, of
-            # any device (a counter's copy enrolled again), may already follow it.
-            twin = next((row for row in pending if row.prev_hash == prev_hash), None)
-            twin = (
-                twin
-                or session.execute(
-                    sa.select(HubEvent).where(HubEvent.prev_hash == prev_hash).limit(1)
-                ).scalar()
-            )
-            if twin is not None:
-                raise conflict("chain_fork", twin, twin.seq)
+        break
+    if not predecessor_held:
+        # A link to an event this device's chain does not show: no other event, of
+        # any device (a counter's copy enrolled again), may already follow it.
+        twin = next((row for row in pending if row.prev_hash == prev_hash), None)
+        twin = twin or state.follower_of(prev_hash)
+        if twin is not None:
+            raise conflict("chain_fork", twin, twin.seq)
     return prev_seq
 
 
 def _check_dossier_head(
-    session: Session, code: str, head_seq: int, head_hash: str, pending: list[HubEvent]
+    state: _Batch, code: str, head_seq: int, head_hash: str, pending: list[_HeldEvent]
 ) -> None:
     """The head a dossier payload states must be an event of it the hub now holds."""
     held = next((row for row in pending if row.seq == head_seq), None)
-    held = (
-        held
-        or session.execute(
-            sa.select(HubEvent).where(HubEvent.dossier_code == code, HubEvent.seq == head_seq)
-        ).scalar()
-    )
+    held = held or state.event_of(code, head_seq)
     if held is None:
         raise HubRefusal(
             "head_unknown",
@@ -1266,18 +1586,17 @@ def _chain_head(session: Session, device_id: str) -> ChainHead:
 
 def _unlinked_events(session: Session, device_id: str) -> list[int]:
     """Seqs of the device's events whose predecessor the hub does not hold (at most
-    `MAX_UNLINKED_LISTED`): holes in the hub's copy of the chain."""
-    before = aliased(HubEvent)
-    held_before = sa.select(before.uuid).where(before.hash == HubEvent.prev_hash).exists()
+    `MAX_UNLINKED_LISTED`): holes in the hub's copy of the chain.
+
+    Ingest keeps the candidates (`hub_unlinked_events`); each is checked again here, so a
+    row left by two devices' batches crossing (one bringing the event another links to)
+    is never listed."""
+    held = sa.select(HubEvent.uuid).where(HubEvent.hash == _UNLINKED.c.prev_hash).exists()
     return list(
         session.execute(
-            sa.select(HubEvent.seq)
-            .where(
-                HubEvent.device_id == device_id,
-                HubEvent.prev_hash != GENESIS_HASH,
-                ~held_before,
-            )
-            .order_by(HubEvent.seq)
+            sa.select(_UNLINKED.c.seq)
+            .where(_UNLINKED.c.device_id == device_id, ~held)
+            .order_by(_UNLINKED.c.seq)
             .limit(MAX_UNLINKED_LISTED)
         ).scalars()
     )
@@ -1295,8 +1614,27 @@ def _progress_of(payload: DossierPayload, uuid: str) -> dict[str, Any]:
     return {} if entry is None else dict(entry)
 
 
-def _recomputed_hash(event: EventRecord, code: str) -> str:
-    transient = Event(
+@dataclass(frozen=True)
+class _EventFields:
+    """The fields `event_hash` reads, without building an ORM `Event` (a tenth of a
+    millisecond per event, most of what ingest cost): the hash is the kernel's own."""
+
+    uuid: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    actor_role: str
+    at: datetime
+    reason: str | None
+    data: dict[str, Any]
+    state_digest: str
+    prev_hash: str
+
+
+def recomputed_hash(event: EventRecord, code: str) -> str:
+    """An event's hash from its fields, as the counter's chain computes it."""
+    fields = _EventFields(
         uuid=event["uuid"],
         kind=event["kind"],
         from_status=event["from_status"],
@@ -1309,7 +1647,7 @@ def _recomputed_hash(event: EventRecord, code: str) -> str:
         state_digest=event["state_digest"],
         prev_hash=event["prev_hash"],
     )
-    return event_hash(transient, code)
+    return event_hash(cast(Event, fields), code)
 
 
 def _vn_date(value: datetime | None) -> str | None:
