@@ -60,7 +60,8 @@ SLICE_EDGES: dict[str, frozenset[str]] = {
             "counter_app.payments",
         }
     ),
-    "counter_app.sync": frozenset(),  # outbox, protocol, client, provincial exporter
+    # outbox, protocol, client, provincial exporter; dossiers: online filings pulled in
+    "counter_app.sync": frozenset({"counter_app.dossiers"}),
     "counter_app.maintenance": frozenset({"counter_app.documents"}),  # verify, backup, restore
     "counter_app.demo": frozenset(  # believable data through the real use cases
         {

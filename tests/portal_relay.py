@@ -33,10 +33,25 @@ MAX_PROGRESS = 10
 class RelayStore:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    token: str = ""
+    """When set, a request without `Authorization: Bearer <token>` gets 401."""
+    down: bool = False
+    """While true every request gets 503, as a relay that is down for maintenance."""
+    calls: list[str] = field(default_factory=list)
+    """The path of every request, in order."""
 
 
 def relay_app(store: RelayStore) -> FastAPI:
     app = FastAPI()
+
+    @app.middleware("http")
+    async def gate(request: Request, call_next: Any) -> Any:
+        store.calls.append(request.url.path)
+        if store.down:
+            return PlainTextResponse("Service Unavailable", status_code=503)
+        if store.token and request.headers.get("authorization") != f"Bearer {store.token}":
+            return PlainTextResponse("Unauthorized", status_code=401)
+        return await call_next(request)
 
     async def records_of(request: Request) -> list[Any] | str:
         try:
@@ -98,7 +113,7 @@ def relay_app(store: RelayStore) -> FastAPI:
 
 
 @contextmanager
-def running_relay() -> Iterator[tuple[str, RelayStore]]:
-    store = RelayStore()
+def running_relay(token: str = "") -> Iterator[tuple[str, RelayStore]]:
+    store = RelayStore(token=token)
     with serving(relay_app(store)) as url:
         yield url, store

@@ -9,6 +9,9 @@ Conventions chosen (docs/rules.md §4 says which are law and which are practice)
   `holidays` package, or an extra day off from the admin-maintained overrides table.
   Make-up Saturdays (ngày làm bù), from the package or the overrides, are working days.
   The overrides table wins over the package; inside it a working day wins over a day off.
+  A package holiday whose legal basis is not confirmed (`CalendarOverrides.unconfirmed`,
+  the shipped file's entries marked `"library": true`, e.g. 24/11/2026) is not applied:
+  it closes the office only once its entry in the table is confirmed.
 - The clock starts at the first moment of office hours at or after receipt
   (`next_opening`): a receipt at 16:59 counts on that day, at 17:01 (or on a Sunday) it
   counts as received at the next working day's opening, before 07:00 at 07:00, at lunch at
@@ -134,11 +137,14 @@ class CalendarOverrides:
 
     `working_days` win over weekends, library holidays and `days_off`. `names` optionally
     names a day off (shown by `WorkCalendar.holiday_name` when the library has no name).
+    `unconfirmed`: library holidays not applied (their legal basis is not confirmed); one
+    closes the office only as a confirmed day off of `days_off`.
     """
 
     days_off: frozenset[date] = frozenset()
     working_days: frozenset[date] = frozenset()
     names: Mapping[date, str] = field(default_factory=dict, hash=False)
+    unconfirmed: frozenset[date] = frozenset()
 
 
 class HolidayProvider(Protocol):
@@ -223,7 +229,7 @@ class WorkCalendar:
             return False
         if day in library_workdays:
             return True
-        if day in library:
+        if day in library and day not in self.overrides.unconfirmed:
             return False
         return day.weekday() in self.hours.working_weekdays
 
@@ -425,6 +431,7 @@ class _OverridesReader:
         self.days_off: set[date] = set()
         self.working_days: set[date] = set()
         self.names: dict[date, str] = {}
+        self.unconfirmed: set[date] = set()
 
     def fail(self, where: str, problem: str) -> ConfigError:
         return ConfigError(
@@ -457,6 +464,7 @@ class _OverridesReader:
             days_off=frozenset(self.days_off),
             working_days=frozenset(self.working_days),
             names=self.names,
+            unconfirmed=frozenset(self.unconfirmed),
         )
 
     def read_year(self, year_key: str, table: Any) -> None:
@@ -495,6 +503,12 @@ class _OverridesReader:
         name = entry.get("name")
         if name is not None and not isinstance(name, str):
             raise self.fail(f"{where}.name", _("cần một chuỗi."))
+        library = entry.get("library", False)
+        if not isinstance(library, bool):
+            raise self.fail(f"{where}.library", _("cần true hoặc false."))
+        if library and proposed and target is self.days_off:
+            # The package's holiday on this date waits for the entry's confirmation.
+            self.unconfirmed.add(day)
         if proposed and not self.include_proposed:
             return
         target.add(day)
@@ -502,8 +516,11 @@ class _OverridesReader:
             self.names[day] = name
 
 
-def overrides_from_days(days: Iterable[tuple[date, DayKind, str]]) -> CalendarOverrides:
-    """The overrides of the applied entries of a holiday table: (date, kind, name) each."""
+def overrides_from_days(
+    days: Iterable[tuple[date, DayKind, str]], unconfirmed: frozenset[date] = frozenset()
+) -> CalendarOverrides:
+    """The overrides of the applied entries of a holiday table: (date, kind, name) each;
+    `unconfirmed`: the library holidays not applied (`shipped_unconfirmed`)."""
     days_off: set[date] = set()
     working_days: set[date] = set()
     names: dict[date, str] = {}
@@ -511,7 +528,17 @@ def overrides_from_days(days: Iterable[tuple[date, DayKind, str]]) -> CalendarOv
         (days_off if kind is DayKind.DAY_OFF else working_days).add(day)
         if name:
             names[day] = name
-    return CalendarOverrides(frozenset(days_off), frozenset(working_days), names)
+    return CalendarOverrides(frozenset(days_off), frozenset(working_days), names, unconfirmed)
+
+
+_SHIPPED_UNCONFIRMED: list[frozenset[date]] = []
+
+
+def shipped_unconfirmed() -> frozenset[date]:
+    """The library holidays the shipped overrides file leaves unconfirmed (read once)."""
+    if not _SHIPPED_UNCONFIRMED:
+        _SHIPPED_UNCONFIRMED.append(load_overrides().unconfirmed)
+    return _SHIPPED_UNCONFIRMED[0]
 
 
 def default_calendar() -> WorkCalendar:

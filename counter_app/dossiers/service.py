@@ -110,6 +110,9 @@ class IntakeRequest:
     result_delivery: Delivery | None = None
     """How the citizen takes the result; None: by post for a postal filing, else at the
     counter."""
+    submitted_at: datetime | None = None
+    """For a filing made on the portal: when the citizen filed it there (`NgayNopHoSo`);
+    None: when it is logged."""
 
 
 _TAKE_NUMBER: dict[Any, Any] = {}
@@ -234,6 +237,9 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
     if request.awaiting_receipt and request.channel is not Channel.ONLINE:
         raise ValidationError(_("Chỉ hồ sơ nộp trực tuyến mới có thể chờ tiếp nhận."))
     status = Status.SUBMITTED if request.awaiting_receipt else Status.RECEIVED
+    submitted_at = request.submitted_at or received_at
+    if submitted_at.tzinfo is None or submitted_at > now or submitted_at > received_at:
+        raise ValidationError(_("Thời điểm nộp hồ sơ phải trước lúc tiếp nhận."))
     due_at = (
         None
         if request.awaiting_receipt
@@ -277,7 +283,7 @@ def intake(ctx: AppContext, request: IntakeRequest, actor: Actor) -> DossierView
             channel=request.channel.value,
             status=status.value,
             applicant=applicant_json,
-            submitted_at=received_at,
+            submitted_at=submitted_at,
             received_at=received_at,
             received_by=actor.login,
             entered_at=now,

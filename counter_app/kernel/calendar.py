@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counter_app.domain.calendar import DayKind, OfficeHours, WorkCalendar, overrides_from_days
+from counter_app.domain.calendar import (
+    DayKind,
+    OfficeHours,
+    WorkCalendar,
+    overrides_from_days,
+    shipped_unconfirmed,
+)
 from counter_app.store.holidays import CalendarDay, CalendarDayChange
 
 if TYPE_CHECKING:
@@ -90,7 +96,9 @@ class CalendarCache:
                 CalendarDay.status == HolidayStatus.CONFIRMED.value
             )
         ).all()
-        overrides = overrides_from_days((day, DayKind(kind), name) for day, kind, name in rows)
+        overrides = overrides_from_days(
+            ((day, DayKind(kind), name) for day, kind, name in rows), shipped_unconfirmed()
+        )
         return _Read(WorkCalendar(hours, overrides), revision, now, generation)
 
     def invalidate(self) -> None:

@@ -134,3 +134,22 @@ def list_versions(session: Session) -> list[CatalogVersionInfo]:
         )
         for index, row in enumerate(rows)
     ]
+
+
+def merge_codes(session: Session, document: object, actor: Actor, now: datetime) -> Catalog | None:
+    """The national codes of `document` (procedure-codes.json's layout) merged into the
+    current catalog as a new version, as `import_catalog` does with a codes file; None
+    when they change nothing (no new version is stored)."""
+    current = current_catalog(session, now)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    base = current.version.split(CODES_SUFFIX, 1)[0]
+    merged = with_codes(current, document, version=f"{base}{CODES_SUFFIX}{digest[:8]}")
+    if merged.procedures == current.procedures:
+        return None
+    exists = session.execute(
+        sa.select(CatalogVersion.id).where(CatalogVersion.version == merged.version)
+    ).first()
+    if exists:
+        return None
+    _store(session, merged, now, actor)
+    return merged

@@ -14,7 +14,7 @@ import difflib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,14 @@ def _status_rewrites(value: dict[Any, Any]) -> None:
         raise ValueError(_("phải là bảng: mã trạng thái (1–10) → mã trạng thái gửi đi"))
 
 
+def _day_or_empty(value: str) -> None:
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_("phải là ngày dạng YYYY-MM-DD")) from None
+
+
 @dataclass(frozen=True)
 class PortalProfile:
     """What the province's one-stop system expects where the production clients disagree
@@ -106,6 +114,50 @@ class PortalProfile:
         "",
         N_("Địa chỉ hub mà Cổng tải trang quét về (để trống: địa chỉ hub của quầy)"),
         max_length=500,
+    )
+    # How the records go out (docs/sync-protocol.md §8a): the two transport styles of the
+    # production clients, with everything a province may differ on as a setting.
+    transport: str = setting(
+        "",
+        N_("Cách gửi hồ sơ lên hệ thống một cửa của tỉnh"),
+        choices=("", "session", "relay"),
+        hint=N_(
+            "session: đăng nhập rồi gọi dịch vụ (madonvi, service); relay: địa chỉ thêm mới "
+            "và cập nhật riêng; để trống: quầy không gửi"
+        ),
+    )
+    url: str = setting("", N_("Địa chỉ hệ thống một cửa của tỉnh"), max_length=500)
+    unit_code: str = setting(
+        "",
+        N_("Mã đơn vị gửi tỉnh (madonvi)"),
+        max_length=60,
+        hint=N_("để trống: mã định danh điện tử của đơn vị"),
+    )
+    username: str = setting("", N_("Tài khoản gửi tỉnh"), max_length=200)
+    password: str = setting("", N_("Mật khẩu gửi tỉnh"), max_length=200)
+    token: str = setting(
+        "",
+        N_("Mã truy cập gửi tỉnh (Authorization: Bearer)"),
+        max_length=4000,
+        hint=N_("để trống: không gửi tiêu đề Authorization"),
+    )
+    dstcode: str = setting("", N_("Mã hệ thống gửi (tiêu đề dstcode)"), max_length=200)
+    auth_path: str = setting("/auth", N_("Đường dẫn đăng nhập (session)"), max_length=500)
+    integration_path: str = setting(
+        "/integration", N_("Đường dẫn gọi dịch vụ (session)"), max_length=500
+    )
+    create_path: str = setting("", N_("Đường dẫn thêm mới hồ sơ (relay)"), max_length=500)
+    update_path: str = setting("", N_("Đường dẫn cập nhật hồ sơ (relay)"), max_length=500)
+    progress_path: str = setting(
+        "", N_("Đường dẫn đồng bộ tiến độ (relay; để trống: không gửi tiến độ)"), max_length=500
+    )
+    timeout_seconds: int = setting(
+        60, N_("Thời gian chờ tỉnh trả lời (giây)"), minimum=5, maximum=600
+    )
+    send_from: str = setting(
+        "",
+        N_("Gửi hồ sơ tiếp nhận từ ngày (YYYY-MM-DD; để trống: mọi hồ sơ)"),
+        rule=_day_or_empty,
     )
 
 

@@ -53,6 +53,10 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(SYSTEM_LOGIN, "Hệ thống", Role.ADMIN)
+PROVINCE_LOGIN = "@tinh"
+"""Who records what the province's one-stop system did (a filing online, a status change
+made there, `sync.inbound`); "@" keeps it apart from every user's login."""
+PROVINCE_ACTOR = Actor(PROVINCE_LOGIN, "Hệ thống một cửa của tỉnh", Role.ADMIN)
 
 
 def login_label(login: str | None) -> str:
@@ -60,6 +64,8 @@ def login_label(login: str | None) -> str:
     its login "system"), anyone else by login."""
     if login == SYSTEM_LOGIN:
         return _("Hệ thống")
+    if login == PROVINCE_LOGIN:
+        return _("Hệ thống một cửa của tỉnh")
     return login or ""
 
 

@@ -241,6 +241,10 @@ def channel_figures(
         )
     }
     online_total = online + assisted
+    # Before the first sync the province holds nothing of this counter: 3.3 has no data yet.
+    ever_synced = session.execute(
+        sa.select(sa.exists().where(OutboxItem.sent_at.is_not(None)))
+    ).scalar_one()
     return {
         "period": period.to_json(),
         "received": received,
@@ -257,6 +261,7 @@ def channel_figures(
         "fee_bearing": fee_bearing,
         "paid_online": paid_online_n,
         "synced": synced_n,
+        "ever_synced": bool(ever_synced),
     }
 
 
@@ -276,6 +281,8 @@ class Indicator:
     has_data: bool = True
     """False for an indicator the counter records nothing for (e.g. 5.4 satisfaction):
     shown as "no data", never as a computed 0."""
+    multiplier: float | None = None
+    """The sync rate (per cent) the share was multiplied by (3.3), None for the others."""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -304,12 +311,24 @@ def points(rate: float | None, full_at: float, max_points: float) -> float:
     return round(min(1.0, rate / full_at) * max_points, 2)
 
 
+ONLINE_SHARE = "3.3"
+
+
+def online_rate(online: int, synced: int, received: int) -> float | None:
+    """766 indicator 3.3: the online share times the sync rate, in per cent with 2
+    decimals (online/received × synced/received); None when nothing was received."""
+    if received == 0:
+        return None
+    return round(100.0 * online * synced / (received * received), 2)
+
+
 def indicators_766(
     report: PeriodicReport, channels: dict[str, Any], rules: dict[str, Any]
 ) -> list[Indicator]:
     """The configured indicators, in code order: 1.4, 2.1, 3.3, 3.6, 4.1, 4.2 and 4.3 from the
-    period's report and channel figures; any other (5.4 satisfaction: no ratings or
-    complaints are recorded) without data."""
+    period's report and channel figures (3.3 multiplied by the sync rate, without data
+    before the first sync); any other (5.4 satisfaction: no ratings or complaints are
+    recorded) without data."""
     totals = report.totals
     within = totals["resolved_early"] + totals["resolved_on_time"] + totals["in_progress_in_time"]
     by_channel = channels["by_channel"]
@@ -322,11 +341,21 @@ def indicators_766(
         "4.2": (channels["digitised"], channels["received"]),
         "4.3": (channels["reused"], channels["received"]),
     }
+    # 3.3 is the online share multiplied by the sync rate (1.4); before the first sync
+    # there is nothing to multiply by, so it has no data (docs/rules.md §13).
+    synced, received = channels["synced"], channels["received"]
+    sync_rate = _rate(synced, received)
     indicators = []
     for code in sorted(rules["indicators"], key=lambda c: tuple(int(p) for p in c.split("."))):
         rule = rules["indicators"][code]
         numerator, denominator = fractions.get(code, (0, 0))
-        rate = _rate(numerator, denominator) if code in fractions else None
+        has_data = code in fractions
+        rate = _rate(numerator, denominator) if has_data else None
+        multiplier = None
+        if code == ONLINE_SHARE:
+            has_data = bool(channels.get("ever_synced"))
+            multiplier = sync_rate if has_data else None
+            rate = online_rate(numerator, synced, received) if has_data else None
         indicators.append(
             Indicator(
                 code=code,
@@ -337,7 +366,8 @@ def indicators_766(
                 full_at=float(rule["full_at"]),
                 points=points(rate, float(rule["full_at"]), float(rule["max_points"])),
                 max_points=float(rule["max_points"]),
-                has_data=code in fractions,
+                has_data=has_data,
+                multiplier=multiplier,
             )
         )
     return indicators

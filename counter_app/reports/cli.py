@@ -393,6 +393,10 @@ def cmd_report_indicators(args: argparse.Namespace) -> int:
     else:
         for item in preview["indicators"]:
             rate = "—" if item["rate"] is None else f"{item['rate']}%"
+            if not item["has_data"]:
+                rate = _("chưa có dữ liệu")
+            elif item.get("multiplier") is not None:  # 3.3: online share × sync rate
+                rate += " " + _("(nhân tỷ lệ đồng bộ {rate}%)").format(rate=item["multiplier"])
             print(f"{item['code']}\t{rate}\t{item['points']}/{item['max_points']}\t{item['name']}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from counter_app.i18n import _
 from counter_app.kernel.commands import (
@@ -101,6 +102,62 @@ def cmd_portal_records(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal_push(args: argparse.Namespace) -> int:
+    from counter_app.sync.portal_push import push_due
+
+    with context_for(args) as ctx:
+        report = push_due(ctx, day=args.date, retry_refused=args.retry_refused)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        for code, reason in report.refused:
+            print(_("{code}\ttỉnh từ chối: {reason}").format(code=code, reason=reason))
+        for code, reason in report.held:
+            print(_("{code}\tchưa gửi: {reason}").format(code=code, reason=reason))
+        print(
+            _(
+                "Gửi tỉnh: {accepted} được nhận, {refused} bị từ chối, {retrying} sẽ thử lại, "
+                "{held} chưa gửi được, {unchanged} không đổi."
+            ).format(
+                accepted=len(report.accepted),
+                refused=len(report.refused),
+                retrying=len(report.retrying) + report.waiting + report.not_attempted,
+                held=len(report.held),
+                unchanged=report.unchanged,
+            )
+        )
+    if report.retrying:
+        code, reason = report.retrying[0]
+        sys.stderr.write(
+            "counter-app: "
+            + _("Không gửi được lên tỉnh, sẽ thử lại sau; {code}: {reason}").format(
+                code=code, reason=reason
+            )
+            + "\n"
+        )
+    return 0 if report.ok else 1
+
+
+def cmd_portal_status(args: argparse.Namespace) -> int:
+    from counter_app.sync.portal_push import STATES, portal_states
+
+    with context_for(args) as ctx:
+        views = portal_states(ctx)
+    if args.json:
+        print_json([view.to_json() for view in views])
+        return 0
+    for view in views:
+        when = view.next_attempt_at.isoformat(timespec="seconds") if view.next_attempt_at else ""
+        print(f"{view.code}\t{view.state}\t{view.attempts}\t{when}\t{view.reason or ''}")
+    counts = {state: sum(1 for v in views if v.state == state) for state in STATES}
+    print(
+        _(
+            "{refused} bị từ chối, {retrying} sẽ thử lại, {sent} đang gửi, {accepted} được nhận."
+        ).format(**counts)
+    )
+    return 0
+
+
 def register_portal(commands: Commands) -> None:
     """`counter-app portal …`: what goes out to the province's one-stop system."""
     portal = commands.group("portal", _("hồ sơ gửi Cổng dịch vụ công của tỉnh"))
@@ -112,6 +169,56 @@ def register_portal(commands: Commands) -> None:
     )
     json_flag(records)
     records.set_defaults(handler=cmd_portal_records)
+
+    push = commands.subcommand(
+        portal, "push", _("gửi lên hệ thống một cửa của tỉnh các hồ sơ mới hoặc đã đổi")
+    )
+    push.add_argument("--date", type=parse_date, help=_("chỉ hồ sơ tiếp nhận ngày này YYYY-MM-DD"))
+    push.add_argument(
+        "--retry-refused",
+        action="store_true",
+        help=_("gửi lại cả hồ sơ tỉnh đã từ chối dù chưa sửa"),
+    )
+    json_flag(push)
+    push.set_defaults(handler=cmd_portal_push)
+    status = commands.subcommand(
+        portal, "status", _("tình trạng từng hồ sơ với tỉnh (hồ sơ bị từ chối trước)")
+    )
+    json_flag(status)
+    status.set_defaults(handler=cmd_portal_status)
+    register_portal_pull(commands, portal)
+
+
+def cmd_portal_pull(args: argparse.Namespace) -> int:
+    from counter_app.sync.inbound import pull
+
+    with context_for(args) as ctx:
+        report = pull(ctx, catalog=not args.no_catalog)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(
+            _("Nhận từ tỉnh: {c} hồ sơ nộp trực tuyến mới, {u} hồ sơ đổi trạng thái.").format(
+                c=len(report.created), u=len(report.updated)
+            )
+        )
+        if report.catalog_version:
+            print(_("Danh mục có mã mới: phiên bản {v}.").format(v=report.catalog_version))
+    for code, reason in report.problems.items():
+        sys.stderr.write("counter-app: " + f"{code}: {reason}" + "\n")
+    return 0 if report.ok else 1
+
+
+def register_portal_pull(commands: Commands, portal: Any) -> None:
+    """`counter-app portal pull`: what comes in from the province (sync.inbound)."""
+    pull = commands.subcommand(
+        portal,
+        "pull",
+        _("nhận từ tỉnh hồ sơ nộp trực tuyến, trạng thái đổi ở tỉnh và mã danh mục"),
+    )
+    pull.add_argument("--no-catalog", action="store_true", help=_("không nhận mã danh mục lần này"))
+    json_flag(pull)
+    pull.set_defaults(handler=cmd_portal_pull)
 
 
 def register(commands: Commands) -> None:

@@ -76,3 +76,53 @@ class SyncDayClose(Base):
     difference: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     signed_off_by: Mapped[str | None] = mapped_column(sa.String(64))
     signed_off_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PortalSend(Base):
+    """Where one dossier stands with the province's one-stop system (counter-direct push,
+    docs/sync-protocol.md §8a). Created by migration 0013.
+
+    `state`: `sent` (a call went out, no answer recorded yet: sent again next time),
+    `accepted`, `refused` (`reason` holds the province's own words; not sent again until
+    the record changes or an operator asks) or `retrying` (the province could not be
+    reached; `next_attempt_at` backs off)."""
+
+    __tablename__ = "portal_sends"
+    __table_args__ = (sa.Index("ix_portal_sends_state_next", "state", "next_attempt_at"),)
+
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    """`MaHoSo` as sent: the portal's code for an online filing, else the counter's."""
+    state: Mapped[str] = mapped_column(sa.String(16))
+    record_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """The version the province last answered about (links left out: they are re-signed)."""
+    head_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """The dossier's head and the settings the record was last built from: while both
+    stay the same the record does too, so it is not built again."""
+    basis: Mapped[str | None] = mapped_column(sa.String(64))
+    progress_hashes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    """The progress entries the province accepted: each is sent once."""
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PortalInbound(Base):
+    """A dossier filed online that the counter pulled from the province's one-stop system
+    (`counter-app portal pull`, docs/sync-protocol.md "Inbound"). Created by migration 0014.
+
+    The portal's code is the key: a dossier listed again is never taken twice. The last
+    status the province reported is kept, so a change upstream is applied once."""
+
+    __tablename__ = "portal_inbound"
+
+    portal_code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id"), unique=True)
+    upstream_status: Mapped[str] = mapped_column(sa.String(4))
+    """`TrangThaiHoSo` as the province last reported it ("1"–"10")."""
+    pulled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged: Mapped[bool] = mapped_column(default=False)
+    """The province was told the counter holds it (`CapNhatDaNhanHoSo`)."""

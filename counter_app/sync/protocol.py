@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NotRequired, cast, overload
@@ -561,9 +561,10 @@ def _count_changes(mine: Mapping[str, int], theirs: Mapping[str, int]) -> dict[s
 # --- JSON -------------------------------------------------------------------------------
 
 
-def wire_json(document: Mapping[str, object]) -> bytes:
-    """The one JSON form of what the counter, the hub and the provincial exporter send:
-    UTF-8, compact, fields in the order the record was built."""
+def wire_json(document: Mapping[str, object] | Sequence[Mapping[str, object]]) -> bytes:
+    """The one JSON form of what the counter, the hub and the provincial exporters send
+    (an object, or the relay style's bare list): UTF-8, compact, fields in the order the
+    record was built."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -9,7 +9,7 @@ the province's profile (`portal` in config.json, `kernel.config.PortalProfile`).
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from counter_app.domain.lifecycle import Channel, Delivery, Status
 from counter_app.errors import NotFoundError
 from counter_app.kernel.config import PortalProfile
 from counter_app.kernel.day import day_bounds
-from counter_app.kernel.users import SYSTEM_ACTOR
+from counter_app.kernel.users import PROVINCE_ACTOR, SYSTEM_ACTOR
 from counter_app.store.models import Dossier, DossierDocument, DossierFee, Event, Office, Page, User
 from counter_app.sync.models import SyncDevice
 from counter_app.sync.protocol import (
@@ -87,7 +87,7 @@ def record_settings(
     now: datetime,
 ) -> RecordSettings:
     """The settings for records built now: page links only once the counter is enrolled."""
-    names = {SYSTEM_ACTOR.login: SYSTEM_ACTOR.name}
+    names = {SYSTEM_ACTOR.login: SYSTEM_ACTOR.name, PROVINCE_ACTOR.login: PROVINCE_ACTOR.name}
     names.update(dict(session.execute(sa.select(User.login, User.name)).all()))
     device = session.get(SyncDevice, 1)
     links = None
@@ -256,28 +256,28 @@ def day_records(session: Session, settings: RecordSettings, day: date) -> list[P
         .where(Dossier.received_at >= start, Dossier.received_at < end)
         .order_by(Dossier.code)
     ).scalars()
+    return dossier_records(session, settings, dossiers)
+
+
+def dossier_records(
+    session: Session, settings: RecordSettings, dossiers: Iterable[Dossier]
+) -> list[PortalRecord]:
+    """The records of these dossiers, in their order, each with its whole history (the
+    rows of the dossiers read in one query per table, not per dossier)."""
+    dossiers = list(dossiers)
+    ids = [dossier.id for dossier in dossiers]
+    events_of = _by_dossier(session, Event, ids, Event.id)
+    documents_of = _by_dossier(session, DossierDocument, ids, DossierDocument.position)
+    fees_of = _by_dossier(session, DossierFee, ids, DossierFee.id)
+    pages_of = _by_dossier(session, Page, ids, Page.position, Page.id)
     records = []
     for dossier in dossiers:
         office = session.get_one(Office, dossier.office_id)
-        events = list(
-            session.execute(
-                sa.select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)
-            ).scalars()
-        )
-        documents = session.execute(
-            sa.select(DossierDocument)
-            .where(DossierDocument.dossier_id == dossier.id)
-            .order_by(DossierDocument.position)
-        ).scalars()
-        fees = session.execute(
-            sa.select(DossierFee).where(DossierFee.dossier_id == dossier.id).order_by(DossierFee.id)
-        ).scalars()
-        pages = session.execute(
-            sa.select(Page).where(Page.dossier_id == dossier.id).order_by(Page.position, Page.id)
-        ).scalars()
-        record = dossier_record(
-            dossier, office, list(documents), list(fees), list(pages), events, settings
-        )
+        events = events_of.get(dossier.id, [])
+        documents = documents_of.get(dossier.id, [])
+        fees = fees_of.get(dossier.id, [])
+        pages = pages_of.get(dossier.id, [])
+        record = dossier_record(dossier, office, documents, fees, pages, events, settings)
         progress = tuple(
             progress_entry(
                 record["MaHoSo"],
@@ -291,6 +291,25 @@ def day_records(session: Session, settings: RecordSettings, day: date) -> list[P
         )
         records.append(PortalRecord(record, progress))
     return records
+
+
+_IN_CHUNK = 500
+"""Dossier ids per `IN (…)` list: well under what every database takes."""
+
+
+def _by_dossier(
+    session: Session, model: Any, ids: Sequence[int], *order: Any
+) -> dict[int, list[Any]]:
+    """The rows of `model` for these dossiers, grouped by dossier, each group in `order`."""
+    grouped: dict[int, list[Any]] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        rows = session.execute(
+            sa.select(model).where(model.dossier_id.in_(chunk)).order_by(*order)
+        ).scalars()
+        for row in rows:
+            grouped.setdefault(row.dossier_id, []).append(row)
+    return grouped
 
 
 def event_json(event: Event) -> EventRecord:

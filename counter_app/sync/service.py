@@ -34,6 +34,7 @@ from counter_app.kernel.page_files import page_path
 from counter_app.kernel.users import SYSTEM_LOGIN, Actor
 from counter_app.store.models import Dossier, Event, LedgerHead, OutboxItem, Page
 from counter_app.sync.client import HubClient, HubRefusedError, HubUnavailableError, enroll_request
+from counter_app.sync.inbound import PullReport, scheduled_pull
 from counter_app.sync.models import SyncDayClose, SyncDevice, SyncDossierState, SyncPageSent
 from counter_app.sync.outbox import (
     PageRef,
@@ -761,6 +762,9 @@ class BackgroundSync:
         self.interval = interval_seconds
         self.failures = 0
         self._closed_days: set[date] = set()
+        self._catalog_days: set[date] = set()
+        self.last_pull: PullReport | CounterError | None = None
+        """The last pull from the province (`sync.inbound`); None when not configured."""
 
     def next_delay(self) -> float:
         if not self.failures:
@@ -781,6 +785,8 @@ class BackgroundSync:
         report = run_sync(self.ctx, close_day=close, force=False, cancel=cancel, run_db=run_db)
         if close is not None and report.day_close is not None and report.day_close.match:
             self._closed_days.add(close)
+        # The province's side: online filings, their status, the catalog once a day.
+        self.last_pull = scheduled_pull(self.ctx, self._catalog_days, run_db=run_db)
         return report
 
     def attempt(

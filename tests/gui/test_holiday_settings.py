@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pytestqt.qtbot import QtBot
 
 from counter_app.calendar import holidays
 from counter_app.calendar.holidays import HolidayStatus
-from counter_app.domain.calendar import DayKind
+from counter_app.domain.calendar import VN_TZ, DayKind
 from counter_app.domain.lifecycle import Role
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import SYSTEM_ACTOR, add_user
@@ -89,22 +89,24 @@ def test_bad_entry_and_past_date_ask_or_explain(qtbot: QtBot, ctx: AppContext) -
     assert "làm bù" in section.message.text() and "\n" not in section.message.text()
     assert status_of(ctx, date(2027, 3, 2)) is None
 
-    # 2/1/2026 is proposed and already past (the clock is March 2026): ask before forcing.
-    select(section, date(2026, 1, 2))
+    # 24/11/2026 is proposed (a package holiday not confirmed in law): once past (the
+    # clock moved to December), confirming it asks before forcing.
+    ctx.clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=VN_TZ)  # type: ignore[attr-defined]
+    select(section, date(2026, 11, 24))
     section.confirm_button.click()
     idle(qtbot)
     box = section.confirm_box
     assert box is not None and box.isVisible()
     box.button(box.StandardButton.No).click()
     idle(qtbot)
-    assert status_of(ctx, date(2026, 1, 2)) is HolidayStatus.PROPOSED
+    assert status_of(ctx, date(2026, 11, 24)) is HolidayStatus.PROPOSED
     section.confirm_button.click()
     idle(qtbot)
     box = section.confirm_box
     box.button(box.StandardButton.Yes).click()
     idle(qtbot)
-    assert status_of(ctx, date(2026, 1, 2)) is HolidayStatus.CONFIRMED
-    assert not ctx.calendar.is_working_day(date(2026, 1, 2))
+    assert status_of(ctx, date(2026, 11, 24)) is HolidayStatus.CONFIRMED
+    assert not ctx.calendar.is_working_day(date(2026, 11, 24))
 
 
 def test_a_clerk_reads_the_table_without_buttons(qtbot: QtBot, ctx: AppContext) -> None:

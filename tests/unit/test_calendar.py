@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ from counter_app.domain.calendar import (
 )
 from counter_app.errors import ConfigError
 from counter_app.i18n import current_language, set_language
+from counter_app.resources import resource_path
 
 THREE_DAYS = TimeLimit(3, LimitUnit.WORKING_DAYS)
 SAME_DAY_15H = TimeLimit(1, LimitUnit.WORKING_DAYS, same_day_cutoff=time(15, 0))
+ONE_DAY = TimeLimit(1, LimitUnit.WORKING_DAYS)
 
 
 def vn(
@@ -357,10 +360,42 @@ def test_shipped_overrides_skip_proposed_entries() -> None:
     assert date(2026, 8, 22) in shipped.working_days
     assert date(2026, 2, 16) in shipped.days_off
     assert not any(day.year == 2027 for day in shipped.days_off | shipped.working_days)
-    assert date(2026, 1, 2) not in shipped.days_off
+    assert date(2026, 11, 24) not in shipped.days_off
+    assert shipped.unconfirmed == frozenset({date(2026, 11, 24)})
     with_proposed = load_overrides(include_proposed=True)
     assert date(2027, 5, 3) in with_proposed.days_off
-    assert date(2026, 1, 2) in with_proposed.days_off
+    assert date(2026, 11, 24) in with_proposed.days_off
+
+
+def test_the_2026_corrections_each_with_its_source() -> None:
+    """New Year 2026: 1–4/1 off, Friday 2/1 swapped with Saturday 10/1 (Công văn
+    12729/VPCP-KGVX, medium confidence); 24/11/2026 not applied while unconfirmed."""
+    document = json.loads(resource_path("calendar", "overrides.json").read_text("utf-8"))
+    year = document["years"]["2026"]
+    entries = {e["date"]: e for e in year["days_off"] + year["working_days"]}
+    for day in ("2026-01-02", "2026-01-10"):
+        assert "12729/VPCP-KGVX" in entries[day]["source"]
+        assert entries[day]["confidence"] == "medium" and not entries[day].get("proposed")
+    culture = entries["2026-11-24"]
+    assert culture["proposed"] is True and culture["library"] is True
+    assert "80-NQ/TW" in culture["source"] and culture["confidence"] == "low"
+
+    shipped = default_calendar()
+    new_year = [date(2026, 1, d) for d in range(1, 5)]
+    assert not any(shipped.is_working_day(day) for day in new_year)
+    assert shipped.is_working_day(date(2026, 1, 10))  # the Saturday worked in exchange
+    assert shipped.is_working_day(date(2026, 11, 24))  # unconfirmed: not applied
+    # Deadlines over them: 1 working day from Wed 31/12/2025 is Mon 5/1 (2/1 is off); 5
+    # from Tue 6/1 counts Saturday 10/1 (Wed 7, Thu 8, Fri 9, Sat 10, Mon 12).
+    assert shipped.due_at(vn(2025, 12, 31, 10), ONE_DAY) == closing(date(2026, 1, 5))
+    five = TimeLimit(5, LimitUnit.WORKING_DAYS)
+    assert shipped.due_at(vn(2026, 1, 6, 10), five) == closing(date(2026, 1, 12))
+    assert shipped.due_at(vn(2026, 11, 23, 10), ONE_DAY) == closing(date(2026, 11, 24))
+    # Once an admin confirms it, the package's 24/11 applies.
+    days_off = shipped.overrides.days_off | {date(2026, 11, 24)}
+    confirmed = WorkCalendar(overrides=replace(shipped.overrides, days_off=days_off))
+    assert not confirmed.is_working_day(date(2026, 11, 24))
+    assert confirmed.holiday_name(date(2026, 11, 24))
 
 
 def write_overrides(tmp_path: Path, years: dict[str, Any], **extra: Any) -> Path:

@@ -64,18 +64,20 @@ def test_seeded_table_equals_the_shipped_file(any_ctx) -> None:
 
 
 def test_confirming_a_proposed_day_changes_deadlines_computed_afterwards(any_ctx, clock) -> None:
-    # Shipped proposal: 2/1/2026 (the `holidays` package keeps it a working day).
-    vector = ("2025-12-31T10:00", ONE_DAY, "2026-01-02", "2026-01-05")
+    # Shipped proposal: 24/11/2026, a `holidays` package holiday whose legal basis is not
+    # confirmed, so not applied: a working day until an admin confirms it.
+    vector = ("2026-11-23T10:00", ONE_DAY, "2026-11-24", "2026-11-25")
     received, limit, before, after = vector
+    clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=VN_TZ)
     assert any_ctx.calendar.due_at(vn(received), limit) == closing(before)
-    with pytest.raises(PastDateError) as past:  # the fixture's clock is March 2026
-        holidays.confirm_holiday(any_ctx, date(2026, 1, 2), SYSTEM_ACTOR)
+    with pytest.raises(PastDateError) as past:  # the clock is past it now
+        holidays.confirm_holiday(any_ctx, date(2026, 11, 24), SYSTEM_ACTOR)
     assert "\n" not in past.value.message
     assert any_ctx.calendar.due_at(vn(received), limit) == closing(before)
-    entry = holidays.confirm_holiday(any_ctx, date(2026, 1, 2), SYSTEM_ACTOR, force=True)
+    entry = holidays.confirm_holiday(any_ctx, date(2026, 11, 24), SYSTEM_ACTOR, force=True)
     assert entry.status is HolidayStatus.CONFIRMED and entry.changed_at == clock.now
     assert any_ctx.calendar.due_at(vn(received), limit) == closing(after)
-    assert any_ctx.calendar.holiday_name(date(2026, 1, 2)) == entry.name
+    assert any_ctx.calendar.holiday_name(date(2026, 11, 24)) == entry.name
 
 
 def test_a_future_proposal_applies_only_once_confirmed_and_old_dossiers_keep_their_due(
@@ -142,7 +144,7 @@ def test_two_counters_on_one_postgresql_database_share_the_calendar(
 
     first, second = counter("a"), counter("b")
     try:
-        day = date(2026, 1, 2)
+        day = date(2026, 11, 24)
         assert first.calendar.is_working_day(day) and second.calendar.is_working_day(day)
         holidays.confirm_holiday(first, day, SYSTEM_ACTOR, force=True)
         assert not first.calendar.is_working_day(day)
@@ -284,9 +286,9 @@ def test_calendar_commands(data_dir, capsys) -> None:
     assert not any(line.startswith(saturday) for line in out.splitlines())
 
     # A past date needs --force, and says so.
-    status, out, err = run(capsys, "calendar", "confirm", "2026-01-02", *where)
+    status, out, err = run(capsys, "calendar", "confirm", "2026-11-24", *where)
     assert status == 1 and out == "" and err.count("\n") == 1 and "--force" in err
-    status, out, err = run(capsys, "calendar", "confirm", "2026-01-02", "--force", *where)
+    status, out, err = run(capsys, "calendar", "confirm", "2026-11-24", "--force", *where)
     assert status == 0, err
 
 

@@ -17,7 +17,7 @@ from counter_app.kernel.calendar import RECHECK_INTERVAL
 from counter_app.kernel.catalog import import_catalog
 from counter_app.kernel.users import SYSTEM_ACTOR
 
-PROPOSED_PAST = date(2026, 1, 2)  # proposed in the shipped table, before the test clock
+PROPOSED_PAST = date(2026, 11, 24)  # proposed in the shipped table (not applied yet)
 
 
 def test_the_calendar_is_read_inside_a_unit_of_work_that_holds_the_write_lock(

@@ -198,6 +198,9 @@ def test_channel_figures_and_766_preview_match_a_recount(any_ctx, clock):
     within = totals["resolved_early"] + totals["resolved_on_time"] + totals["in_progress_in_time"]
     assert (by_code["2.1"]["numerator"], by_code["2.1"]["denominator"]) == (within, received)
     assert by_code["3.3"]["numerator"] == online
+    # Nothing was ever synced: 3.3 (online share × sync rate) has no data yet, not 0.
+    assert by_code["3.3"]["has_data"] is False and by_code["3.3"]["rate"] is None
+    assert by_code["3.3"]["points"] == 0 and by_code["3.3"]["multiplier"] is None
     assert by_code["4.2"]["rate"] == round(100 * digitised / received, 2)
     rules = indicator_rules(period.date_to)
     for code, item in by_code.items():

@@ -130,6 +130,10 @@ def test_online_panel_equals_a_recount_on_demo_data(demo_copy, database):
     )
     assert indicators["1.4"]["rate"] == round(100 * synced / received, 2)
     assert indicators["3.3"]["numerator"] == online
+    # 766 §3.3: the online share multiplied by the sync rate (1.4), recounted by hand.
+    assert indicators["3.3"]["multiplier"] == indicators["1.4"]["rate"]
+    assert indicators["3.3"]["rate"] == round(100 * (online / received) * (synced / received), 2)
+    assert indicators["3.3"]["rate"] < channels["online_share"]
     assert indicators["4.2"]["numerator"] == digitised
     rules = indicator_rules(panel.period.date_to)
     for code, item in indicators.items():
