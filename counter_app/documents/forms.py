@@ -11,6 +11,7 @@ here (units of time, "đồng") are form text too and are never translated.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -549,13 +550,18 @@ def _form_story(
     setup: PageSetup,
     header_day: date,
     qr_payload: str | None,
+    copy_labels: Sequence[str] = (),
+    label_lines: list[Any] | None = None,
 ) -> list[Any]:
-    from reportlab.platypus import Paragraph, Spacer
+    """The flowables of one copy of `form`; with `copy_labels`, of every copy at once: a
+    block that prints the copy's label alone prints each copy's own (`layout.per_copy`,
+    appended to `label_lines`)."""
+    from reportlab.platypus import Spacer
 
     st = make_styles(setup)
     story: list[Any] = []
     if form.get("form_no"):
-        story.append(Paragraph(fill(f"<i>{form['form_no']}</i>", fields), _right(st.small)))
+        story.append(markup_para(fill(f"<i>{form['form_no']}</i>", fields), _right(st.small)))
     # The QR goes where a `qr` block puts it, else under the header's left column.
     qr_in_blocks = any("qr" in block for block in form["blocks"])
     left_extra: list[Any] = []
@@ -590,6 +596,18 @@ def _form_story(
             style = _style(st, block.get("style"))
             if ragged and style is st.body:  # a narrow column: no gaps from justifying
                 style = _left(style)
+            if copy_labels and str(block["text"]).strip() == COPY_LABEL_BLOCK:
+                line = layout.per_copy(
+                    [
+                        markup_para(
+                            fill(str(block["text"]), {**fields, "copy_label": label}), style
+                        )
+                        for label in copy_labels
+                    ]
+                )
+                if label_lines is not None:
+                    label_lines.append(line)
+                return [line]
             return [markup_para(fill(str(block["text"]), fields), style)]
         if "documents" in block:
             return _documents_block(
@@ -638,6 +656,17 @@ def _form_story(
             if caption:
                 story.append(markup_para(caption, st.small_center))
     return story
+
+
+COPY_LABEL_BLOCK = "{copy_label}"
+"""The text of a block that prints the copy's label ("Liên 1: Lưu") alone."""
+
+
+def _copies_share_a_story(form: Mapping[str, Any]) -> bool:
+    """Whether the copies of `form` differ in nothing but blocks that print the copy's
+    label alone, so that one story can print them all (`layout.per_copy`)."""
+    alone = sum(1 for b in form["blocks"] if str(b.get("text", "")).strip() == COPY_LABEL_BLOCK)
+    return json.dumps(form, ensure_ascii=False, default=str).count("copy_label") == alone
 
 
 def _beside_qr(
@@ -753,13 +782,49 @@ def render_form(
         copy_fields = {**fields, "copy_label": label}
         return _form_story(form, copy_fields, gathered, options, on, header_day, qr_payload)
 
+    # The copies are one story drawn once per copy when they differ only by a line that
+    # prints their label (made, laid out and fitted once), else a story each.
+    shared = len(copies) > 1 and _copies_share_a_story(form)
     longest = max(copies, key=len)
-    setup = fit_to_page(lambda candidate: copy_story(longest, candidate), setup)
+    tried: dict[PageSetup, tuple[layout.Story, list[Any]]] = {}
+
+    def fitting_story(candidate: PageSetup) -> list[Any]:
+        label_lines: list[Any] = []
+        built = layout.Story(
+            _form_story(
+                form,
+                {**fields, "copy_label": longest},
+                gathered,
+                options,
+                candidate,
+                header_day,
+                qr_payload,
+                copies if shared else (),
+                label_lines,
+            )
+        )
+        tried[candidate] = built, label_lines
+        return built
+
+    setup = fit_to_page(fitting_story, setup)
+    fitted, label_lines = tried.pop(setup, (None, []))
+    # A story a layout used up (`page_count`) is not printed; nor one whose copies' labels
+    # differ in height (each copy is laid out with its own, as it always was).
+    if fitted is not None and (fitted.laid_out or not all(x.uniform() for x in label_lines)):
+        fitted = None
+    if fitted is not None and shared:
+        top = {id(flowable) for flowable in fitted}
+        if all(id(line) in top for line in label_lines):  # no label inside a table
+            layout.draw_once(fitted, redraw=label_lines)
     story: list[Any] = []
     for number, label in enumerate(copies):
         if number:
             story.append(PageBreak())
-        story.extend(copy_story(label, setup))
+        if fitted is not None and (shared or label == longest):
+            story.extend(fitted)
+            fitted = fitted if shared else None
+        else:
+            story.extend(copy_story(label, setup))
     pdf = layout.build_pdf(
         story,
         setup,

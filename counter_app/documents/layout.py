@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+from counter_app.documents import qr_masks
 from counter_app.documents.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
 from counter_app.domain.text import nfc
 from counter_app.errors import ConfigError
@@ -225,18 +226,136 @@ def fill(template: str, fields: Mapping[str, Any]) -> str:
         ) from exc
 
 
+@lru_cache(maxsize=1)
+def _paragraph_class() -> Any:
+    """reportlab's Paragraph, remembering its last line breaking (made at first use, so that
+    importing this module loads no reportlab)."""
+    from reportlab.platypus import Paragraph
+    from reportlab.rl_config import _FUZZ
+
+    class _Paragraph(Paragraph):  # type: ignore[misc]
+        """A paragraph is wrapped at the same width several times before it is drawn: by
+        `fits_one_page`, by the frame, by a table sizing its rows and again drawing its
+        cells. Breaking its lines is most of that work, and the same width, style and text
+        give the same lines: the last wrap's result is kept and given back for the same
+        width. Nothing else changes: splitting and drawing read what `wrap` leaves."""
+
+        _last_wrap: tuple[Any, ...] | None = None
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            last = self._last_wrap
+            if last is not None and last[0] == availWidth and last[1] is self.style:
+                _width, _style, self.width, self._wrapWidths, self.blPara, self.height = last
+                return self.width, self.height
+            width, height = super().wrap(availWidth, availHeight)
+            if availWidth >= _FUZZ:  # else nothing was laid out
+                self._last_wrap = (
+                    availWidth,
+                    self.style,
+                    self.width,
+                    self._wrapWidths,
+                    self.blPara,
+                    self.height,
+                )
+            return width, height
+
+    return _Paragraph
+
+
 def para(text: str | None, style: Any) -> Any:
     """A paragraph of plain text."""
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(text_markup(text), style)
+    return _paragraph_class()(text_markup(text), style)
 
 
 def markup_para(markup: str, style: Any) -> Any:
     """A paragraph of trusted template markup (already filled by `fill`)."""
-    from reportlab.platypus import Paragraph
+    return _paragraph_class()(markup, style)
 
-    return Paragraph(markup, style)
+
+def per_copy(paragraphs: Sequence[Any]) -> Any:
+    """One line of a story printed as several copies by drawing the same flowables again
+    (a form's "Liên 1", "Liên 2"): the n-th time it is drawn it draws the n-th of
+    `paragraphs`. It is as tall as the tallest; `uniform()` tells whether all are as tall,
+    so that every copy is laid out as if it held only its own line."""
+    from reportlab.platypus import Flowable
+
+    class _PerCopy(Flowable):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.style = paragraphs[0].style  # spacing and keep-with-next as a paragraph's
+            self.drawn = 0
+            self.heights: tuple[float, ...] = ()
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            sizes = [p.wrap(availWidth, availHeight) for p in paragraphs]
+            self.heights = tuple(h for _w, h in sizes)
+            self.width = max(w for w, _h in sizes)
+            self.height = max(self.heights)
+            return self.width, self.height
+
+        def getSpaceBefore(self) -> float:
+            return float(paragraphs[0].getSpaceBefore())
+
+        def getSpaceAfter(self) -> float:
+            return float(paragraphs[0].getSpaceAfter())
+
+        def uniform(self) -> bool:
+            return bool(self.heights) and len(set(self.heights)) == 1
+
+        def draw(self) -> None:
+            paragraph = paragraphs[min(self.drawn, len(paragraphs) - 1)]
+            self.drawn += 1
+            paragraph.drawOn(self.canv, 0, self.height - paragraph.height)
+
+    return _PerCopy()
+
+
+def draw_once(story: Sequence[Any], redraw: Sequence[Any] = ()) -> None:
+    """Make a story that is printed several times over (the copies of a form) drawn once.
+
+    Each flowable of `story` (and of its keep-together groups), but those in `redraw`,
+    records what it draws in a form XObject the first time it is drawn and shows that form
+    when it is drawn again at the same place: the PDF holds the drawing once, and the next
+    copies cost no drawing. The page looks the same (the form holds the same operators, in
+    the page's coordinates). `redraw` (the `per_copy` lines) are drawn every time."""
+    from reportlab.platypus.flowables import KeepTogether, Spacer
+
+    skipped = {id(flowable) for flowable in redraw}
+    pending = list(story)
+    number = 0
+    while pending:
+        flowable = pending.pop()
+        if id(flowable) in skipped:
+            continue
+        if isinstance(flowable, KeepTogether):  # it hands its parts to the frame
+            pending.extend(flowable._content)
+            continue
+        if isinstance(flowable, Spacer) or getattr(flowable, "_drawn_once", False):
+            continue  # a space draws nothing
+        number += 1
+        flowable._drawn_once = True
+        flowable.drawOn = _once(flowable.drawOn, f"QMCcopy{number}")
+
+
+def _once(draw_on: Any, name: str) -> Any:
+    """`draw_on` (a flowable's bound `drawOn`), recorded as form `name` at its first call."""
+    first: list[tuple[Any, ...]] = []
+
+    def drawn(canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+        place = (id(canvas._doc), x, y, _sW)
+        if first and first[0] == place:
+            canvas.doForm(name)
+            return
+        if first:  # another document or another place: drawn as it is
+            draw_on(canvas, x, y, _sW)
+            return
+        first.append(place)
+        canvas.beginForm(name)
+        draw_on(canvas, x, y, _sW)
+        canvas.endForm()
+        canvas.doForm(name)
+
+    return drawn
 
 
 def place_date(place: str, day: date | None) -> str:
@@ -556,9 +675,18 @@ def fits_one_page(story: Sequence[Any], setup: PageSetup) -> bool:
     return True
 
 
+class Story(list[Any]):
+    """Flowables that know whether `page_count` has laid them out (and so used them up): a
+    story `fits_one_page` only estimated can still be printed."""
+
+    laid_out = False
+
+
 def page_count(story: Sequence[Any], setup: PageSetup) -> int:
     """How many pages `story` takes on `setup`'s paper, laid out as `build_pdf` would (the
     flowables are used up: build a fresh story to print)."""
+    if isinstance(story, Story):
+        story.laid_out = True
     register_fonts()
     document = _document(io.BytesIO(), setup, lambda canvas, doc: None)
     document._doSave = 0  # laid out and drawn, never written out: only the count is wanted
@@ -587,6 +715,7 @@ def _qr_matrix(data: str, error: str) -> tuple[tuple[bool, ...], ...]:
     """The modules of a QR code (cached: a receipt draws the same code on each copy)."""
     import segno
 
+    qr_masks.install()
     code = segno.make(data, error=error, micro=False)
     return tuple(tuple(bool(module) for module in row) for row in code.matrix)
 

@@ -17,6 +17,9 @@ from counter_app.documents.receipt_qr import load_key
 from counter_app.documents.templates import load_template_sets
 
 _SAMPLE = "Nguyễn Thị Ánh Tuyết — Số 12 Trần Phú, Phường Bắc Nha Trang, Tỉnh Khánh Hòa"
+_LINK = "https://dichvucong.example.vn/tra-cuu?" + "x" * 160
+"""As long as a receipt's signed link: its QR has the receipt's size (version 10), whose
+mask patterns (`qr_masks`) are then made."""
 
 
 def warm_up(data_dir: Path | None) -> None:
@@ -32,7 +35,7 @@ def warm_up(data_dir: Path | None) -> None:
         parent_body="UBND", unit=_SAMPLE, number_line="Số: 1", place="Nha Trang", day=date.today()
     )
     story = [
-        layout.header_block(header, setup, [layout.qr_flowable(_SAMPLE, 60)]),
+        layout.header_block(header, setup, [layout.qr_flowable(_LINK, 60)]),
         layout.para(_SAMPLE, st.title),
         layout.markup_para(layout.fill("<b>{a}</b> <i>{a}</i> {b}", {"a": _SAMPLE}), st.body),
         layout.para(_SAMPLE, st.small),
