@@ -30,12 +30,12 @@ from counter_app.maintenance.auto import (
     run_auto_backup,
 )
 from ui.bus import bus
+from ui.style import set_banner
 from ui.tasks import Op, TaskRunner
 
 CHECK_INTERVAL_MS = 10 * 60 * 1000
 RETRY_AFTER_SECONDS = 30 * 60
 """A failed backup is not tried again by itself sooner than this (the reminder stays)."""
-BANNER_STYLE = "background: #fff4ce; color: #5c3c00; padding: 4px; font-weight: bold"
 
 
 def _close_time(ctx: AppContext) -> time:
@@ -171,5 +171,5 @@ class BackupBanner(QLabel):
 
     def show_state(self, text: str, warning: bool) -> None:
         self.setText(text)
-        self.setStyleSheet(BANNER_STYLE if warning else "padding: 4px")
+        set_banner(self, "warning" if warning else None)  # the words say what to do
         self.setVisible(bool(text))

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -54,12 +54,13 @@ from counter_app.reports.service import (
 )
 from ui.bus import Changes, bus
 from ui.fit import FullTextDelegate
+from ui.icons import icon, mark_primary
 from ui.pages import register_page
+from ui.style import chart_colour, colour, set_tone
 from ui.tasks import Op, TaskRunner
 
-# Distinct in colour and in lightness, so they also read in grey.
-SERIES_COLOURS = ("#1f5fa8", "#2e9d5b", "#d08a1c", "#b8322a", "#7b4fa0")
-BELOW_TARGET_COLOUR = "#b8322a"
+# The series' colours are the theme's (ui/style.py `Palette.chart`): distinct in colour and
+# in lightness, so they also read in grey; each bar has its value written on it.
 TOP_PAPER_REASONS = 5
 
 
@@ -100,7 +101,7 @@ class BarChart(QWidget):
         # legend
         x = 4.0
         for index, name in enumerate(self.series):
-            painter.fillRect(QRectF(x, 4, line * 0.8, line * 0.8), QColor(self._colour(index)))
+            painter.fillRect(QRectF(x, 4, line * 0.8, line * 0.8), chart_colour(index))
             painter.setPen(text_colour)
             painter.drawText(
                 QRectF(x + line, 0, width, line + 4), Qt.AlignmentFlag.AlignVCenter, name
@@ -123,7 +124,7 @@ class BarChart(QWidget):
             for index, value in enumerate(row):
                 bar_height = (bottom - top - line) * value / peak
                 rect = QRectF(left + index * bar, bottom - bar_height, bar - 1, bar_height)
-                painter.fillRect(rect, QColor(self._colour(index)))
+                painter.fillRect(rect, chart_colour(index))
                 painter.setPen(text_colour)
                 painter.drawText(
                     QRectF(rect.left() - 8, rect.top() - line, rect.width() + 16, line),
@@ -150,10 +151,6 @@ class BarChart(QWidget):
             default=metrics.height(),
         )
         return min(max(needed, metrics.height()), metrics.height() * 3)
-
-    @staticmethod
-    def _colour(index: int) -> str:
-        return SERIES_COLOURS[index % len(SERIES_COLOURS)]
 
 
 class TargetBar(QWidget):
@@ -197,11 +194,10 @@ class TargetBar(QWidget):
         below = self.share is not None and self.target is not None and self.share < self.target
         if self.share is not None:
             filled = QRectF(margin, top, width * min(self.share, 100.0) / 100.0, bar_height)
-            colour = BELOW_TARGET_COLOUR if below else SERIES_COLOURS[0]
-            painter.fillRect(filled, QColor(colour))
+            painter.fillRect(filled, colour("late") if below else chart_colour(0))
             value = format_percent(self.share)
             inside = filled.width() > metrics.horizontalAdvance(value) + 8
-            painter.setPen(QColor("#ffffff") if inside else text_colour)
+            painter.setPen(colour("on_primary") if inside else text_colour)
             label_box = (
                 QRectF(margin, top, filled.width() - 4, bar_height)
                 if inside
@@ -285,6 +281,8 @@ def indicator_rows(panel: OnlinePanel) -> list[tuple[str, ...]]:
         if item["has_data"]:
             rate = format_percent(item["rate"])
             fraction = f"{item['numerator']}/{item['denominator']}"
+            if item.get("multiplier") is not None:  # 3.3: the online share × the sync rate
+                fraction += f" × {format_percent(item['multiplier'])}"
             score = f"{format_decimal(item['points'], 2)} / {format_decimal(item['max_points'], 2)}"
         else:
             rate, fraction = _("chưa có dữ liệu"), "—"
@@ -411,7 +409,9 @@ class DashboardView(QWidget):
         _stretch_column(self.reasons_table, 0)
         self.refresh_button = QPushButton(_("&Làm mới"))
         self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.setIcon(icon("refresh-cw"))
         self.export_pdf_button = QPushButton(_("Xuất báo cáo tháng (&PDF)…"))
+        mark_primary(self.export_pdf_button, "file-down")  # the monthly report is the goal
         self.export_pdf_button.clicked.connect(lambda: self.export("pdf"))
         self.export_xlsx_button = QPushButton(_("Xuất báo cáo tháng (&Excel)…"))
         self.export_xlsx_button.clicked.connect(lambda: self.export("xlsx"))
@@ -634,9 +634,7 @@ class DashboardView(QWidget):
         self.message.setText("")
         channels = panel.channels
         self.online_label.setText(online_summary_text(panel))
-        self.online_label.setStyleSheet(
-            f"color: {BELOW_TARGET_COLOUR}; font-weight: bold" if panel.below_target else ""
-        )
+        set_tone(self.online_label, "error" if panel.below_target else None)
         self.online_bar.set_data(channels["online_share"], channels["online_target"])
         self.digitisation_label.setText(
             _("Tỷ lệ số hóa: {rate} ({digitised}/{received} hồ sơ)").format(

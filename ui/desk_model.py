@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from counter_app.dossiers.desk import desk_count, desk_page
 from counter_app.dossiers.service import DossierFilter
@@ -29,15 +29,20 @@ from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.views import DossierView
 from ui.desk_logic import COLUMNS, DueState, cell_text, due_state, late_entry_text
+from ui.style import colour
 from ui.tasks import Op, TaskRunner
 
 PAGE_SIZE = 100
 MAX_PAGES = 40
-LATE_COLOUR = QColor("#f8d7da")
-NEAR_COLOUR = QColor("#fff3cd")
+LATE_ROLE = "late_row"
+NEAR_ROLE = "near_row"
+"""The palette roles (ui/style.py) of a late row and of a row due soon; the due column says
+it in words too ("Trễ hạn", "Sắp đến hạn")."""
 LOADING = "…"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
+"""A row's dossier status (its value), for the status column's chip."""
 
 
 class DossierTableModel(QAbstractTableModel):
@@ -167,12 +172,15 @@ class DossierTableModel(QAbstractTableModel):
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.BackgroundRole,
             Qt.ItemDataRole.ToolTipRole,
+            STATUS_ROLE,
         )
         if role not in roles:
             return None
         view = self.dossier_at(index.row())
         if view is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
+        if role == STATUS_ROLE:
+            return view.status
         if role == Qt.ItemDataRole.ToolTipRole:
             return late_entry_text(view)
         now = self._now()
@@ -180,7 +188,7 @@ class DossierTableModel(QAbstractTableModel):
             return cell_text(view, index.column(), now)
         state = due_state(view, now)
         if state is DueState.LATE:
-            return QBrush(LATE_COLOUR)
+            return QBrush(colour(LATE_ROLE))
         if state is DueState.NEAR:
-            return QBrush(NEAR_COLOUR)
+            return QBrush(colour(NEAR_ROLE))
         return None

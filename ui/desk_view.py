@@ -11,12 +11,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -37,8 +42,9 @@ from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from ui.bus import Changes, bus
 from ui.desk_logic import COLUMNS, DeskQuery, DueFilter, to_filter
-from ui.desk_model import DossierTableModel
+from ui.desk_model import STATUS_ROLE, DossierTableModel
 from ui.fit import CELL_MARGINS, FullTextDelegate, elide_combo, flow_of
+from ui.style import set_role, status_tone, tone_colours
 from ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
@@ -92,6 +98,42 @@ class DeskDelegate(FullTextDelegate):
         elif index.column() == DUE_COLUMN:
             option.text = without_year(option.text, self._year())
 
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """The status as a chip: its words in the colour of its kind (ui/style.py), in the
+        room the words had (the chip's padding is the cell's margin)."""
+        status = index.data(STATUS_ROLE)
+        if index.column() != STATUS_COLUMN or status is None:
+            super().paint(painter, option, index)
+            return
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
+        text, cell.text = cell.text, ""
+        widget = cell.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, widget)
+        inset = CELL_MARGINS // 2
+        pad = CELL_MARGINS - inset
+        room = option.rect.adjusted(inset, 2, -inset, -2)
+        metrics = cell.fontMetrics
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room.width() - 2 * pad)
+        chip = QRect(
+            room.topLeft(), QSize(metrics.horizontalAdvance(shown) + 2 * pad, room.height())
+        )
+        fg, bg = tone_colours(status_tone(status))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(fg)
+        painter.setBrush(bg)
+        radius = chip.height() / 2
+        painter.drawRoundedRect(chip, radius, radius)
+        painter.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), shown)
+        painter.restore()
+
 
 class DeskView(QWidget):
     """Signals:
@@ -117,6 +159,7 @@ class DeskView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Tìm theo mã, tên, số định danh, điện thoại…"))
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(_("Tìm hồ sơ"))
         self.status = QComboBox()
         self.status.addItem(_("Mọi trạng thái"), None)
         for status in Status:
@@ -130,6 +173,7 @@ class DeskView(QWidget):
             self.due.addItem(_(due.value), due)
         self.handler = QLineEdit()
         self.handler.setPlaceholderText(_("Người xử lý"))
+        self.handler.setAccessibleName(_("Người xử lý"))
         # Room for the whole placeholder (it shrank to "Ng…" beside the stretching combos).
         self.handler.setMinimumWidth(
             self.handler.fontMetrics().horizontalAdvance(_("Người xử lý")) + 24
@@ -139,11 +183,26 @@ class DeskView(QWidget):
         today = ctx.clock().date()
         self.date_from = QDateEdit(QDate(today.year, today.month, 1))
         self.date_to = QDateEdit(QDate(today.year, today.month, today.day))
+        self.date_from.setAccessibleName(_("Nhận từ ngày"))
+        self.date_to.setAccessibleName(_("Nhận đến ngày"))
+        self.status.setAccessibleName(_("Lọc theo trạng thái"))
+        self.channel.setAccessibleName(_("Lọc theo kênh"))
+        self.due.setAccessibleName(_("Lọc theo hạn"))
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd/MM/yyyy")
             edit.setEnabled(False)
         self.count_label = QLabel()
+        # Said when a search finds nothing: what to try next.
+        self.empty_label = QLabel(
+            _(
+                "Không tìm thấy hồ sơ nào. Kiểm tra lại mã, tên hoặc số định danh; tìm không "
+                "dấu để gặp mọi cách viết; hoặc chọn “Mọi trạng thái”, “Mọi hạn” để bỏ bớt lọc."
+            )
+        )
+        self.empty_label.setWordWrap(True)
+        set_role(self.empty_label, "empty")
+        self.empty_label.setVisible(False)
         if preset is not None:
             self.search.setText(preset.search)
             self.status.setCurrentIndex(max(0, self.status.findData(preset.status)))
@@ -160,6 +219,7 @@ class DeskView(QWidget):
         filters = flow_of(self.status, self.channel, self.due, self.handler, dates)
 
         self.table = QTableView()
+        self.table.setAccessibleName(_("Danh sách hồ sơ"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -188,6 +248,7 @@ class DeskView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addLayout(filters)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
 
@@ -316,6 +377,7 @@ class DeskView(QWidget):
 
     def _show_count(self, count: int) -> None:
         self.count_label.setText(_("{count} hồ sơ").format(count=f"{count:,}".replace(",", ".")))
+        self.empty_label.setVisible(count == 0)
         if self._focus_first_row:
             self._focus_first_row = False
             if count:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -46,10 +47,12 @@ from ui.actions import (
     perform,
 )
 from ui.bus import Changes, bus
-from ui.desk_logic import DATE_TIME_FORMAT, due_text, late_entry_text
+from ui.desk_logic import DATE_TIME_FORMAT, DueState, due_state, due_text, late_entry_text
 from ui.errors import show_error
 from ui.fit import FlowLayout, WrappingList, fit_to_screen
+from ui.icons import icon, mark_primary
 from ui.intake_logic import money
+from ui.style import set_chip, set_tone, status_tone
 from ui.tasks import Op, TaskRunner
 
 
@@ -190,7 +193,7 @@ class ActionDialog(QDialog):
         self.new_date.setDisplayFormat("dd/MM/yyyy")
         self.new_date.setCalendarPopup(True)
         self.message = QLabel()
-        self.message.setStyleSheet("color: #b00020")
+        set_tone(self.message, "error")
         self.message.setWordWrap(True)  # a long refusal does not widen the dialog
         widgets: dict[Field, QWidget] = {
             Field.REASON: self.reason,
@@ -209,6 +212,9 @@ class ActionDialog(QDialog):
         )
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            mark_primary(ok)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -262,10 +268,21 @@ class DossierDetailView(QWidget):
         self.view: DossierView | None = None
         self.header = QLabel(_("Chọn một hồ sơ trong danh sách (Enter để mở)."))
         self.header.setWordWrap(True)
+        # The status, and how it stands against its due date, as chips: words in colour.
+        self.status_chip = QLabel()
+        self.due_chip = QLabel()
+        chips = QHBoxLayout()
+        chips.setContentsMargins(0, 0, 0, 0)
+        for chip in (self.status_chip, self.due_chip):
+            chip.setVisible(False)
+            chips.addWidget(chip)
+        chips.addStretch(1)
         self.documents = WrappingList(rows=3)
+        self.documents.setAccessibleName(_("Thành phần hồ sơ"))
         self.timeline = WrappingList(rows=4)
+        self.timeline.setAccessibleName(_("Quá trình xử lý"))
         self.message = QLabel()
-        self.message.setStyleSheet("color: #b00020")
+        set_tone(self.message, "error")
         self.message.setWordWrap(True)
         self.message.setVisible(False)  # no empty line under the buttons
         self.buttons: dict[str, QPushButton] = {}
@@ -278,13 +295,17 @@ class DossierDetailView(QWidget):
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
             self.buttons[action.key] = button
+            if action.key == "return":  # the counter's main step once a result is in
+                mark_primary(button, "package-check")
             grid.addWidget(button)
         self.print_button = QPushButton(_("&In phiếu tiếp nhận"))
+        self.print_button.setIcon(icon("printer"))
         self.print_button.setEnabled(False)
         self.print_button.clicked.connect(
             lambda: self.view and open_print_preview(self, ctx, actor, self.view.code)
         )
         self.scan_button = QPushButton(_("&Quét / Trang"))
+        self.scan_button.setIcon(icon("scan-line"))
         self.scan_button.setEnabled(False)
         self.scan_button.clicked.connect(
             lambda: self.view and open_scan_view(self, ctx, actor, self.view.code)
@@ -300,6 +321,7 @@ class DossierDetailView(QWidget):
         # The actions right under the header: on a small screen the lists give up their
         # room (or scroll), not the buttons.
         layout = QVBoxLayout(self)
+        layout.addLayout(chips)
         layout.addWidget(self.header)
         layout.addLayout(grid)
         layout.addWidget(self.message)
@@ -324,6 +346,17 @@ class DossierDetailView(QWidget):
         now = self.ctx.clock()
         applicant = view.applicant
         identity = applicant.get("id_number") or applicant.get("tax_code") or ""
+        status = Status(view.status)
+        self.status_chip.setText(status.label)
+        set_chip(self.status_chip, status_tone(status))
+        self.status_chip.setVisible(True)
+        due_state_now = due_state(view, now)
+        due_words = {DueState.LATE: (_("Trễ hạn"), "late"),
+                     DueState.NEAR: (_("Sắp đến hạn"), "warning")}.get(due_state_now)  # fmt: skip
+        if due_words is not None:
+            self.due_chip.setText(due_words[0])
+            set_chip(self.due_chip, due_words[1])
+        self.due_chip.setVisible(due_words is not None)
         late = late_entry_text(view)
         # Said in words, in bold, right under the code: catching up must stay visible.
         late_line = (f"<b>{html.escape(late)}</b>",) if late else ()

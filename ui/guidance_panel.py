@@ -45,11 +45,13 @@ from ui.bus import bus
 from ui.errors import show_error
 from ui.fit import elide_combo, flow_of
 from ui.print_preview import PrintPreviewDialog, print_pdf
+from ui.style import TypeScale, set_banner, set_tone
 from ui.tasks import Op, TaskRunner
 
-_ONLINE_STYLE = "background:#e6f4ea;color:#0b5d1e;border:2px solid #0b5d1e;border-radius:6px;"
-_ONLY_STYLE = "background:#fdecea;color:#8a1c1c;border:2px solid #8a1c1c;border-radius:6px;"
-_PLAIN_STYLE = "background:#f1f3f4;color:#202124;border:1px solid #9aa0a6;border-radius:6px;"
+# The headline's banner (ui/style.py): can be filed online, only online, or neither.
+ONLINE_TONE = "success"
+ONLY_TONE = "late"
+PLAIN_TONE = "neutral"
 
 
 def qr_pixmap(payload: str, scale: int = 5) -> QPixmap:
@@ -154,11 +156,10 @@ class GuidancePanel(QWidget):
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setObjectName("guidanceHeadline")
-        font = self.headline.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font = self.headline.font()  # the type scale's section size; the banner pads it
+        font.setPointSize(TypeScale.for_size(font.pointSize()).section)
         font.setBold(True)
         self.headline.setFont(font)
-        self.headline.setMargin(8)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
@@ -254,7 +255,7 @@ class GuidancePanel(QWidget):
     def clear(self) -> None:
         self._guide = None
         self.headline.setText(_("Chọn thủ tục để xem hướng dẫn nộp trực tuyến."))
-        self.headline.setStyleSheet(_PLAIN_STYLE)
+        set_banner(self.headline, PLAIN_TONE)
         self.details.clear()
         self.link.clear()
         self._show_reason(False)
@@ -269,11 +270,11 @@ class GuidancePanel(QWidget):
         headline = guide.headline
         if guide.online_only:
             headline += " " + _("Thủ tục chỉ nhận trực tuyến: hồ sơ giấy cần lãnh đạo cho phép.")
-            self.headline.setStyleSheet(_ONLY_STYLE)
+            set_banner(self.headline, ONLY_TONE)
         elif g.can_file_online:
-            self.headline.setStyleSheet(_ONLINE_STYLE)
+            set_banner(self.headline, ONLINE_TONE)
         else:
-            self.headline.setStyleSheet(_PLAIN_STYLE)
+            set_banner(self.headline, PLAIN_TONE)
         self.headline.setText(headline)
         lines = []
         if g.can_file_online:
@@ -407,7 +408,7 @@ class GuidancePanel(QWidget):
             message += " " + _("Đã gắn hồ sơ {code}.").format(code=record.dossier_code)
             if self._offer is not None and self._offer[1] == record.dossier_code:
                 self.clear_offer()  # a dossier is the result of one session only
-        self.guidance_status.setStyleSheet("")
+        set_tone(self.guidance_status, None)
         self.guidance_status.setText(message)
         bus().info(message)
         self.outcome.setCurrentIndex(0)
@@ -419,7 +420,7 @@ class GuidancePanel(QWidget):
         if text is None:
             show_error(self, exc)
             return
-        self.guidance_status.setStyleSheet("color: #b00020")
+        set_tone(self.guidance_status, "error")
         self.guidance_status.setText(str(text))
 
     def print_sheet(self) -> GuideSheetPreview | None:

@@ -42,14 +42,13 @@ from ui.errors import show_error
 from ui.guidance_panel import qr_pixmap
 from ui.intake_logic import money
 from ui.print_preview import PrintPreviewDialog
+from ui.style import set_tone
 from ui.tasks import Op, TaskRunner
-
-_ERROR_STYLE = "color: #b00020"
 
 
 def _error_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet(_ERROR_STYLE)
+    set_tone(label, "error")
     label.setWordWrap(True)
     return label
 

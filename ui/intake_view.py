@@ -61,6 +61,7 @@ from ui.bus import Changes, bus
 from ui.errors import show_error
 from ui.fit import elide_combo, scrollable, wrapping_list
 from ui.guidance_panel import GuidancePanel
+from ui.icons import mark_primary
 from ui.intake_dialogs import LeaderOverrideDialog, PaymentDialog
 from ui.intake_logic import (
     DocumentChoice,
@@ -74,6 +75,7 @@ from ui.intake_logic import (
     read_card_from_file,
     read_card_from_scanner,
 )
+from ui.style import set_tone
 from ui.tasks import Op, TaskRunner
 
 WEDGE_QUIET_MS = 300
@@ -94,7 +96,9 @@ class ProcedurePicker(QWidget):
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Gõ tên hoặc mã thủ tục (không cần dấu)…"))
+        self.search.setAccessibleName(_("Tìm thủ tục"))
         self.results = wrapping_list()  # long procedure names read in full
+        self.results.setAccessibleName(_("Các thủ tục tìm được"))
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.setMaximumHeight(190)
         layout = QVBoxLayout(self)
@@ -204,6 +208,7 @@ class ApplicantPanel(QGroupBox):
             self.form.addRow(field_label(key), self.field(key))
         self.form.addRow(self.returning)
         self.form.addRow(self.message)
+        self.form.setRowVisible(self.returning, False)  # no empty line until there is a past
         self.setLayout(self.form)
         self.organisation.toggled.connect(self._kind_changed)
         self.id_number.textChanged.connect(self._id_changed)
@@ -318,6 +323,7 @@ class ApplicantPanel(QGroupBox):
     def show_returning(self, past: list[DossierView]) -> None:
         if not past:
             self.returning.setText("")
+            self.form.setRowVisible(self.returning, False)
             self.returning_shown.emit()
             return
         lines = [_("Công dân đã nộp hồ sơ trước đây:")]
@@ -326,6 +332,7 @@ class ApplicantPanel(QGroupBox):
                 f"  {view.received_at.strftime('%d/%m/%Y')} · {view.code} · {view.procedure_name}"
             )
         self.returning.setText("\n".join(lines))
+        self.form.setRowVisible(self.returning, True)
         latest = past[0].applicant
         for field_name, widget in (
             ("phone", self.phone),
@@ -353,6 +360,7 @@ class ApplicantPanel(QGroupBox):
         self.organisation.setChecked(False)
         self.message.clear()
         self.returning.clear()
+        self.form.setRowVisible(self.returning, False)
         self.wedge.reset()
 
 
@@ -394,6 +402,7 @@ class IntakeView(QWidget):
         )
         self.guidance.setObjectName("intake_guidance")
         self.documents = wrapping_list()  # each checklist line read in full
+        self.documents.setAccessibleName(_("Thành phần hồ sơ"))
         self.fee = QSpinBox()
         self.fee.setRange(0, 100_000_000)
         self.fee.setSingleStep(1000)
@@ -419,9 +428,10 @@ class IntakeView(QWidget):
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setWordWrap(True)
         self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #b00020")
+        set_tone(self.error_label, "error")
         self.error_label.setWordWrap(True)
         self.confirm = QPushButton(_("Tiếp &nhận (Ctrl+Enter)"))
+        mark_primary(self.confirm, "circle-check")
         self.confirm.clicked.connect(self.submit)
 
         self.card_menu = QMenu(self)

@@ -22,7 +22,9 @@ from counter_app.kernel.users import Actor, authenticate
 from ui.bus import bus
 from ui.errors import show_error
 from ui.fit import centre_on_screen
+from ui.icons import mark_primary
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings
+from ui.style import set_tone
 from ui.tasks import Op, TaskRunner
 
 
@@ -51,12 +53,13 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
         self.message.setObjectName("login_message")
-        self.message.setStyleSheet("color: #b00020")
+        set_tone(self.message, "error")
         self.message.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("Tên đăng nhập"), self.login)
         form.addRow(_("Mật khẩu"), self.password)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        mark_primary(buttons.button(QDialogButtonBox.StandardButton.Ok))
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
             _("Mở khóa") if locked_to else _("Đăng nhập")
         )

@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPainter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QLabel,
     QListWidget,
@@ -16,6 +27,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -31,8 +45,10 @@ from ui.backup_status import BackupBanner, BackupStatus
 from ui.bus import Changes, bus
 from ui.desk_logic import DeskQuery, TodayCounts, today_counts
 from ui.fit import EllipsisLabel, fit_to_screen, scrollable, wrapping_list
+from ui.icons import PAGE_ICONS, icon, page_icon
 from ui.pages import Page, load_plugins, register_page, registered_pages
 from ui.settings import UiSettings, apply_appearance
+from ui.style import SPACE, TypeScale, colour, set_role, set_tone, tone_colours
 from ui.sync_status import ElidedLabel, SyncStatus
 from ui.sync_words import PAGE_TITLE, SEND_SHORTCUT
 from ui.tasks import Op, Periodic, TaskRunner
@@ -45,7 +61,12 @@ COUNTS_REFRESH_MS = 60_000
 # The screens' catalog and calendar (`AppContext.reference`) are read again this often:
 # another counter's holiday change, or a catalog imported meanwhile, shows within it.
 REFERENCE_REFRESH_SECONDS = RECHECK_INTERVAL.total_seconds()
-WARNING_STYLE = "color: #8a1c1c; font-weight: bold"
+SHORTCUT_ROLE = Qt.ItemDataRole.UserRole + 1
+"""A navigation item's shortcut ("Ctrl+2")."""
+COUNT_ROLE = Qt.ItemDataRole.UserRole + 2
+"""A navigation item's count badge: (number, tone, words) or None."""
+NAV_ICON = 20
+AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def online_status_text(progress: TargetProgress) -> str:
@@ -84,6 +105,7 @@ class PlaceholderPage(QWidget):
         super().__init__()
         label = QLabel(_("Màn hình “{title}” chưa có trong phiên bản này.").format(title=title))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(label, "empty")
         QVBoxLayout(self).addWidget(label)
 
 
@@ -211,6 +233,105 @@ class DossierDeskPage(QWidget):
         return self.desk.search
 
 
+class NavDelegate(QStyledItemDelegate):
+    """A navigation item: its icon, its name (wrapped when long), its shortcut under it,
+    and a count on the right where one helps. The current page is marked by a bar, a
+    filled background and bold text, not by colour alone."""
+
+    BAR = 4
+
+    def __init__(self, view: QListWidget) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def _small(self, font: QFont) -> QFont:
+        small = QFont(font)
+        small.setPointSize(TypeScale.for_size(max(1, font.pointSize())).small)
+        return small
+
+    def _badge_width(self, option: QStyleOptionViewItem, index: AnyIndex) -> int:
+        count = index.data(COUNT_ROLE)
+        if not count:
+            return 0
+        metrics = QFontMetrics(self._small(option.font))
+        return metrics.horizontalAdvance(str(count[0])) + 2 * SPACE[1] + SPACE[1]
+
+    def _text_width(self, width: int, option: QStyleOptionViewItem, index: AnyIndex) -> int:
+        left = self.BAR + SPACE[1] + NAV_ICON + SPACE[1]
+        return max(40, width - left - SPACE[1] - self._badge_width(option, index))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        width = self._view.viewport().width() or 150
+        bold = QFont(option.font)
+        bold.setBold(True)
+        title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        text_rect = QRect(0, 0, self._text_width(width, option, index), 10_000)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        title_height = QFontMetrics(bold).boundingRect(text_rect, flags, title).height()
+        shortcut = index.data(SHORTCUT_ROLE)
+        small_height = QFontMetrics(self._small(option.font)).height() if shortcut else 0
+        height = SPACE[1] + title_height + small_height + SPACE[1]
+        return QSize(width, max(height, NAV_ICON + 2 * SPACE[1]))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        state = option.state
+        current = bool(state & QStyle.StateFlag.State_Selected)
+        rect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if current:
+            painter.fillRect(rect, colour("nav_current"))
+            bar = QRect(rect.left(), rect.top(), self.BAR, rect.height())
+            painter.fillRect(bar, colour("primary"))
+        elif state & QStyle.StateFlag.State_MouseOver:
+            painter.fillRect(rect, colour("surface"))
+        key = str(index.data(Qt.ItemDataRole.UserRole))
+        left = rect.left() + self.BAR + SPACE[1]
+        icon_rect = QRect(left, rect.top() + SPACE[1], NAV_ICON, NAV_ICON)
+        shown = icon(PAGE_ICONS.get(key, "inbox"), "on_nav_current") if current else page_icon(key)
+        shown.paint(painter, icon_rect)
+        text_left = left + NAV_ICON + SPACE[1]
+        text_width = self._text_width(rect.width(), option, index)
+        font = QFont(option.font)
+        font.setBold(current)
+        painter.setFont(font)
+        painter.setPen(colour("on_nav_current" if current else "text"))
+        title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        flags = int(Qt.TextFlag.TextWordWrap)
+        title_rect = QFontMetrics(font).boundingRect(
+            QRect(text_left, rect.top() + SPACE[1], text_width, 10_000), flags, title
+        )
+        painter.drawText(title_rect, flags, title)
+        shortcut = index.data(SHORTCUT_ROLE)
+        small = self._small(option.font)
+        if shortcut:
+            painter.setFont(small)
+            painter.setPen(colour("on_nav_current" if current else "text_muted"))
+            below = QRect(text_left, title_rect.bottom() + 1, text_width, rect.height())
+            painter.drawText(below, int(Qt.AlignmentFlag.AlignLeft), str(shortcut))
+        count = index.data(COUNT_ROLE)
+        if count:
+            number = str(count[0])
+            text_colour, fill = tone_colours(count[1])
+            metrics = QFontMetrics(small)
+            width = metrics.horizontalAdvance(number) + 2 * SPACE[1]
+            top = rect.top() + SPACE[1]
+            badge = QRect(rect.right() - SPACE[1] - width, top, width, metrics.height() + 2)
+            painter.setPen(text_colour)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+            painter.setFont(small)
+            painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), number)
+        if state & QStyle.StateFlag.State_HasFocus and self._view.hasFocus():
+            pen = painter.pen()
+            pen.setColor(colour("focus"))
+            pen.setWidth(2)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        painter.restore()
+
+
 class MainWindow(QMainWindow):
     """Signals:
     lock_requested(): the user asked to lock the screen (Ctrl+L).
@@ -226,8 +347,14 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self._runner = runner
         self.nav = wrapping_list(QListWidget())  # a long page name takes two lines
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName(_("Các trang"))
+        self.nav.setItemDelegate(NavDelegate(self.nav))
+        self.nav.setMouseTracking(True)  # the page under the mouse is shown
+        self.nav.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(220)
+        self._nav_counts: dict[str, tuple[int, str, str] | None] = {}
         self.stack = QStackedWidget()
         self.pages = LazyPages(self._build)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -255,8 +382,10 @@ class MainWindow(QMainWindow):
         self.sync_label.setObjectName("sync_state")
         self.sync_button = QPushButton()
         self.sync_button.setFlat(True)
+        self.sync_button.setIcon(icon("send"))
         self.sync_status = SyncStatus(ctx, self, runner=runner)
         self.sync_status.state_changed.connect(self._sync_state)
+        self.sync_status.waiting_changed.connect(self._waiting_to_send)
         self.backup_status = BackupStatus(ctx, self, runner=runner)
         self.backup_status.state_changed.connect(self.backup_banner.show_state)
         self.sync_status.reported.connect(self.backup_status.after_sync)  # the day closed
@@ -318,8 +447,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(host)
             item = QListWidgetItem(f"{_(page.title)}")
             item.setData(Qt.ItemDataRole.UserRole, page.key)
-            item.setToolTip(f"Ctrl+{number}" if number < 10 else "")
+            item.setData(SHORTCUT_ROLE, f"Ctrl+{number}" if number < 10 else "")
             self.nav.addItem(item)
+            self._show_nav_count(item)
             if number < 10:
                 action = QAction(self.stack)
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
@@ -377,7 +507,29 @@ class MainWindow(QMainWindow):
 
     def _sync_state(self, text: str, warning: bool) -> None:
         self.sync_label.set_full_text(text)
-        self.sync_label.setStyleSheet(WARNING_STYLE if warning else "")
+        set_tone(self.sync_label, "error" if warning else None)  # the text starts with ⚠
+
+    def _waiting_to_send(self, dossiers: int) -> None:
+        words = _("{count} hồ sơ chờ gửi lên tỉnh").format(count=dossiers)
+        self._set_nav_count("sync", (dossiers, "info", words) if dossiers else None)
+
+    def _set_nav_count(self, key: str, count: tuple[int, str, str] | None) -> None:
+        self._nav_counts[key] = count
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                self._show_nav_count(item)
+
+    def _show_nav_count(self, item: QListWidgetItem) -> None:
+        """The item's badge; its shortcut and count in words in the tooltip and for a
+        screen reader (the badge itself is a number in colour)."""
+        key = str(item.data(Qt.ItemDataRole.UserRole))
+        count = self._nav_counts.get(key)
+        item.setData(COUNT_ROLE, count)
+        words = [str(item.data(SHORTCUT_ROLE) or ""), count[2] if count else ""]
+        description = " · ".join(word for word in words if word)
+        item.setToolTip(description)
+        item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, description)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync_status.stop()
@@ -408,7 +560,10 @@ class MainWindow(QMainWindow):
         )
         self.online_label.setText(online_status_text(progress))
         self.online_label.setToolTip(online_status_tooltip(progress))
-        self.online_label.setStyleSheet(WARNING_STYLE if progress.below_target else "")
+        set_tone(self.online_label, "warning" if progress.below_target else None)  # and ▼
+        due = _("{count} hồ sơ đến hạn hôm nay").format(count=counts.due_today)
+        count = (counts.due_today, "warning", due) if counts.due_today else None
+        self._set_nav_count("dossiers", count)
 
     def _settings_changed(self) -> None:
         app = QApplication.instance()

@@ -43,6 +43,7 @@ from counter_app.kernel.users import Actor
 from ui.errors import show_error
 from ui.fit import fit_to_screen
 from ui.settings import PRINTER, UiSettings
+from ui.style import set_chip
 from ui.tasks import Op, TaskRunner
 
 PAPERS = ("A5", "A4", "A4-landscape")
@@ -138,7 +139,7 @@ class PrintPreviewDialog(QDialog):
         self.view.setAccessibleName(_("Bản xem trước (nháp)"))
 
         self.draft_label = QLabel(_("NHÁP — chưa in"), self)
-        self.draft_label.setStyleSheet("font-weight: bold")
+        set_chip(self.draft_label, "warning")
         self.printer_box = QComboBox(self)
         self.printer_box.setAccessibleName(_("Máy in"))
         default = QPrinterInfo.defaultPrinterName()

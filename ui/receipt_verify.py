@@ -29,11 +29,11 @@ from counter_app.i18n import N_, _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor
 from ui.errors import show_error
+from ui.icons import mark_primary
 from ui.pages import register_page
+from ui.style import set_banner
 from ui.tasks import Op, TaskRunner
 
-_VALID_STYLE = "color: #1b5e20; font-weight: bold"
-_INVALID_STYLE = "color: #b00020; font-weight: bold"
 FILE_FILTER = N_("Ảnh và PDF (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)")
 
 
@@ -70,6 +70,7 @@ class ReceiptVerifyView(QWidget):
         self.qr_text.setPlaceholderText(_("Quét mã QR bằng đầu đọc, hoặc dán nội dung mã"))
         self.qr_text.setAccessibleName(_("Nội dung mã QR"))
         self.check_button = QPushButton(_("&Kiểm tra"))
+        mark_primary(self.check_button, "scan-qr-code")
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.code = QLabel()
@@ -121,7 +122,7 @@ class ReceiptVerifyView(QWidget):
 
     def _start(self, work: Callable[[], ReceiptCheck]) -> None:
         self._clear()
-        self.verdict.setStyleSheet("")
+        set_banner(self.verdict, None)
         self.verdict.setText(_("Đang kiểm tra…"))
         self.open_button.setEnabled(False)
         self.check_button.setEnabled(False)
@@ -142,10 +143,10 @@ class ReceiptVerifyView(QWidget):
     def show_check(self, check: ReceiptCheck) -> None:
         self._ready()
         if check.valid:
-            self.verdict.setStyleSheet(_VALID_STYLE)
+            set_banner(self.verdict, "success")  # the words say it: HỢP LỆ
             self.verdict.setText(_("HỢP LỆ — chữ ký của đơn vị đúng."))
         else:
-            self.verdict.setStyleSheet(_INVALID_STYLE)
+            set_banner(self.verdict, "late")
             self.verdict.setText(_("KHÔNG HỢP LỆ — {reason}").format(reason=check.problem))
         claim = check.claim
         if claim is not None:
@@ -165,7 +166,7 @@ class ReceiptVerifyView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self._ready()
         if isinstance(exc, CounterError):
-            self.verdict.setStyleSheet(_INVALID_STYLE)
+            set_banner(self.verdict, "late")
             self.verdict.setText(exc.message)
         else:
             self.verdict.clear()

@@ -1,6 +1,6 @@
 """Screenshots of every screen for the user guide:
 
-    python -m ui.screenshots OUT_DIR [--size 1366x768] [--text-size 11]
+    python -m ui.screenshots OUT_DIR [--size 1366x768] [--text-size 11] [--theme light]
 
 Runs on demo data in a temporary directory (seeded demo, so the same screens each run),
 under Xvfb (`xvfb-run -a -s "-screen 0 1366x768x24" python -m ui.screenshots
@@ -12,7 +12,9 @@ shots stay stable, new screens get new ones.
 a 40 px taskbar (1366×768 gives a 1366×697 picture), dialogs no larger than the screen
 leaves them. `--text-size` is the Cài đặt text size (points). The user guide's pictures
 are the defaults, 1366×768 at 11 pt, the common counter screen at the default size; a
-shot that would not fit that screen is listed in `Camera.oversized`.
+shot that would not fit that screen is listed in `Camera.oversized`. `--theme` is the
+Cài đặt theme (`light`, `high_contrast`); the user guide shows both (docs/screenshots and
+docs/screenshots/high-contrast, the same file names).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSize, QTimer
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from counter_app.domain.applicants import Person
@@ -47,7 +49,8 @@ from ui.fit import dialog_room, maximised_size
 from ui.intake_view import IntakeView
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.main_window import DossierDeskPage, MainWindow
-from ui.settings import TEXT_SIZE, UiSettings, apply_appearance
+from ui.settings import TEXT_SIZE, THEME, UiSettings, apply_appearance
+from ui.style import LIGHT, PALETTES, applied_style, colour
 from ui.tasks import default_runner
 
 SAMPLE_QR = (
@@ -138,7 +141,7 @@ class Camera:
             painter = QPainter(picture)
             x, y = (picture.width() - top.width()) // 2, (picture.height() - top.height()) // 3
             painter.drawPixmap(x, y, top)
-            painter.setPen(QColor("#5f6368"))  # the frame a window manager would draw
+            painter.setPen(colour("border_strong"))  # the frame a window manager would draw
             painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
             painter.end()
         path = self.out_dir / name
@@ -379,16 +382,24 @@ def main(
     days: int = 30,
     screen: QSize = DEFAULT_SCREEN,
     text_size: int = DEFAULT_TEXT_SIZE,
+    theme: str = LIGHT,
 ) -> list[Path]:
     """Take every shot of `SHOT_NAMES` into `out_dir` as on a `screen` with the text at
-    `text_size` points; the paths written."""
+    `text_size` points in `theme`; the paths written."""
     app = application()
     out_dir.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="shots-")) / "demo-data"
     make_demo(data_dir, days)
     settings = UiSettings(data_dir)
     settings.set(TEXT_SIZE, text_size)  # as if set in Cài đặt, so that screen shows it too
-    apply_appearance(app, settings)
+    settings.set(THEME, theme)
+    # The style sheet and palette are put back after (a test runs this in its process).
+    with applied_style(app, text_size, theme, keep_font=True):
+        apply_appearance(app, settings)
+        return _shoot_all(out_dir, data_dir, screen)
+
+
+def _shoot_all(out_dir: Path, data_dir: Path, screen: QSize) -> list[Path]:
     camera = Camera(out_dir, screen=QSize(screen))
     ctx = open_context(data_dir)
     actor = authenticate(ctx, "tiepnhan1", DEMO_PASSWORD)
@@ -482,9 +493,12 @@ def cli(argv: list[str] | None = None) -> int:
         metavar="POINTS",
         help=f"text size in points, {low}–{high} (default {DEFAULT_TEXT_SIZE})",
     )
+    parser.add_argument(
+        "--theme", choices=tuple(PALETTES), default=LIGHT, help=f"theme (default {LIGHT})"
+    )
     parser.add_argument("--days", type=int, default=30, help="days of demo data")
     args = parser.parse_args(argv)
-    main(args.out_dir, days=args.days, screen=args.size, text_size=args.text_size)
+    main(args.out_dir, days=args.days, screen=args.size, text_size=args.text_size, theme=args.theme)
     return 0
 
 

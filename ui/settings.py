@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app.i18n import N_, SUPPORTED_LANGUAGES, set_language
 from counter_app.kernel.settings import Setting
+from ui.style import HIGH_CONTRAST, LIGHT, THEME_NAMES, apply_style
 
 T = TypeVar("T")
 
@@ -33,10 +34,14 @@ IDLE_LOCK_MINUTES = Setting(
 # the scan screen start with them ("" = the system's default printer, the first scanner).
 PRINTER = Setting("ui/printer", "", N_("Máy in"), max_length=200)
 SCANNER = Setting("ui/scanner", "", N_("Máy quét"), max_length=200)
-ALL_SETTINGS: tuple[Setting[Any], ...] = (LANGUAGE, TEXT_SIZE, IDLE_LOCK_MINUTES)
+# The look (ui/style.py): the light theme, or high contrast for a clerk who needs it.
+THEME = Setting("ui/theme", LIGHT, N_("Giao diện"), choices=(LIGHT, HIGH_CONTRAST))
+ALL_SETTINGS: tuple[Setting[Any], ...] = (LANGUAGE, TEXT_SIZE, THEME, IDLE_LOCK_MINUTES)
 """Every GUI setting, in the order Cài đặt shows them."""
 CHOICE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 """How Cài đặt names a choice: a language by its own name."""
+CHOICE_TITLES = THEME_NAMES
+"""Choices Cài đặt names by a translatable title (msgids)."""
 FILE_NAME = "ui-settings.ini"
 
 
@@ -53,8 +58,7 @@ class UiSettings:
 
 
 def apply_appearance(app: QApplication, settings: UiSettings) -> None:
-    """Language and text size from the settings, for every widget built afterwards."""
+    """Language, text size and theme from the settings, for every widget built afterwards:
+    the shipped font at that size, the theme's palette and the one style sheet."""
     set_language(settings.get(LANGUAGE))
-    font = app.font()
-    font.setPointSize(settings.get(TEXT_SIZE))
-    app.setFont(font)
+    apply_style(app, settings.get(TEXT_SIZE), settings.get(THEME))

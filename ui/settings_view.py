@@ -50,14 +50,17 @@ from counter_app.scanning.folder import configured_folder, set_scan_folder
 from ui.backup_section import BackupSection
 from ui.bus import Changes, bus
 from ui.errors import show_error
+from ui.icons import mark_primary
 from ui.settings import (
     ALL_SETTINGS,
     CHOICE_NAMES,
+    CHOICE_TITLES,
     IDLE_LOCK_MINUTES,
     LANGUAGE,
     TEXT_SIZE,
     UiSettings,
 )
+from ui.style import set_role, set_tone
 from ui.tasks import Op
 from ui.verify_section import VerifySection
 
@@ -71,7 +74,8 @@ def setting_editor(setting: Setting[Any]) -> Editor:
     if setting.choices:
         editor = QComboBox()
         for choice in setting.choices:
-            editor.addItem(CHOICE_NAMES.get(choice, str(choice)), choice)
+            title = CHOICE_TITLES.get(choice)
+            editor.addItem(_(title) if title else CHOICE_NAMES.get(choice, str(choice)), choice)
     elif setting.value_type is int:
         editor = QSpinBox()
         if setting.minimum is not None and setting.maximum is not None:
@@ -134,32 +138,44 @@ class SettingsView(QWidget):
             form.addRow(_(setting.title), self.editors[setting.key])
         form.addRow(_(SCAN_FOLDER.title), folder_row)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Cài đặt của máy quầy này")))
+        title = QLabel(_("Cài đặt"))
+        set_role(title, "title")
+        layout.addWidget(title)
         # Keys of config.json nothing reads (an obsolete setting, a typo): said, not dropped.
         warnings = config_warnings(ctx.config)
         self.config_warnings = QLabel("\n".join(f"⚠ {line}" for line in warnings), wordWrap=True)
+        set_tone(self.config_warnings, "warning")
         self.config_warnings.setVisible(bool(warnings))
         layout.addWidget(self.config_warnings)
-        layout.addLayout(form)
+        # This machine's settings beside the office's holidays, the checks below: the page
+        # fits without scrolling up to 13 pt.
+        machine = QGroupBox(_("Cài đặt của máy quầy này"))
+        machine_layout = QVBoxLayout(machine)
+        machine_layout.addLayout(form)
         # What once needed a command (the online target, the VietQR account): admins only.
         self.office_button = QPushButton(_("Chỉ tiêu trực tuyến, tài khoản VietQR…"))
         self.office_button.setVisible(actor.role is Role.ADMIN)
         self.office_button.clicked.connect(self.open_office_settings)
         self.office_dialog: QDialog | None = None
+        mark_primary(self.save_button, "save")
         buttons_row = QHBoxLayout()
         buttons_row.addWidget(self.save_button)
         buttons_row.addWidget(self.office_button)
         buttons_row.addStretch(1)
-        layout.addLayout(buttons_row)
-        layout.addWidget(self.status)
+        machine_layout.addLayout(buttons_row)
+        machine_layout.addWidget(self.status)
+        machine_layout.addStretch(1)
         self.verify = VerifySection(ctx)
         self.backup = BackupSection(ctx, actor)
+        self.holidays = HolidaySection(ctx, actor)
+        top_row = QHBoxLayout()
+        top_row.addWidget(machine, 3)
+        top_row.addWidget(self.holidays, 2)
+        layout.addLayout(top_row, 1)
         checks_row = QHBoxLayout()  # side by side: the page fits without scrolling
         checks_row.addWidget(self.verify, 1)
         checks_row.addWidget(self.backup, 3)
         layout.addLayout(checks_row)
-        self.holidays = HolidaySection(ctx, actor)
-        layout.addWidget(self.holidays, 1)
         self.load()
 
     def load(self) -> None:

@@ -83,11 +83,13 @@ class SyncStatus(QObject):
 
     Signals:
         state_changed(str, bool): the status-bar text and whether it is a warning.
+        waiting_changed(int): the dossiers waiting to be sent (0 when not enrolled).
         reported(object): a finished run's SyncReport (GUI thread).
         failed(object): a run's CounterError (GUI thread).
     """
 
     state_changed = Signal(str, bool)
+    waiting_changed = Signal(int)
     reported = Signal(object)
     failed = Signal(object)
 
@@ -130,6 +132,7 @@ class SyncStatus(QObject):
         if self.running:
             text = _("Đang gửi lên tỉnh…") + " " + text
         self.state_changed.emit(text, warning)
+        self.waiting_changed.emit(overview.pending_dossiers if overview.enrolled else 0)
 
     def _start_background(self) -> None:
         background = BackgroundSync(self.ctx, interval_seconds=self._interval)

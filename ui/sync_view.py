@@ -32,6 +32,7 @@ from counter_app.i18n import _
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, login_label
 from counter_app.sync.client import HubUnavailableError
+from counter_app.sync.portal_push import REFUSED, PortalSendView, portal_states, refusal_words
 from counter_app.sync.service import (
     DayCloseView,
     SyncOverview,
@@ -44,6 +45,7 @@ from counter_app.sync.service import (
 )
 from ui.bus import Changes, bus
 from ui.enrol_form import EnrolForm
+from ui.icons import mark_primary
 from ui.sync_words import sync_words
 from ui.tasks import Op, default_runner
 
@@ -74,6 +76,7 @@ class SyncView(QWidget):
         self.warning_label.setObjectName("sync_warning")
         self.sync_button = QPushButton(_("&Gửi lên tỉnh"))
         self.sync_button.setObjectName("send_button")
+        mark_primary(self.sync_button, "send")
         self.sync_button.setEnabled(False)  # until the state is read: enrolled, not the demo
         self.sync_button.clicked.connect(self.sync_now)
         self.enrol_box = QGroupBox(_("Đăng ký máy với tỉnh"))
@@ -83,6 +86,7 @@ class SyncView(QWidget):
         self.enrol_box.setVisible(False)
 
         self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName(_("Hồ sơ chưa gửi lên tỉnh"))
         self.table.setHorizontalHeaderLabels(
             [_("Mã hồ sơ"), _("Tình trạng"), _("Lý do chưa gửi"), _("Lần thử tiếp theo")]
         )
@@ -134,12 +138,13 @@ class SyncView(QWidget):
 
     def refresh(self) -> None:
         ctx, day = self._ctx, self.selected_day()
-        Op(self, lambda: (sync_overview(ctx), day_close_view(ctx, day))).on_success(
-            self._show
-        ).start()
+        Op(
+            self,
+            lambda: (sync_overview(ctx), day_close_view(ctx, day), portal_states(ctx, [REFUSED])),
+        ).on_success(self._show).start()
 
-    def _show(self, loaded: tuple[SyncOverview, DayCloseView | None]) -> None:
-        overview, close = loaded
+    def _show(self, loaded: tuple[SyncOverview, DayCloseView | None, list[PortalSendView]]) -> None:
+        overview, close, refused = loaded
         self._close = close
         demo = self._ctx.config.demo
         words = sync_words(overview, demo=demo)
@@ -164,12 +169,17 @@ class SyncView(QWidget):
         self.sync_button.setEnabled(overview.enrolled and not demo)
         self.close_button.setEnabled(overview.enrolled and not demo)
         self.enrol_box.setVisible(not overview.enrolled and not demo)
-        self.table.setRowCount(len(overview.unsynced))
+        self.table.setRowCount(len(overview.unsynced) + len(refused))
         for row, item in enumerate(overview.unsynced):
             failed = item.state == "failed"
             state = _("Lỗi, sẽ thử lại") if failed else _("Chờ gửi")
             reason = item.reason if failed else _("Chờ lần gửi tới")
             for column, text in enumerate((item.code, state, reason, _when(item.next_attempt_at))):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        # Refused by the province's one-stop system (`portal push`): why, in its own words.
+        for row, sent in enumerate(refused, start=len(overview.unsynced)):
+            texts = (sent.code, _("Tỉnh từ chối"), refusal_words(sent.reason), "—")
+            for column, text in enumerate(texts):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()  # codes and reasons whole; the last column stretches
         self._show_close(close)

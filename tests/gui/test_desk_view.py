@@ -17,10 +17,11 @@ from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, add_user
 from ui.desk_logic import DueFilter
-from ui.desk_model import LATE_COLOUR, PAGE_SIZE
+from ui.desk_model import LATE_ROLE, PAGE_SIZE
 from ui.desk_view import CODE_COLUMN, DUE_COLUMN, STATUS_COLUMN, DeskView
 from ui.fit import CELL_MARGINS, maximised_size
 from ui.main_window import DossierDeskPage, MainWindow
+from ui.style import colour
 
 PEOPLE = (
     Person(name="Nguyễn Văn Đức", id_number="056090001234", phone="0905111222"),
@@ -127,7 +128,7 @@ def test_late_rows_are_coloured_and_say_late(
     done_row = by_code[codes["Lê Thị Hoa"]]
     assert "Trễ hạn" in model.index(late_row, 6).data()
     brush = model.index(late_row, 0).data(Qt.ItemDataRole.BackgroundRole)
-    assert brush.color() == LATE_COLOUR
+    assert brush.color() == colour(LATE_ROLE)
     assert "Trễ hạn" not in model.index(done_row, 6).data()
     assert model.index(done_row, 0).data(Qt.ItemDataRole.BackgroundRole) is None
 

@@ -40,7 +40,7 @@ from counter_app.kernel.dossier_store import get_dossier
 from counter_app.kernel.users import SYSTEM_ACTOR
 from counter_app.scanning.devices import DeviceInfo, Registry
 from ui import app as app_module
-from ui import fit
+from ui import fit, style
 from ui.actions import ACTIONS, ACTIONS_BY_KEY
 from ui.detail_view import ActionDialog, DossierDetailView
 from ui.fit import EllipsisLabel, FlowLayout, dialog_room, maximised_size
@@ -85,12 +85,12 @@ def _printers() -> list[str]:
 
 
 @pytest.fixture(params=TEXT_SIZES, ids=[f"{size}pt" for size in TEXT_SIZES])
-def text_size(request: pytest.FixtureRequest, qapp: QApplication) -> int:
-    """The application font at this size (the conftest puts it back after the test)."""
-    font = QApplication.font()
-    font.setPointSize(request.param)
-    QApplication.setFont(font)
-    return int(request.param)
+def text_size(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[int]:
+    """The application's style at this size, as Cài đặt applies it: the shipped font, the
+    palette and the style sheet (its paddings and outlines count in every size); the
+    conftest puts the font back after the test, the style is taken off here."""
+    with style.applied_style(qapp, int(request.param), style.LIGHT):
+        yield int(request.param)
 
 
 def _settle(qtbot: QtBot) -> None:

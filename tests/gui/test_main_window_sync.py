@@ -127,7 +127,7 @@ def test_a_fresh_demo_says_it_is_not_sent_in_a_neutral_colour(
     window = window_for(qtbot, ctx)
     label = window.sync_label
     qtbot.wait_until(lambda: label.full_text == "Dữ liệu mẫu: không gửi lên tỉnh", timeout=10000)
-    assert label.styleSheet() == ""
+    assert label.property("tone") is None
     with qtbot.wait_signal(bus().notice, timeout=10000) as notice:
         window.sync_now()
     assert notice.args[1] == "Dữ liệu mẫu không gửi lên tỉnh."

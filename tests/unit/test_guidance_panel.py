@@ -12,7 +12,7 @@ from counter_app.domain.lifecycle import Role
 from counter_app.guidance.data import admin_correct
 from counter_app.kernel.users import Actor
 from counter_app.payments.vietqr import VietQR, build_payload, parse_payload
-from ui.guidance_panel import GuidancePanel
+from ui.guidance_panel import ONLINE_TONE, ONLY_TONE, GuidancePanel
 
 pytestmark = pytest.mark.gui
 ADMIN = Actor("quantri", "Quản trị", Role.ADMIN)
@@ -30,7 +30,7 @@ def test_online_procedure_shows_the_saving(panel: GuidancePanel) -> None:
     guide = panel.set_procedure("1.004222", date(2026, 5, 4))
     assert guide.fees.saving_vnd == 10000
     assert "tiết kiệm 10.000 đ" in panel.headline.text()
-    assert "0b5d1e" in panel.headline.styleSheet()
+    assert panel.headline.property("banner") == ONLINE_TONE
     assert "20.000 đ" in panel.details.text()
     assert guide.guidance.portal_page in panel.link.text()
     assert panel.reason.isVisible()
@@ -47,7 +47,7 @@ def test_online_only_procedure_is_flagged(panel: GuidancePanel, ctx) -> None:
     admin_correct(ctx, ADMIN, "online_only", "1.001193", {"source": "QĐ thử"})
     panel.set_procedure("1.001193", date(2026, 5, 4))
     assert "lãnh đạo" in panel.headline.text()
-    assert "8a1c1c" in panel.headline.styleSheet()
+    assert panel.headline.property("banner") == ONLY_TONE
 
 
 def test_paper_reason_choice(panel: GuidancePanel, qtbot) -> None:
