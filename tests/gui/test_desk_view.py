@@ -16,6 +16,7 @@ from counter_app.domain.lifecycle import Channel, Role, Status
 from counter_app.dossiers.service import IntakeRequest, intake, move
 from counter_app.kernel.context import AppContext
 from counter_app.kernel.users import Actor, add_user
+from ui import style
 from ui.desk_logic import DueFilter
 from ui.desk_model import LATE_ROLE, PAGE_SIZE
 from ui.desk_view import CODE_COLUMN, DUE_COLUMN, STATUS_COLUMN, DeskView
@@ -188,9 +189,19 @@ def test_code_due_date_and_status_read_whole_on_a_counter_screen(
     """Beside the dossier's detail, in the window maximised on a 1366×768 screen or a
     1920×1080 one at 150 % (1280×720), at every text size up to 13 pt: the name gives up
     its room first."""
-    font = QApplication.font()
-    font.setPointSize(point_size)
-    QApplication.setFont(font)
+    # The application's style as Cài đặt applies it: its font and paddings are what the
+    # clerk sees (without it the statuses fitted here and were cut on the screen).
+    with style.applied_style(QApplication.instance(), point_size, style.LIGHT):  # type: ignore[arg-type]
+        _check_desk_fits(qtbot, ctx, clerk, codes, screen)
+
+
+def _check_desk_fits(
+    qtbot: QtBot,
+    ctx: AppContext,
+    clerk: Actor,
+    codes: dict[str, str],
+    screen: tuple[int, int],
+) -> None:
     window = MainWindow(ctx, clerk)
     qtbot.add_widget(window)
     window.resize(maximised_size(QSize(*screen)))
@@ -224,7 +235,10 @@ def test_code_due_date_and_status_read_whole_on_a_counter_screen(
     assert header.visualIndex(STATUS_COLUMN) == 3
     status_right = header.sectionViewportPosition(STATUS_COLUMN) + header.sectionSize(STATUS_COLUMN)
     assert 0 < status_right <= table.viewport().width()
-    assert header.sectionSize(STATUS_COLUMN) >= metrics.horizontalAdvance("Đang xử lý")
+    # Every usual status reads whole in its chip, in the font the table has once shown.
+    for label in ("Đang xử lý", "Đã có kết quả", "Đã trả kết quả", "Chờ bổ sung"):
+        needed = metrics.horizontalAdvance(label) + 2 * CELL_MARGINS
+        assert header.sectionSize(STATUS_COLUMN) >= needed, label
 
 
 def test_a_narrowed_code_column_keeps_the_codes_tail(qtbot: QtBot, desk: DeskView) -> None:
