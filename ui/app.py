@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, QObject, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.errors import CounterError
 from counter_app.i18n import N_, _, current_language
@@ -146,9 +146,23 @@ def first_start(ctx: AppContext) -> tuple[bool, Actor | None]:
 
     has_users = bool(wait_for(lambda: list_users(ctx)))
     wizard = SetupWizard(ctx, has_users=has_users)
-    if wizard.exec() != SetupWizard.DialogCode.Accepted:
-        return False, None
-    return True, wizard.admin
+    try:
+        if wizard.exec() != SetupWizard.DialogCode.Accepted:
+            return False, None
+        return True, wizard.admin
+    finally:
+        # Gone now, not at some later turn of the event loop: a wizard left alive (its
+        # pages, their pop-ups) was repolished when Cài đặt changed the style, and crashed.
+        delete_now(wizard)
+
+
+def delete_now(widget: QWidget) -> None:
+    """Close and delete a finished top-level widget and its children at once."""
+    import shiboken6
+
+    if shiboken6.isValid(widget):
+        widget.close()
+        shiboken6.delete(widget)
 
 
 def warm_printing(parent: QObject, ctx: AppContext) -> Op[None]:

@@ -381,6 +381,9 @@ class SetupWizard(QWizard):
         self.setPage(OFFICE_PAGE, self.office_page)
         if not has_users:
             self.setPage(ADMIN_PAGE, self.admin_page)
+        else:  # not a step, but still the wizard's: deleted with it, never a window of its own
+            self.admin_page.setParent(self)
+            self.admin_page.hide()
         self.setPage(DEVICES_PAGE, self.devices_page)
         self.setPage(PROVINCE_PAGE, self.province_page)
         fit_to_screen(self, 860, 620)

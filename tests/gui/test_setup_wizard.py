@@ -23,6 +23,7 @@ from counter_app.kernel.users import authenticate, list_users
 from counter_app.scanning.devices import DeviceInfo, Registry
 from counter_app.sync.service import sync_overview
 from ui import app as app_module
+from ui.app import delete_now
 from ui.settings import PRINTER, SCANNER, UiSettings
 from ui.setup_wizard import ADMIN_PAGE, DEVICES_PAGE, OFFICE_PAGE, PROVINCE_PAGE, SetupWizard
 from ui.tasks import default_runner
@@ -48,6 +49,11 @@ def fresh(tmp_path: Path, clock) -> Iterator[AppContext]:
     """A data directory as a new install finds it: no office, no users."""
     context = open_context(tmp_path / "moi", create=True, clock=clock)
     yield context
+    # As first_start does: the wizard goes at once, before another test restyles the
+    # application (a wizard left alive crashed the next style change).
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, SetupWizard):
+            delete_now(widget)
     context.close()
 
 
