@@ -56,6 +56,26 @@ def pytest_configure(config: pytest.Config) -> None:
         budget.LONG = True
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _garbage_collected_on_the_main_thread() -> Iterator[None]:
+    """As the application does (ui/tasks.py `MainThreadCollector`): no automatic collection,
+    which could start on a worker thread and destroy a widget there; the main thread
+    collects after each test instead."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_the_test() -> Iterator[None]:
+    yield
+    from ui.tasks import collect_garbage_when_due
+
+    collect_garbage_when_due()
+
+
 @pytest.fixture
 def clock() -> MutableClock:
     return MutableClock(datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ))

@@ -19,7 +19,7 @@ from ui.bus import bus
 from ui.errors import install_excepthook, set_data_dir, set_dialogs_enabled, show_error
 from ui.login import IdleWatcher, LoginDialog, SessionLock
 from ui.settings import IDLE_LOCK_MINUTES, UiSettings, apply_appearance
-from ui.tasks import Op, default_runner, wait_for
+from ui.tasks import MainThreadCollector, Op, default_runner, wait_for
 
 # For smoke runs and packaging checks: quit by itself after this many milliseconds.
 QUIT_AFTER_ENV = "COUNTER_APP_GUI_QUIT_AFTER_MS"
@@ -120,6 +120,7 @@ def application() -> QApplication:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("counter-app")
     app.setOrganizationName("counter-app")
+    MainThreadCollector(app)  # owned by the application; collects on the GUI thread only
     install_button_translator(app)
     apply_locale()
     return app

@@ -17,6 +17,7 @@ Errors go to `show_error(parent, exc)` unless `on_error` is given.
 
 from __future__ import annotations
 
+import gc
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -122,6 +123,33 @@ def app_child(kind: type[Q], name: str) -> Q:
         found = kind(app)
         found.setObjectName(name)
     return found
+
+
+def collect_garbage_when_due() -> None:
+    """Python's cyclic garbage collection, run in the calling thread (the GUI thread) when
+    its own thresholds say one is due, as the automatic collection would."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    due = -1
+    for generation in range(3):
+        if counts[generation] <= thresholds[generation]:
+            break
+        due = generation
+    if due >= 0:
+        gc.collect(due)
+
+
+class MainThreadCollector(QObject):
+    """Turns automatic garbage collection off and runs it from the GUI thread instead. An
+    automatic collection starts in whichever thread happens to allocate: on a worker it
+    destroyed a widget caught in a reference cycle there, and Qt crashed (a segfault
+    "Garbage-collecting" on a worker thread)."""
+
+    def __init__(self, parent: QObject, interval_ms: int = 500) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(collect_garbage_when_due)
+        self._timer.start(interval_ms)
 
 
 def default_runner() -> TaskRunner:

@@ -170,3 +170,34 @@ def test_ui_code_using_the_database_on_the_gui_thread_is_caught(
     assert database_use.misuses and "on the GUI thread" in database_use.misuses[0]
     assert "today_counts" in database_use.misuses[0]
     database_use.misuses.clear()  # caught: this test passes
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot, qapp) -> None:
+    """Automatic collection off; the collector's timer collects a cycle on the GUI thread
+    (a collection started on a worker destroyed widgets there and crashed Qt)."""
+    import gc
+
+    from ui.tasks import MainThreadCollector
+
+    collected_on: list[int] = []
+
+    class Node:
+        def __del__(self) -> None:
+            collected_on.append(threading.get_ident())
+
+    thresholds = gc.get_threshold()
+    was_enabled = gc.isenabled()
+    collector = MainThreadCollector(qapp, interval_ms=10)
+    try:
+        assert not gc.isenabled()
+        gc.set_threshold(1, 1, 1)
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+        del node
+        qtbot.wait_until(lambda: bool(collected_on), timeout=5000)
+        assert collected_on == [threading.get_ident()]
+    finally:
+        collector.deleteLater()
+        gc.set_threshold(*thresholds)
+        if was_enabled:
+            gc.enable()
